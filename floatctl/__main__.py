@@ -1,0 +1,3 @@
+from floatctl.cli import main
+
+main()

@@ -1,0 +1,60 @@
+"""The one object on ctx.obj: settings, output, and clients built on first use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from floatctl.output import Output
+from jobs.settings import Settings
+
+if TYPE_CHECKING:
+    from floatctl.sandbox.control import Sandbox
+    from jobs.aws import AwsClients
+
+
+@dataclass
+class AppContext:
+    """What every command needs; nothing here touches AWS or a database until asked."""
+
+    base_settings: Settings
+    output: Output
+    _settings: Settings | None = field(default=None, init=False)
+    _aws: Any = field(default=None, init=False)
+    _sandbox: Any = field(default=None, init=False)
+
+    @property
+    def env(self) -> str:
+        return self.base_settings.env
+
+    def sandbox(self) -> Sandbox:
+        """The running sandbox, started on demand (only in the sandbox environment)."""
+        if self._sandbox is None:
+            from floatctl.sandbox.control import ensure_running
+            from floatctl.sandbox.state import sandbox_dir
+
+            sandbox, started = ensure_running(sandbox_dir(self.base_settings))
+            if started:
+                self.output.info(f"sandbox started in {sandbox.directory}")
+                from floatctl.sandbox.actions import seed_if_empty
+
+                seed_if_empty(self, sandbox)
+            self._sandbox = sandbox
+        return self._sandbox
+
+    @property
+    def settings(self) -> Settings:
+        """Settings with the sandbox's endpoints filled in when acting on the sandbox."""
+        if self._settings is None:
+            settings = self.base_settings
+            if settings.env == "sandbox" and not settings.aws_endpoint_url:
+                settings = self.sandbox().settings(settings)
+            self._settings = settings
+        return self._settings
+
+    def aws(self) -> AwsClients:
+        if self._aws is None:
+            from jobs.aws import AwsClients
+
+            self._aws = AwsClients(self.settings)
+        return self._aws

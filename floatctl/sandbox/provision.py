@@ -1,0 +1,232 @@
+"""Create the AWS resources of DESIGN §3 in the sandbox's moto server, idempotently."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from jobs.settings import Settings
+
+ACCOUNT = "123456789012"
+VPC_CIDR = "10.42.0.0/16"
+SUBNET_CIDRS = ("10.42.1.0/24", "10.42.2.0/24")
+SCHEDULE_EXPRESSION = "cron(0 19 ? * MON-FRI *)"
+SCHEDULE_TIMEZONE = "America/New_York"
+
+
+@dataclass(frozen=True)
+class Network:
+    """The private subnets and security group the task runs in."""
+
+    vpc_id: str
+    subnet_ids: tuple[str, ...]
+    security_group_id: str
+
+
+def provision(settings: Settings, clients: Any, secrets: dict[str, dict[str, Any]]) -> Network:
+    """Make every resource exist; safe to call on every start."""
+    _tables(settings, clients.client("dynamodb"))
+    _secrets(settings, clients.client("secretsmanager"), secrets)
+    network = _network(clients.client("ec2"))
+    task_definition_arn = _ecs(settings, clients.client("ecs"))
+    dlq_arn = _dead_letter_queue(settings, clients.client("sqs"))
+    _schedule(settings, clients.client("scheduler"), network, task_definition_arn, dlq_arn)
+    return network
+
+
+def _tables(settings: Settings, ddb: Any) -> None:
+    existing = set(ddb.list_tables()["TableNames"])
+    if settings.locks_table not in existing:
+        ddb.create_table(
+            TableName=settings.locks_table,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[
+                {"AttributeName": "namespace", "AttributeType": "S"},
+                {"AttributeName": "lock_key", "AttributeType": "S"},
+            ],
+            KeySchema=[
+                {"AttributeName": "namespace", "KeyType": "HASH"},
+                {"AttributeName": "lock_key", "KeyType": "RANGE"},
+            ],
+        )
+        ddb.update_time_to_live(
+            TableName=settings.locks_table,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": "ttl"},
+        )
+    if settings.history_table not in existing:
+        ddb.create_table(
+            TableName=settings.history_table,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+                {"AttributeName": "run_id", "AttributeType": "S"},
+                {"AttributeName": "user_id", "AttributeType": "N"},
+            ],
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "by_run_id",
+                    "KeySchema": [
+                        {"AttributeName": "run_id", "KeyType": "HASH"},
+                        {"AttributeName": "sk", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                },
+                {
+                    "IndexName": "by_user_id",
+                    "KeySchema": [
+                        {"AttributeName": "user_id", "KeyType": "HASH"},
+                        {"AttributeName": "sk", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                },
+            ],
+        )
+
+
+def _secrets(settings: Settings, sm: Any, secrets: dict[str, dict[str, Any]]) -> None:
+    for name, value in ((settings.main_secret, secrets["main"]), (settings.replica_secret, secrets["replica"])):
+        body = json.dumps(value)
+        try:
+            sm.put_secret_value(SecretId=name, SecretString=body)
+        except sm.exceptions.ResourceNotFoundException:
+            sm.create_secret(Name=name, SecretString=body)
+
+
+def _network(ec2: Any) -> Network:
+    vpcs = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["floats-sandbox"]}])["Vpcs"]
+    if vpcs:
+        vpc_id = vpcs[0]["VpcId"]
+    else:
+        vpc_id = ec2.create_vpc(
+            CidrBlock=VPC_CIDR,
+            TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "floats-sandbox"}]}],
+        )["Vpc"]["VpcId"]
+        ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsSupport={"Value": True})
+        ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": True})
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]
+    by_cidr = {s["CidrBlock"]: s["SubnetId"] for s in subnets}
+    subnet_ids = []
+    for i, cidr in enumerate(SUBNET_CIDRS):
+        if cidr not in by_cidr:
+            by_cidr[cidr] = ec2.create_subnet(
+                VpcId=vpc_id,
+                CidrBlock=cidr,
+                AvailabilityZone=f"us-east-1{'ab'[i]}",
+                TagSpecifications=[
+                    {"ResourceType": "subnet", "Tags": [{"Key": "Name", "Value": f"FloatMe-private-{i + 1}"}]}
+                ],
+            )["Subnet"]["SubnetId"]
+        subnet_ids.append(by_cidr[cidr])
+    groups = ec2.describe_security_groups(
+        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": ["PrivateSG"]}]
+    )["SecurityGroups"]
+    if groups:
+        sg_id = groups[0]["GroupId"]
+    else:
+        sg_id = ec2.create_security_group(GroupName="PrivateSG", Description="private", VpcId=vpc_id)["GroupId"]
+    return Network(vpc_id, tuple(subnet_ids), sg_id)
+
+
+def task_definition(settings: Settings) -> dict[str, Any]:
+    """The family's task definition, the production shape of the seeds with sandbox values."""
+    site = settings.env
+    return {
+        "family": settings.task_family,
+        "networkMode": "awsvpc",
+        "requiresCompatibilities": ["FARGATE"],
+        "cpu": "512",
+        "memory": "1024",
+        "executionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/{site}-floats-ecs-task-execution",
+        "taskRoleArn": f"arn:aws:iam::{ACCOUNT}:role/{site}-floats-collections-jobs-task",
+        "containerDefinitions": [
+            {
+                "name": settings.app_container,
+                "image": f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/floats/collections-jobs:sandbox",
+                "essential": True,
+                "memory": 768,
+                "command": ["run", "day-before-ach"],
+                "stopTimeout": 30,
+                "environment": [
+                    {"name": "DD_SERVICE", "value": "collections-jobs"},
+                    {"name": "DD_ENV", "value": site},
+                    {"name": "DD_VERSION", "value": "sandbox"},
+                    # No agent runs in the sandbox: tracing stays off unless a test turns it on.
+                    {"name": "DD_TRACE_ENABLED", "value": "false"},
+                    {"name": "FLOATCTL_ENV", "value": site},
+                ],
+                "logConfiguration": {"logDriver": "awsfirelens"},
+                "dependsOn": [{"containerName": "datadog-agent", "condition": "HEALTHY"}],
+            },
+            {
+                "name": "log-router",
+                "image": "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable",
+                "essential": True,
+                "memory": 64,
+                "firelensConfiguration": {"type": "fluentbit"},
+            },
+            {
+                "name": "datadog-agent",
+                "image": "public.ecr.aws/datadog/agent:7",
+                "essential": False,
+                "memory": 192,
+                "environment": [{"name": "ECS_FARGATE", "value": "true"}],
+                "healthCheck": {"command": ["CMD-SHELL", "agent health"], "interval": 10, "retries": 3},
+            },
+        ],
+    }
+
+
+def _ecs(settings: Settings, ecs: Any) -> str:
+    clusters = ecs.describe_clusters(clusters=[settings.cluster])["clusters"]
+    if not [c for c in clusters if c.get("status") == "ACTIVE"]:
+        ecs.create_cluster(clusterName=settings.cluster)
+    arns = ecs.list_task_definitions(familyPrefix=settings.task_family, status="ACTIVE")["taskDefinitionArns"]
+    if arns:
+        return arns[-1]
+    return ecs.register_task_definition(**task_definition(settings))["taskDefinition"]["taskDefinitionArn"]
+
+
+def _dead_letter_queue(settings: Settings, sqs: Any) -> str:
+    url = sqs.create_queue(QueueName=f"{settings.schedule_name}-dlq")["QueueUrl"]
+    return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def _schedule(settings: Settings, scheduler: Any, network: Network, task_definition_arn: str, dlq: str) -> None:
+    try:
+        scheduler.get_schedule(Name=settings.schedule_name, GroupName=settings.schedule_group)
+        return
+    except scheduler.exceptions.ResourceNotFoundException:
+        pass
+    scheduler.create_schedule(
+        Name=settings.schedule_name,
+        GroupName=settings.schedule_group,
+        ScheduleExpression=SCHEDULE_EXPRESSION,
+        ScheduleExpressionTimezone=SCHEDULE_TIMEZONE,
+        FlexibleTimeWindow={"Mode": "OFF"},
+        State="ENABLED",
+        Target={
+            "Arn": f"arn:aws:ecs:us-east-1:{ACCOUNT}:cluster/{settings.cluster}",
+            "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/{settings.env}-floats-scheduler-invoke-ecs",
+            "RetryPolicy": {"MaximumRetryAttempts": 0, "MaximumEventAgeInSeconds": 3600},
+            "DeadLetterConfig": {"Arn": dlq},
+            "EcsParameters": {
+                "TaskDefinitionArn": task_definition_arn,
+                "TaskCount": 1,
+                "LaunchType": "FARGATE",
+                "PlatformVersion": "LATEST",
+                "NetworkConfiguration": {
+                    "awsvpcConfiguration": {
+                        "Subnets": list(network.subnet_ids),
+                        "SecurityGroups": [network.security_group_id],
+                        "AssignPublicIp": "DISABLED",
+                    }
+                },
+            },
+        },
+    )

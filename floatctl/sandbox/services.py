@@ -1,0 +1,123 @@
+"""The sandbox's background process: Postgres, the moto server, the simulator and local Fargate.
+
+Run as `python -m floatctl.sandbox.services DIR`; it writes DIR/services.json once everything
+answers and tears everything down on SIGTERM (saving the DynamoDB tables to DIR so state survives).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from floatctl.sandbox import state as sandbox_state
+
+log = logging.getLogger("floatctl.sandbox.services")
+PG_PASSWORD = "sandbox-db-password"
+
+
+def start_postgres(directory: Path) -> tuple[Any, Path]:
+    """Start (or adopt) the pgserver PostgreSQL and make the three databases and their schemas."""
+    import pgserver
+    import psycopg
+
+    server = pgserver.get_server(str(directory / "pg"), cleanup_mode="stop")
+    socket_dir = Path(server.get_postmaster_info().socket_dir)
+    with psycopg.connect(sandbox_state.dsn(socket_dir, "postgres"), autocommit=True) as conn:
+        have = {r[0] for r in conn.execute("SELECT datname FROM pg_database")}
+        for name in sandbox_state.DATABASES:
+            if name not in have:
+                conn.execute(f'CREATE DATABASE "{name}"')
+    floats_sql = (Path(__file__).parent / "sql" / "floats.sql").read_text()
+    for name in ("main", "replica"):
+        with psycopg.connect(sandbox_state.dsn(socket_dir, name), autocommit=True) as conn:
+            conn.execute(floats_sql)
+    from floatctl.sandbox.simulator import apply_schema
+
+    apply_schema(sandbox_state.dsn(socket_dir, "services"))
+    return server, socket_dir
+
+
+def _secret(socket_dir: Path, dbname: str) -> dict[str, Any]:
+    return {
+        "host": str(socket_dir),
+        "port": 5432,
+        "username": "postgres",
+        "password": PG_PASSWORD,
+        "dbname": dbname,
+    }
+
+
+def run(directory: Path) -> None:
+    """Bring everything up, publish the endpoints, and wait for SIGTERM."""
+    from moto.server import ThreadedMotoServer
+
+    from floatctl.sandbox.dynamo_snapshot import restore, save
+    from floatctl.sandbox.fargate import LocalFargate, task_environment
+    from floatctl.sandbox.provision import provision
+    from floatctl.sandbox.simulator import Simulator
+    from jobs.aws import AwsClients
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+    _server, socket_dir = start_postgres(directory)
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    moto.start()
+    host, port = moto.get_host_and_port()
+    aws_endpoint = f"http://{host}:{port}"
+    settings = sandbox_state.sandbox_settings(aws_endpoint, services_url="")
+    clients = AwsClients(settings)
+    provision(settings, clients, {"main": _secret(socket_dir, "main"), "replica": _secret(socket_dir, "replica")})
+    restore(directory, settings, clients)
+
+    simulator = Simulator(sandbox_state.dsn(socket_dir, "services"))
+    simulator.start()
+    endpoints = {"aws_endpoint": aws_endpoint, "services_url": simulator.url}
+    fargate = LocalFargate(task_environment(endpoints, directory), directory / "tasks")
+    fargate.install()
+
+    sandbox_state.write_state(
+        directory,
+        {
+            "pid": os.getpid(),
+            "socket_dir": str(socket_dir),
+            "postmaster_pid": _server.get_pid(),
+            **endpoints,
+        },
+    )
+    log.info("sandbox ready: %s", json.dumps(endpoints))
+    stop.wait()
+    log.info("stopping")
+    fargate.shutdown()
+    save(directory, settings, clients)
+    simulator.stop()
+    moto.stop()
+    sandbox_state.clear_state(directory)
+
+
+def main() -> None:
+    directory = Path(sys.argv[1])
+    logging.basicConfig(
+        filename=directory / "services.log",
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per moto call drowns the log
+    try:
+        run(directory)
+    except Exception:
+        log.exception("sandbox services failed")
+        sandbox_state.clear_state(directory)
+        raise SystemExit(1) from None
+    # pgserver's atexit handler stops PostgreSQL as the process exits.
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,189 @@
+"""The collection-history table: per-float events and per-run records (PutItem + Query only)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from jobs import dynamo
+from jobs.domain import ACH_ATTEMPT_OUTCOMES, ACH_PENDING, SUBMITTED, FloatHistory
+from jobs.keys import float_pk, run_pk
+
+RUN_STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "INTERRUPTED")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(ts: datetime) -> str:
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class FloatEvent:
+    """One thing that happened to one float in one run."""
+
+    float_id: int
+    run_id: str
+    outcome: str
+    due_date: date
+    event_at: datetime = field(default_factory=utc_now)
+    user_id: int | None = None
+    amount_cents: int | None = None
+    reason: str = ""
+    payment_id: str | None = None
+    idempotency_key: str | None = None
+    actor: str = "day-before-ach"
+
+    def item(self) -> dict[str, Any]:
+        values = asdict(self)
+        values.update(
+            pk=float_pk(self.float_id),
+            sk=f"{iso(self.event_at)}#{self.run_id}",
+            kind="float_event",
+            due_date=self.due_date.isoformat(),
+            event_at=iso(self.event_at),
+        )
+        return dynamo.to_item(values)
+
+    @classmethod
+    def from_item(cls, values: dict[str, Any]) -> FloatEvent:
+        return cls(
+            float_id=int(values["float_id"]),
+            run_id=values["run_id"],
+            outcome=values["outcome"],
+            due_date=date.fromisoformat(values["due_date"]),
+            event_at=datetime.fromisoformat(values["event_at"].replace("Z", "+00:00")),
+            user_id=values.get("user_id"),
+            amount_cents=values.get("amount_cents"),
+            reason=values.get("reason", ""),
+            payment_id=values.get("payment_id"),
+            idempotency_key=values.get("idempotency_key"),
+            actor=values.get("actor", ""),
+        )
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One run of the batch for one due date; rewritten in place as its status changes."""
+
+    run_id: str
+    due_date: date
+    run_date: date
+    started_at: datetime
+    status: str = "RUNNING"
+    started_by: str = "schedule"
+    task_arn: str | None = None
+    finished_at: datetime | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    submitted_amount_cents: int = 0
+    dry_run: bool = False
+
+    def item(self) -> dict[str, Any]:
+        values = asdict(self)
+        values.update(
+            pk=run_pk(self.due_date),
+            sk=f"{iso(self.started_at)}#{self.run_id}",
+            kind="run",
+            due_date=self.due_date.isoformat(),
+            run_date=self.run_date.isoformat(),
+            started_at=iso(self.started_at),
+            finished_at=iso(self.finished_at) if self.finished_at else None,
+        )
+        return dynamo.to_item(values)
+
+    @classmethod
+    def from_item(cls, values: dict[str, Any]) -> RunRecord:
+        finished = values.get("finished_at")
+        return cls(
+            run_id=values["run_id"],
+            due_date=date.fromisoformat(values["due_date"]),
+            run_date=date.fromisoformat(values["run_date"]),
+            started_at=datetime.fromisoformat(values["started_at"].replace("Z", "+00:00")),
+            status=values["status"],
+            started_by=values.get("started_by", ""),
+            task_arn=values.get("task_arn"),
+            finished_at=datetime.fromisoformat(finished.replace("Z", "+00:00")) if finished else None,
+            counts={k: int(v) for k, v in (values.get("counts") or {}).items()},
+            submitted_amount_cents=int(values.get("submitted_amount_cents", 0)),
+            dry_run=bool(values.get("dry_run", False)),
+        )
+
+
+def summarize(events: list[FloatEvent], due_date: date) -> FloatHistory:
+    """Fold a float's events into what the history rule needs for `due_date`."""
+    for_due = sorted((e for e in events if e.due_date == due_date), key=lambda e: e.event_at)
+    submitted = [e for e in for_due if e.outcome == SUBMITTED]
+    attempts = sum(1 for e in events if e.outcome in ACH_ATTEMPT_OUTCOMES)
+    pending = None
+    for event in for_due:
+        if event.outcome == ACH_PENDING:
+            pending = event.idempotency_key
+        elif event.outcome in ACH_ATTEMPT_OUTCOMES:
+            pending = None
+    return FloatHistory(bool(submitted), attempts, pending, submitted[-1].payment_id if submitted else None)
+
+
+class HistoryStore:
+    """Reads and writes collection-history with PutItem and Query only."""
+
+    def __init__(self, ddb: Any, table: str) -> None:
+        self.ddb = ddb
+        self.table = table
+
+    def put_event(self, event: FloatEvent) -> None:
+        self.ddb.put_item(TableName=self.table, Item=event.item())
+
+    def put_run(self, run: RunRecord) -> None:
+        self.ddb.put_item(TableName=self.table, Item=run.item())
+
+    def float_events(self, float_id: int) -> list[FloatEvent]:
+        """Every event of a float, newest first."""
+        items = dynamo.query(
+            self.ddb,
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": float_pk(float_id)}},
+            ScanIndexForward=False,
+        )
+        return [FloatEvent.from_item(i) for i in items if i.get("kind") == "float_event"]
+
+    def float_history(self, float_id: int, due_date: date) -> FloatHistory:
+        return summarize(self.float_events(float_id), due_date)
+
+    def runs(self, due_date: date) -> list[RunRecord]:
+        """The run records of one due date, newest first."""
+        items = dynamo.query(
+            self.ddb,
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": run_pk(due_date)}},
+            ScanIndexForward=False,
+        )
+        return [RunRecord.from_item(i) for i in items if i.get("kind") == "run"]
+
+    def by_run_id(self, run_id: str) -> list[dict[str, Any]]:
+        """Every item (events and the run record) of one run, newest first."""
+        return list(
+            dynamo.query(
+                self.ddb,
+                TableName=self.table,
+                IndexName="by_run_id",
+                KeyConditionExpression="run_id = :r",
+                ExpressionAttributeValues={":r": {"S": run_id}},
+                ScanIndexForward=False,
+            )
+        )
+
+    def by_user_id(self, user_id: int) -> list[FloatEvent]:
+        items = dynamo.query(
+            self.ddb,
+            TableName=self.table,
+            IndexName="by_user_id",
+            KeyConditionExpression="user_id = :u",
+            ExpressionAttributeValues={":u": {"N": str(user_id)}},
+            ScanIndexForward=False,
+        )
+        return [FloatEvent.from_item(i) for i in items if i.get("kind") == "float_event"]

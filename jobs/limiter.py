@@ -1,0 +1,133 @@
+"""A strict sliding-window rate limiter shared by every payment submitter.
+
+No more than ``limit`` acquisitions start in any window of ``period`` seconds (a token bucket with a
+burst allows nearly twice that); why this is hand-written is in docs/decisions/rate-limiter.md.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+#: How often a queued waiter that is not first in line looks at its stop event, in seconds.
+STOP_POLL_SECONDS = 0.02
+
+#: The shortest pause, so float rounding near a window edge cannot spin without time passing.
+_MIN_PAUSE_SECONDS = 1e-6
+
+
+class LimiterStopped(Exception):
+    """The stop event was set while an acquisition was waiting for its turn."""
+
+
+@dataclass(frozen=True)
+class LimiterStats:
+    """Totals since the limiter was built: acquisitions granted and seconds spent waiting for them."""
+
+    acquisitions: int
+    wait_seconds: float
+
+
+def window_for_rate(rate: float) -> tuple[int, float]:
+    """Translate a per-second rate into (starts allowed, window seconds); rate must be positive."""
+    if not (isinstance(rate, int | float) and math.isfinite(rate) and rate > 0):
+        raise ValueError(f"payment submit rate must be a positive number per second, got {rate!r}")
+    if rate >= 1:
+        return math.floor(rate), 1.0
+    return 1, 1.0 / rate
+
+
+class RateLimiter:
+    """Lets callers start, first come first served, no more than ``limit`` in any sliding ``period``."""
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        self.limit, self.period = window_for_rate(rate)
+        self.rate = rate
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._starts: deque[float] = deque()
+        self._line: deque[threading.Event] = deque()
+        self._acquisitions = 0
+        self._wait_seconds = 0.0
+
+    @property
+    def stats(self) -> LimiterStats:
+        """Acquisitions granted so far and the total seconds callers waited for them."""
+        with self._lock:
+            return LimiterStats(self._acquisitions, self._wait_seconds)
+
+    def acquire(self, stop: threading.Event | None = None) -> float:
+        """Wait for a free slot and return the seconds waited; raise LimiterStopped if ``stop`` is set first.
+
+        A caller that finds a free slot and nobody queued gets it at once, even if ``stop`` is set.
+        """
+        entered = self._clock()
+        turn = threading.Event()
+        with self._lock:
+            self._line.append(turn)
+        try:
+            while True:
+                with self._lock:
+                    first = self._line[0] is turn
+                    now = self._clock()
+                    delay = self._delay(now) if first else None
+                    if delay == 0.0:
+                        return self._admit(now, entered)
+                if stop is not None and stop.is_set():
+                    raise LimiterStopped("stopped while waiting for the payment rate limiter")
+                if delay is None:
+                    turn.wait(STOP_POLL_SECONDS)
+                else:
+                    self._pause(delay, stop)
+        except BaseException:
+            self._leave(turn)
+            raise
+
+    def _delay(self, now: float) -> float:
+        """Forget starts that left the window and return the seconds until one more may start (0.0: now)."""
+        while self._starts and now - self._starts[0] >= self.period:
+            self._starts.popleft()
+        if len(self._starts) < self.limit:
+            return 0.0
+        return max(self._starts[0] + self.period - now, _MIN_PAUSE_SECONDS)
+
+    def _admit(self, now: float, entered: float) -> float:
+        """Record a start at ``now``, hand the turn to the next in line, and return the wait."""
+        self._starts.append(now)
+        self._line.popleft()
+        if self._line:
+            self._line[0].set()
+        waited = max(0.0, now - entered)
+        self._acquisitions += 1
+        self._wait_seconds += waited
+        return waited
+
+    def _leave(self, turn: threading.Event) -> None:
+        """Take an abandoned caller out of the line, passing the turn on if it was first."""
+        with self._lock:
+            if turn not in self._line:
+                return
+            was_first = self._line[0] is turn
+            self._line.remove(turn)
+            if was_first and self._line:
+                self._line[0].set()
+
+    def _pause(self, seconds: float, stop: threading.Event | None) -> None:
+        """Sleep for ``seconds`` with the injected sleep, or on the stop event so setting it wakes us."""
+        if self._sleep is not None:
+            self._sleep(seconds)
+        elif stop is not None:
+            stop.wait(seconds)
+        else:
+            time.sleep(seconds)

@@ -1,0 +1,58 @@
+"""Shared fixtures: one real sandbox (pgserver, moto server, simulator) for the whole session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+# A short path under /tmp: PostgreSQL's unix socket path must stay under ~100 characters, and the
+# `pgserver` system user that runs PostgreSQL (we may be root) must be able to reach it.
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="fsb-", dir="/tmp"))
+_SESSION_DIR.chmod(0o755)
+os.environ["FLOATCTL_SANDBOX_DIR"] = str(_SESSION_DIR / "sandbox")
+os.environ["FLOATCTL_ENV"] = "sandbox"
+for _var in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "PAYMENTS_API_URL", "USERS_API_URL"):
+    os.environ.pop(_var, None)
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    """The running sandbox for this test session; stopped (no process left) at the end."""
+    from floatctl.sandbox.control import ensure_running, stop
+
+    directory = Path(os.environ["FLOATCTL_SANDBOX_DIR"])
+    running, _ = ensure_running(directory)
+    yield running
+    stop(directory)
+    shutil.rmtree(_SESSION_DIR, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def app_context(sandbox):
+    """An AppContext bound to the session sandbox, as the CLI builds it."""
+    from floatctl.context import AppContext
+    from floatctl.output import Output
+    from jobs.settings import Settings
+
+    ctx = AppContext(Settings.load(), Output(format="json"))
+    ctx._sandbox = sandbox
+    return ctx
+
+
+@pytest.fixture
+def cli():
+    """Run floatctl in-process with CliRunner; returns the result (exit_code, stdout, stderr)."""
+    from typer.testing import CliRunner
+
+    from floatctl.cli import app
+
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None):
+        return runner.invoke(app, list(args), input=input, catch_exceptions=False)
+
+    return invoke

@@ -1,0 +1,35 @@
+"""The start-up path stays light and the dependency arrow points one way (floatctl -> jobs)."""
+
+import json
+import subprocess
+import sys
+
+HEAVY = ("boto3", "botocore", "psycopg", "ddtrace", "textual", "moto", "pgserver", "tabulate")
+UI = ("typer", "rich", "textual", "tabulate", "floatctl", "click")
+
+
+def _modules_after(statement: str) -> set[str]:
+    code = f"import sys, json; {statement}; print(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return {name.split(".")[0] for name in json.loads(out)}
+
+
+def test_cli_import_loads_no_heavy_module():
+    loaded = _modules_after("import floatctl.cli")
+    assert not loaded & set(HEAVY), loaded & set(HEAVY)
+
+
+def test_jobs_imports_no_ui_module():
+    loaded = _modules_after(
+        "import jobs.settings, jobs.errors, jobs.keys, jobs.history, jobs.locks, jobs.aws, jobs.dynamo"
+    )
+    assert not loaded & set(UI), loaded & set(UI)
+
+
+def test_help_starts_nothing(tmp_path):
+    env = {"FLOATCTL_SANDBOX_DIR": str(tmp_path / "sb"), "PATH": "/usr/bin:/bin"}
+    for args in (["--help"], ["sandbox", "--help"], ["sandbox", "up", "--help"]):
+        result = subprocess.run([sys.executable, "-m", "floatctl", *args], capture_output=True, text=True, env=env)
+        assert result.returncode == 0, result.stderr
+        assert "Usage" in result.stdout
+    assert not (tmp_path / "sb").exists()
