@@ -380,13 +380,13 @@ class _Handler(BaseHTTPRequestHandler):
             except Exception:
                 logger.exception("simulator failed on %s %s", self.command, self.path)
                 reply = Reply(500, {"error": "internal simulator error"})
+        status = "dropped" if reply is None else reply.status
+        elapsed_ms = (time.monotonic() - started) * 1000
+        logger.info("%s %s -> %s in %.1f ms", self.command, self.path, status, elapsed_ms)
         if reply is None:
             self.close_connection = True
         else:
             self._write(reply)
-        status = "dropped" if reply is None else reply.status
-        elapsed_ms = (time.monotonic() - started) * 1000
-        logger.info("%s %s -> %s in %.1f ms", self.command, self.path, status, elapsed_ms)
 
     def _read(self, received_at: dt.datetime) -> Request | Reply:
         try:

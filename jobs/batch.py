@@ -1,0 +1,442 @@
+"""The day-before-ach pipeline (DESIGN §5).
+
+producer (replica pages) -> bounded queue -> evaluation workers -> small bounded queue -> submitters.
+Only submitters wait on the shared strict limiter, so skip-floats never queue behind submissions.
+A float's lock is held from evaluation to its history write. The first limiter token is taken
+before ACH_PENDING is written, so a drain never leaves a pending event for a call never made.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import queue
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from jobs.calendar import DueWindow, due_window
+from jobs.domain import ACH_PENDING, FAILED, SKIP_LOCKED, SUBMIT_ACH, SUBMITTED, Float
+from jobs.errors import EXIT_FLOATS_FAILED, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, RefusedError
+from jobs.evaluation import EvaluationError, Sources, evaluate
+from jobs.history import FloatEvent, RunRecord, utc_now
+from jobs.keys import JOB_NAME, float_lock_key, idempotency_key
+from jobs.limiter import LimiterStopped
+from jobs.locks import FLOAT_LEASE_S, FLOAT_NAMESPACE, JOB_LEASE_S, JOB_NAMESPACE, Lease, LeaseLost
+from jobs.rules import Evaluation
+
+log = logging.getLogger("jobs.batch")
+_DONE = object()
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """The batch's knobs; the defaults are the seed's."""
+
+    run_date: date
+    payment_submit_rate: float = 5.0
+    workers: int = 5
+    page_size: int = 50
+    channel_buffer: int = 0  # 0 = workers
+    max_ach_attempts: int = 3
+    submitters: int = 0  # 0 = enough to keep the rate busy through slow calls
+    shard_index: int = 0
+    shard_count: int = 1
+    drain_timeout_s: float = 20.0
+
+    @property
+    def window(self) -> DueWindow:
+        return due_window(self.run_date)
+
+    @property
+    def queue_size(self) -> int:
+        return self.channel_buffer or self.workers
+
+    @property
+    def submitter_count(self) -> int:
+        if self.submitters:
+            return self.submitters
+        # Little's law for a 1.5 s call at the rate, plus slack for retries; bounded.
+        return max(2, min(64, math.ceil(self.payment_submit_rate * 2) + 1))
+
+
+@dataclass(frozen=True)
+class FloatOutcome:
+    """What a real run did with one float."""
+
+    float: Float
+    outcome: str
+    reason: str
+    payment_id: str | None = None
+    evaluation: Evaluation | None = None
+
+
+@dataclass
+class RunSummary:
+    """The end of a run, as the summary table and `--output json` show it."""
+
+    run_id: str
+    run_date: date
+    window: DueWindow
+    status: str = "RUNNING"
+    counts: Counter[str] = field(default_factory=Counter)
+    submitted_amount_cents: int = 0
+    exit_code: int = EXIT_OK
+    started_at: datetime = field(default_factory=utc_now)
+    finished_at: datetime | None = None
+    error: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "run_date": self.run_date.isoformat(),
+            "due_window": {"start": self.window.start.isoformat(), "end": self.window.end.isoformat()},
+            "status": self.status,
+            "counts": dict(sorted(self.counts.items())),
+            "submitted_amount_cents": self.submitted_amount_cents,
+            "exit_code": self.exit_code,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "error": self.error,
+        }
+
+
+@dataclass
+class Adapters:
+    """The adapters a real run uses."""
+
+    floats: Any
+    history: Any
+    locks: Any
+    users: Any
+    payments: Any
+    limiter: Any
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who this run is: how it names itself in locks and run records."""
+
+    owner_task: str
+    started_by: str = "schedule"
+    task_arn: str | None = None
+
+
+class StopSignal:
+    """Set by SIGTERM/SIGINT: stop paging, finish in-flight floats, then stop hard at the drain deadline."""
+
+    def __init__(self) -> None:
+        self.soft = threading.Event()
+        self.hard = threading.Event()
+        self.signum: int | None = None
+
+    def request(self, signum: int | None = None) -> None:
+        if self.signum is None:
+            self.signum = signum
+        self.soft.set()
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    now = now or utc_now()
+    return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+
+
+class Run:
+    """One real run of the batch."""
+
+    def __init__(
+        self,
+        options: BatchOptions,
+        adapters: Adapters,
+        identity: Identity,
+        stop: StopSignal | None = None,
+        on_outcome: Callable[[FloatOutcome], None] | None = None,
+    ) -> None:
+        self.options = options
+        self.a = adapters
+        self.identity = identity
+        self.stop = stop or StopSignal()
+        self.on_outcome = on_outcome or (lambda outcome: None)
+        self.summary = RunSummary(new_run_id(), options.run_date, options.window)
+        self.sources = Sources(adapters.floats, adapters.history, adapters.users)
+        self._eval_q: queue.Queue[Any] = queue.Queue(maxsize=options.queue_size)
+        self._submit_q: queue.Queue[Any] = queue.Queue(maxsize=max(1, options.submitter_count))
+        self._mutex = threading.Lock()
+        self._fatal: str | None = None
+        self._job_lease: Lease | None = None
+        self._finished = threading.Event()
+
+    # -- the run as a whole -------------------------------------------------------------
+
+    def execute(self) -> RunSummary:
+        """Take the job lock, run the pipeline, write the run record, and say how it ended."""
+        self._take_job_lock()
+        record = self._record()
+        self.a.history.put_run(record)
+        heartbeat = threading.Thread(target=self._heartbeat, name="job-heartbeat", daemon=True)
+        heartbeat.start()
+        try:
+            self._pipeline()
+        finally:
+            self._finish()
+        return self.summary
+
+    def _take_job_lock(self) -> None:
+        lease = self.a.locks.acquire(
+            JOB_NAMESPACE, JOB_NAME, self.summary.run_id, self.identity.owner_task, JOB_LEASE_S
+        )
+        if lease is None:
+            held = self.a.locks.get(JOB_NAMESPACE, JOB_NAME)
+            who = f"run {held.owner} on {held.owner_task}, {held.seconds_left():.0f}s of lease left" if held else "?"
+            raise RefusedError(
+                f"another run holds the job lock ({who})",
+                hint="wait for it to finish (floatctl status), or see floatctl locks if it is stuck",
+            )
+        self._job_lease = lease
+
+    def _heartbeat(self) -> None:
+        while not self._finished.wait(JOB_LEASE_S / 3):
+            try:
+                self._job_lease = self.a.locks.renew(self._job_lease, JOB_LEASE_S)
+            except LeaseLost:
+                self._fail_run("the job lock was lost (another run took it): stopping")
+                return
+            except Exception as exc:  # DynamoDB trouble: keep trying while the lease lasts
+                log.warning("job lock heartbeat failed: %s", exc)
+
+    def _fail_run(self, message: str) -> None:
+        log.error(message)
+        with self._mutex:
+            self._fatal = self._fatal or message
+        self.stop.request()
+
+    def _pipeline(self) -> None:
+        opts = self.options
+        workers = [threading.Thread(target=self._evaluate_loop, name=f"eval-{i}", daemon=True) for i in range(opts.workers)]
+        submitters = [
+            threading.Thread(target=self._submit_loop, name=f"submit-{i}", daemon=True)
+            for i in range(opts.submitter_count)
+        ]
+        for thread in workers + submitters:
+            thread.start()
+        drain = threading.Thread(target=self._drain_timer, name="drain", daemon=True)
+        drain.start()
+        try:
+            self._produce()
+        except Exception as exc:
+            self._fail_run(f"paging the replica failed: {exc}")
+        finally:
+            for _ in workers:
+                self._eval_q.put(_DONE)
+        for thread in workers:
+            thread.join()
+        for _ in submitters:
+            self._submit_q.put(_DONE)
+        for thread in submitters:
+            thread.join()
+
+    def _drain_timer(self) -> None:
+        while not self._finished.is_set():
+            if self.stop.soft.wait(0.5):
+                if not self._finished.wait(self.options.drain_timeout_s):
+                    log.warning("drain deadline reached: abandoning floats not yet submitted")
+                    self.stop.hard.set()
+                return
+
+    def _produce(self) -> None:
+        opts = self.options
+        for page in self.a.floats.pages(opts.window, opts.page_size, opts.shard_index, opts.shard_count):
+            for row in page:
+                if not self._put(self._eval_q, row):
+                    return
+            if self.stop.soft.is_set():
+                return
+
+    def _put(self, q: queue.Queue[Any], item: Any) -> bool:
+        """Put unless a stop arrives while the queue is full."""
+        while True:
+            if self.stop.soft.is_set():
+                return False
+            try:
+                q.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+
+    # -- per float ----------------------------------------------------------------------
+
+    def _evaluate_loop(self) -> None:
+        while (row := self._eval_q.get()) is not _DONE:
+            if self.stop.soft.is_set():
+                continue  # not started: the rerun takes it
+            try:
+                self._evaluate_one(row)
+            except Exception as exc:  # never lose a worker
+                log.exception("float %s: unexpected error", row.id)
+                self._record_outcome(FloatOutcome(row, FAILED, f"unexpected error: {type(exc).__name__}"))
+
+    def _evaluate_one(self, row: Float) -> None:
+        lease = self.a.locks.acquire(
+            FLOAT_NAMESPACE, float_lock_key(row.id), self.summary.run_id, self.identity.owner_task, FLOAT_LEASE_S
+        )
+        if lease is None:
+            held = self.a.locks.get(FLOAT_NAMESPACE, float_lock_key(row.id))
+            owner = f" by run {held.owner}" if held else ""
+            self._record_outcome(FloatOutcome(row, SKIP_LOCKED, f"float lock held{owner}"))
+            return
+        handed_over = False
+        try:
+            try:
+                evaluation = evaluate(row, self.options.window, self.sources, self.options.max_ach_attempts,
+                                      stop=self.stop.hard)
+            except EvaluationError as exc:
+                self._record_outcome(FloatOutcome(row, FAILED, f"{exc.rule}: {exc.reason}"))
+                return
+            if evaluation.verdict != SUBMIT_ACH:
+                self._record_outcome(FloatOutcome(row, evaluation.verdict, evaluation.reason, evaluation=evaluation))
+                return
+            handed_over = self._put(self._submit_q, (row, evaluation, lease))
+        finally:
+            if not handed_over:
+                self._release(lease)
+
+    def _submit_loop(self) -> None:
+        while (item := self._submit_q.get()) is not _DONE:
+            row, evaluation, lease = item
+            try:
+                self._submit_one(row, evaluation, lease)
+            except Exception as exc:
+                log.exception("float %s: unexpected error while submitting", row.id)
+                self._record_outcome(FloatOutcome(row, FAILED, f"unexpected error: {type(exc).__name__}"))
+            finally:
+                self._release(lease)
+
+    def _submit_one(self, row: Float, evaluation: Evaluation, lease: Lease) -> None:
+        if self.stop.hard.is_set():
+            return  # abandoned at the drain deadline: nothing was sent, the rerun takes it
+        try:
+            self.a.limiter.acquire(self.stop.hard)
+        except LimiterStopped:
+            return
+        try:
+            lease = self.a.locks.renew(lease, FLOAT_LEASE_S)  # fence: is the float still ours?
+        except LeaseLost:
+            self._record_outcome(FloatOutcome(row, SKIP_LOCKED, "float lease lost before submitting"))
+            return
+        assert row.due_date is not None and row.user_id is not None and row.amount_cents is not None
+        key = idempotency_key(row.id, row.due_date)
+        self.a.history.put_event(self._event(row, ACH_PENDING, "submitting next-day ACH", idempotency_key=key))
+        first = [True]
+
+        def before_attempt() -> None:
+            if first[0]:  # the first attempt's token was taken above
+                first[0] = False
+                return
+            self.a.limiter.acquire(self.stop.hard)
+
+        try:
+            result = self.a.payments.submit(
+                float_id=row.id,
+                user_id=row.user_id,
+                amount_cents=row.amount_cents,
+                effective_date=row.due_date,
+                idempotency_key=key,
+                before_attempt=before_attempt,
+                stop=self.stop.hard,
+            )
+        except LimiterStopped:
+            # Stopped between retries: ACH_PENDING stays, and the rerun resubmits with the same key.
+            self._record_outcome(FloatOutcome(row, FAILED, "interrupted between retries; the rerun resubmits"),
+                                 write=False)
+            return
+        if result.accepted:
+            reason = "accepted (replayed: already paid under this key)" if result.replayed else "accepted"
+            outcome = FloatOutcome(row, SUBMITTED, reason, result.payment_id, evaluation)
+        else:
+            outcome = FloatOutcome(row, FAILED, result.reason, evaluation=evaluation)
+        self._record_outcome(outcome, idempotency_key=key)
+
+    def _release(self, lease: Lease) -> None:
+        try:
+            if not self.a.locks.release(lease):
+                log.warning("lock %s had changed hands before release", lease.lock_key)
+        except Exception as exc:  # the lease expires by itself
+            log.warning("releasing %s failed: %s", lease.lock_key, exc)
+
+    # -- bookkeeping ----------------------------------------------------------------------
+
+    def _event(self, row: Float, outcome: str, reason: str, **extra: Any) -> FloatEvent:
+        return FloatEvent(
+            float_id=row.id,
+            run_id=self.summary.run_id,
+            outcome=outcome,
+            due_date=row.due_date or self.options.window.end,
+            user_id=row.user_id,
+            amount_cents=row.amount_cents,
+            reason=reason,
+            actor=self.identity.started_by,
+            **extra,
+        )
+
+    def _record_outcome(self, outcome: FloatOutcome, *, write: bool = True, idempotency_key: str | None = None) -> None:
+        if write:
+            try:
+                self.a.history.put_event(
+                    self._event(outcome.float, outcome.outcome, outcome.reason, payment_id=outcome.payment_id,
+                                idempotency_key=idempotency_key)
+                )
+            except Exception as exc:
+                log.error("float %s: history write failed: %s", outcome.float.id, exc)
+                if outcome.outcome != SUBMITTED:
+                    outcome = FloatOutcome(outcome.float, FAILED, f"history write failed: {type(exc).__name__}")
+        with self._mutex:
+            self.summary.counts[outcome.outcome] += 1
+            if outcome.outcome == SUBMITTED:
+                self.summary.submitted_amount_cents += outcome.float.amount_cents or 0
+        log.info(
+            "float %s: %s (%s)", outcome.float.id, outcome.outcome, outcome.reason,
+            extra={"float_id": outcome.float.id, "outcome": outcome.outcome, "run_id": self.summary.run_id},
+        )
+        self.on_outcome(outcome)
+
+    def _record(self) -> RunRecord:
+        s = self.summary
+        return RunRecord(
+            run_id=s.run_id,
+            due_date=s.window.end,
+            run_date=s.run_date,
+            started_at=s.started_at,
+            status=s.status,
+            started_by=self.identity.started_by,
+            task_arn=self.identity.task_arn,
+            finished_at=s.finished_at,
+            counts=dict(s.counts),
+            submitted_amount_cents=s.submitted_amount_cents,
+        )
+
+    def _finish(self) -> None:
+        self._finished.set()
+        s = self.summary
+        s.finished_at = utc_now()
+        if self.stop.signum is not None:
+            s.status, s.exit_code = "INTERRUPTED", EXIT_SIGINT if self.stop.signum == 2 else EXIT_SIGTERM
+        elif self._fatal:
+            s.status, s.exit_code, s.error = "FAILED", EXIT_FLOATS_FAILED, self._fatal
+        elif s.counts.get(FAILED):
+            s.status, s.exit_code = "FAILED", EXIT_FLOATS_FAILED
+        else:
+            s.status, s.exit_code = "SUCCEEDED", EXIT_OK
+        for attempt in range(3):
+            try:
+                self.a.history.put_run(self._record())
+                break
+            except Exception as exc:
+                log.error("writing the run record failed (try %s): %s", attempt + 1, exc)
+                time.sleep(0.5)
+        if self._job_lease is not None:
+            self._release(self._job_lease)

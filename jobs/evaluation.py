@@ -1,0 +1,85 @@
+"""Evaluate one float: gather each rule's input (re-fetch, history, cards) and apply the rules.
+
+A real run stops gathering at the first failing rule; the preview (`full=True`) checks every rule
+whose input exists, so finance sees each rule's result.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from jobs import rules
+from jobs.calendar import DueWindow
+from jobs.domain import Float, FloatHistory
+from jobs.rules import Evaluation, RuleResult, not_checked
+
+
+class EvaluationError(Exception):
+    """A rule's input could not be fetched (a service or database failed after its retries)."""
+
+    def __init__(self, rule: str, reason: str) -> None:
+        super().__init__(f"{rule}: {reason}")
+        self.rule = rule
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Where the rules' inputs come from."""
+
+    floats: Any  # FloatsStore: refetch(id)
+    history: Any  # HistoryStore: float_history(id, due) -- None reads as an empty history (sandbox-free unit use)
+    users: Any  # UsersClient: debit_cards(user_id)
+
+
+def evaluate(
+    row: Float,
+    window: DueWindow,
+    sources: Sources,
+    max_attempts: int,
+    *,
+    full: bool = False,
+    stop: threading.Event | None = None,
+) -> Evaluation:
+    """The verdict for `row` and every rule's result behind it."""
+    results: list[RuleResult] = [rules.check_validity(row, window)]
+
+    def done() -> bool:
+        return not full and results[-1].failed
+
+    if done():
+        return rules.decide(row, results)
+    results.append(rules.check_refetch(row, _fetch("refetch", lambda: sources.floats.refetch(row.id))))
+    if done():
+        return rules.decide(row, results)
+    if row.due_date is None:
+        results.append(not_checked("history", "no due date"))
+    else:
+        history = (
+            _fetch("history", lambda: sources.history.float_history(row.id, row.due_date))
+            if sources.history is not None
+            else FloatHistory()
+        )
+        results.append(rules.check_history(history, max_attempts))
+    if done():
+        return rules.decide(row, results)
+    if row.user_id is None or row.due_date is None:
+        results.append(not_checked("debit_card", "no user or due date"))
+    else:
+        cards = _fetch("debit_card", lambda: sources.users.debit_cards(row.user_id, stop=stop))
+        results.append(rules.check_debit_card(cards, row.due_date))
+    return rules.decide(row, results)
+
+
+def _fetch(rule: str, call: Any) -> Any:
+    from jobs.errors import FloatctlError
+    from jobs.services import ServiceError
+
+    try:
+        return call()
+    except (ServiceError, FloatctlError) as exc:
+        raise EvaluationError(rule, str(exc)) from None
+    except Exception as exc:  # botocore and driver errors: the float fails, the run goes on
+        raise EvaluationError(rule, f"{type(exc).__name__}: {exc}") from None

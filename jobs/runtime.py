@@ -1,0 +1,88 @@
+"""Build the batch's adapters from the settings: the one place that wires jobs together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from jobs.aws import AwsClients
+from jobs.settings import Settings
+
+
+@dataclass
+class Runtime:
+    """The adapters for one process, built on first use and closed together."""
+
+    settings: Settings
+    aws: AwsClients
+    pool_size: int = 8
+    _floats: Any = None
+    _http: Any = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, pool_size: int = 8) -> Runtime:
+        return cls(settings, AwsClients(settings), pool_size)
+
+    def floats(self) -> Any:
+        if self._floats is None:
+            from jobs.floats import FloatsStore, load_secrets
+
+            main, replica = load_secrets(
+                self.aws.client("secretsmanager"), self.settings.main_secret, self.settings.replica_secret
+            )
+            self._floats = FloatsStore(main, replica, pool_size=self.pool_size)
+        return self._floats
+
+    def history(self) -> Any:
+        from jobs.history import HistoryStore
+
+        return HistoryStore(self.aws.client("dynamodb"), self.settings.history_table)
+
+    def liveness(self) -> Any:
+        from jobs.liveness import OwnerLiveness
+
+        return OwnerLiveness(self.aws.client("ecs"), self.settings.cluster)
+
+    def locks(self) -> Any:
+        from jobs.locks import LockStore
+
+        return LockStore(self.aws.client("dynamodb"), self.settings.locks_table, owner_is_dead=self.liveness())
+
+    def http(self) -> Any:
+        if self._http is None:
+            from jobs.services import RetryPolicy, SignedHttp
+
+            self._http = SignedHttp(self.aws.credentials, self.settings.region, RetryPolicy(), pool_size=self.pool_size * 2)
+        return self._http
+
+    def users(self) -> Any:
+        from jobs.services import UsersClient
+
+        return UsersClient(self.http(), self.settings.users_api_url)
+
+    def payments(self) -> Any:
+        from jobs.services import PaymentsClient
+
+        return PaymentsClient(self.http(), self.settings.payments_api_url)
+
+    def sources(self) -> Any:
+        from jobs.evaluation import Sources
+
+        return Sources(self.floats(), self.history(), self.users())
+
+    def adapters(self, rate: float) -> Any:
+        from jobs.batch import Adapters
+        from jobs.limiter import RateLimiter
+
+        return Adapters(
+            floats=self.floats(),
+            history=self.history(),
+            locks=self.locks(),
+            users=self.users(),
+            payments=self.payments(),
+            limiter=RateLimiter(rate),
+        )
+
+    def close(self) -> None:
+        if self._floats is not None:
+            self._floats.close()
