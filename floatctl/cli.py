@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from floatctl.commands import sandbox, version
+from floatctl.commands import preview, run, sandbox, version
 from floatctl.context import AppContext
 from floatctl.output import FORMATS, Output
 from jobs.errors import EXIT_SIGINT, EXIT_USAGE, FloatctlError
@@ -90,6 +90,8 @@ def root(
     ctx.obj = AppContext(settings, Output(format=output, verbose=verbose))
 
 
+app.add_typer(run.app, name="run")
+app.command("preview")(preview.preview)
 app.add_typer(sandbox.app, name="sandbox")
 app.command("version")(version.version)
 

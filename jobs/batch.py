@@ -308,15 +308,17 @@ class Run:
     def _submit_loop(self) -> None:
         while (item := self._submit_q.get()) is not _DONE:
             row, evaluation, lease = item
+            held = [lease]  # the lease as last renewed: release needs its current rvn
             try:
-                self._submit_one(row, evaluation, lease)
+                self._submit_one(row, evaluation, held)
             except Exception as exc:
                 log.exception("float %s: unexpected error while submitting", row.id)
                 self._record_outcome(FloatOutcome(row, FAILED, f"unexpected error: {type(exc).__name__}"))
             finally:
-                self._release(lease)
+                if held:
+                    self._release(held[0])
 
-    def _submit_one(self, row: Float, evaluation: Evaluation, lease: Lease) -> None:
+    def _submit_one(self, row: Float, evaluation: Evaluation, held: list[Lease]) -> None:
         if self.stop.hard.is_set():
             return  # abandoned at the drain deadline: nothing was sent, the rerun takes it
         try:
@@ -324,8 +326,9 @@ class Run:
         except LimiterStopped:
             return
         try:
-            lease = self.a.locks.renew(lease, FLOAT_LEASE_S)  # fence: is the float still ours?
+            held[0] = self.a.locks.renew(held[0], FLOAT_LEASE_S)  # fence: is the float still ours?
         except LeaseLost:
+            held.clear()  # not ours to release any more
             self._record_outcome(FloatOutcome(row, SKIP_LOCKED, "float lease lost before submitting"))
             return
         assert row.due_date is not None and row.user_id is not None and row.amount_cents is not None

@@ -148,4 +148,4 @@ def decide(row: Float, results: Sequence[RuleResult]) -> Evaluation:
     if any(r.status == "not_checked" for r in ordered):
         missing = [r.rule for r in ordered if r.status == "not_checked"]
         raise ValueError(f"cannot decide float {row.id}: rules not checked: {', '.join(missing)}")
-    return Evaluation(row, SUBMIT_ACH, "no valid primary debit card: submit next-day ACH", ordered)
+    return Evaluation(row, SUBMIT_ACH, f"submit next-day ACH: {ordered[-1].reason}", ordered)

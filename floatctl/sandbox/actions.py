@@ -43,7 +43,7 @@ def seed_default(app: AppContext, sandbox: Sandbox, n: int, seed: int, run_date:
     if n < 0:
         raise UsageError("--floats must be 0 or more")
     run_date = run_date or today_in_new_york()
-    scenario, manifest = seed_scenario(run_date, n=n, seed=seed, lock_owner_pid=sandbox.pid)
+    scenario, manifest = seed_scenario(run_date, n=n, seed=seed)
     load(app, sandbox, scenario)
     summary = {
         "run_date": run_date.isoformat(),

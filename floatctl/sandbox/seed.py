@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import socket
 from datetime import UTC, date, datetime, timedelta
 
 from floatctl.sandbox.scenario import CardRow, FloatRow, HistoryRow, LockRow, Scenario
@@ -29,7 +28,7 @@ CLASSES = {
 FILL = (("no_card", 5), ("valid_card", 4), ("expired_card", 1), ("inactive_card", 1))
 
 
-def seed_scenario(run_date: date, n: int = 48, seed: int = 7, lock_owner_pid: int | None = None) -> tuple[
+def seed_scenario(run_date: date, n: int = 48, seed: int = 7) -> tuple[
     Scenario, dict[int, str]
 ]:
     """The scenario for `run_date`, and each float's class (for tests and `sandbox status`)."""
@@ -41,7 +40,6 @@ def seed_scenario(run_date: date, n: int = 48, seed: int = 7, lock_owner_pid: in
     floats, cards, history, locks = [], [], [], []
     manifest: dict[int, str] = {}
     float_id = 1000
-    host = socket.gethostname()
     for i, kind in enumerate(classes):
         float_id += rng.randint(1, 9)  # ids with gaps, as a real table has
         user_id = 50_000 + i
@@ -78,7 +76,8 @@ def seed_scenario(run_date: date, n: int = 48, seed: int = 7, lock_owner_pid: in
         elif kind == "missing_user":
             row["user_id"] = None
         elif kind == "held_lock":
-            locks.append(LockRow("float", float_lock_key(float_id), "other-run", f"{host}:{lock_owner_pid or 1}", 6 * 3600))
+            # Held by a run on another host: nothing here can prove it dead, so it stays live for its lease.
+            locks.append(LockRow("float", float_lock_key(float_id), "other-run", "ip-10-42-1-17:4242", 6 * 3600))
         floats.append(FloatRow(**row))
     # Rows the batch must never page: outside the window, or not SCHEDULING.
     for j in range(max(2, n // 10)):

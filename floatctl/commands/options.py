@@ -1,0 +1,44 @@
+"""Options shared by the commands that run or preview the batch (flag > environment variable > default)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from jobs.errors import UsageError
+
+RunDate = Annotated[
+    str | None,
+    typer.Option("--date", help="run date YYYY-MM-DD, today/tomorrow/yesterday (default: today in New York)",
+                 envvar="FLOATCTL_RUN_DATE", show_default=False),
+]
+Rate = Annotated[
+    float, typer.Option("--payment-submit-rate", min=0.01, envvar="FLOATCTL_PAYMENT_SUBMIT_RATE",
+                        help="Payments submissions per second, strict in any 1 s window")
+]
+Workers = Annotated[int, typer.Option("--workers", min=1, max=256, envvar="FLOATCTL_WORKERS", help="evaluation threads")]
+PageSize = Annotated[
+    int, typer.Option("--page-size", min=1, max=10_000, envvar="FLOATCTL_PAGE_SIZE", help="floats per replica page")
+]
+ChannelBuffer = Annotated[
+    int, typer.Option("--channel-buffer", min=0, max=10_000, envvar="FLOATCTL_CHANNEL_BUFFER",
+                      help="producer queue depth (0 = workers)")
+]
+MaxAttempts = Annotated[
+    int, typer.Option("--max-ach-attempts", min=1, max=100, envvar="FLOATCTL_MAX_ACH_ATTEMPTS",
+                      help="skip floats with this many ACH attempts")
+]
+
+
+def run_date(text: str | None) -> date:
+    """The run date from --date, or today in New York; a bad value is a usage error."""
+    from jobs.calendar import parse_run_date, today_in_new_york
+
+    if text is None:
+        return today_in_new_york()
+    try:
+        return parse_run_date(text)
+    except ValueError as exc:
+        raise UsageError(f"--date: {exc}") from None

@@ -1,0 +1,80 @@
+"""`floatctl preview`: tomorrow's ACH list with every rule's verdict, totals and the cutoff check."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from floatctl.commands import options as opt
+from floatctl.output import dollars
+from jobs.errors import UsageError
+
+RULE_MARK = {"pass": "ok", "fail": "FAIL", "not_checked": "-", "error": "ERROR"}
+
+
+def preview(
+    ctx: typer.Context,
+    date_: opt.RunDate = None,
+    verdict: Annotated[str | None, typer.Option("--verdict", help="only rows with this verdict")] = None,
+    payment_submit_rate: opt.Rate = 5.0,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=256, envvar="FLOATCTL_PREVIEW_WORKERS",
+                                         help="evaluation threads (read-only, so more than a run)")] = 16,
+    page_size: opt.PageSize = 50,
+    max_ach_attempts: opt.MaxAttempts = 3,
+) -> None:
+    """Dry-run the batch: one row per float with each rule's result, totals per verdict, time vs cutoff."""
+    from jobs.batch import BatchOptions
+    from jobs.domain import VERDICTS
+    from jobs.preview import ERROR, build_preview
+    from jobs.runtime import Runtime
+
+    if verdict is not None and verdict.upper() not in (*VERDICTS, ERROR):
+        raise UsageError(f"--verdict: {verdict!r} is not one of {', '.join((*VERDICTS, ERROR))}")
+    verdict = verdict.upper() if verdict else None
+    app_ctx = ctx.obj
+    options = BatchOptions(
+        run_date=opt.run_date(date_), payment_submit_rate=payment_submit_rate, workers=workers,
+        page_size=page_size, max_ach_attempts=max_ach_attempts,
+    )
+    app_ctx.output.banner(app_ctx.env)
+    runtime = Runtime.from_settings(app_ctx.settings, pool_size=workers + 2)
+    try:
+        result = build_preview(options, runtime.sources(), workers=workers)
+    finally:
+        runtime.close()
+    _render(app_ctx, result, verdict)
+
+
+def _render(app_ctx, result, verdict: str | None) -> None:
+    from jobs.rules import RULES
+
+    out = app_ctx.output
+    document = result.as_json(app_ctx.env, verdict)
+    if out.is_json:
+        out.json(document)
+        return
+    rows = document["rows"]
+    money = out.format != "csv"  # dollars for people, cents for spreadsheets
+    columns = ("float_id", "user_id", "amount" if money else "amount_cents", "due_date", *RULES, "verdict", "reason")
+    table_rows = [
+        (r["float_id"], r["user_id"], dollars(r["amount_cents"]) if money else r["amount_cents"], r["due_date"],
+         *(RULE_MARK[r["rules"][name]["result"]] for name in RULES), r["verdict"], r["reason"])
+        for r in rows
+    ]
+    window = document["due_window"]
+    out.table(columns, table_rows,
+              title=f"preview {app_ctx.env} run date {document['run_date']}, due {window['start']}..{window['end']}")
+    if out.format == "csv":
+        return
+    out.line()
+    totals = document["totals"]
+    out.table(("verdict", "floats", "amount"),
+              [(v, t["count"], dollars(t["amount_cents"])) for v, t in totals.items()], title="totals")
+    timing = document["timing"]
+    out.line()
+    fits = "fits" if timing["fits"] else "DOES NOT FIT"
+    out.line(
+        f"{timing['submissions']} submissions at {timing['rate_per_s']}/s need {timing['needed_s']}s; "
+        f"{timing['seconds_to_cutoff'] / 60:.0f} min from {timing['start_at'][11:16]} to the 21:00 ET cutoff: {fits}"
+    )

@@ -1,0 +1,112 @@
+"""`floatctl run day-before-ach`: the batch, as the scheduled container runs it."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import signal
+import socket
+import sys
+from typing import Annotated
+
+import typer
+
+from floatctl.commands import options as opt
+from floatctl.output import dollars
+
+app = typer.Typer(help="Run a batch job.", no_args_is_help=True)
+
+
+@app.command("day-before-ach")
+def day_before_ach(
+    ctx: typer.Context,
+    date_: opt.RunDate = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="evaluate only: no lock, no write, no payment")] = False,
+    payment_submit_rate: opt.Rate = 5.0,
+    workers: opt.Workers = 5,
+    page_size: opt.PageSize = 50,
+    channel_buffer: opt.ChannelBuffer = 0,
+    max_ach_attempts: opt.MaxAttempts = 3,
+) -> None:
+    """Page the due SCHEDULING floats, apply the rules, and submit next-day ACH where needed."""
+    from floatctl import logs
+    from jobs.batch import BatchOptions
+
+    app_ctx = ctx.obj
+    out = app_ctx.output
+    options = BatchOptions(
+        run_date=opt.run_date(date_),
+        payment_submit_rate=payment_submit_rate,
+        workers=workers,
+        page_size=page_size,
+        channel_buffer=channel_buffer,
+        max_ach_attempts=max_ach_attempts,
+    )
+    out.banner(app_ctx.env)
+    logs.setup(out.verbose, stream=sys.stderr if out.is_json else None)
+    if dry_run:
+        _dry_run(app_ctx, options)
+        return
+    summary = _real_run(app_ctx, options)
+    _show_summary(out, summary)
+    raise typer.Exit(summary.exit_code)
+
+
+def _identity(settings):
+    from jobs.batch import Identity
+    from jobs.liveness import this_owner_task
+
+    started_by = os.environ.get("FLOATCTL_STARTED_BY") or (
+        "schedule" if settings.task_arn else f"cli:{getpass.getuser()}@{socket.gethostname()}"
+    )
+    return Identity(this_owner_task(settings.task_arn), started_by, settings.task_arn)
+
+
+def _real_run(app_ctx, options):
+    from floatctl.progress import RunProgress
+    from jobs.batch import Run, StopSignal
+    from jobs.runtime import Runtime
+
+    runtime = Runtime.from_settings(app_ctx.settings, pool_size=options.workers + 2)
+    stop = StopSignal()
+    previous = {s: signal.signal(s, lambda signum, _frame: stop.request(signum)) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        adapters = runtime.adapters(options.payment_submit_rate)
+        with RunProgress(enabled=app_ctx.output.stdout_is_tty and not app_ctx.output.is_json,
+                         options=options) as progress:
+            run = Run(options, adapters, _identity(app_ctx.settings), stop, on_outcome=progress.advance)
+            return run.execute()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        runtime.close()
+
+
+def _dry_run(app_ctx, options):
+    from jobs.preview import build_preview
+    from jobs.runtime import Runtime
+
+    runtime = Runtime.from_settings(app_ctx.settings, pool_size=options.workers + 2)
+    try:
+        preview = build_preview(options, runtime.sources(), workers=options.workers)
+    finally:
+        runtime.close()
+    out = app_ctx.output
+    if out.is_json:
+        out.json({**preview.as_json(app_ctx.env), "dry_run": True})
+        return
+    out.table(("verdict", "count", "amount"),
+              [(v, t["count"], dollars(t["amount_cents"])) for v, t in preview.totals().items()],
+              title=f"dry run for {options.run_date} (window {options.window.start}..{options.window.end})")
+
+
+def _show_summary(out, summary) -> None:
+    if out.is_json:
+        out.json(summary.as_json())
+        return
+    rows = [(k, v) for k, v in sorted(summary.counts.items())]
+    rows.append(("submitted amount", dollars(summary.submitted_amount_cents)))
+    out.table(("outcome", "floats"), rows,
+              title=f"run {summary.run_id}: {summary.status} (window {summary.window.start}..{summary.window.end})")
+    if summary.error:
+        out.error(summary.error)
