@@ -16,7 +16,7 @@ $(STAMP): requirements.lock pyproject.toml
 ## run: bring up the sandbox with seed data and run the day-before-ach batch against it
 run: $(STAMP)
 	$(BIN)/floatctl sandbox up
-	$(BIN)/floatctl sandbox status
+	$(BIN)/floatctl run day-before-ach
 
 ## test: the whole suite against the real sandbox parts
 test: $(STAMP)

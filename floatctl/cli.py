@@ -27,7 +27,9 @@ class FloatctlGroup(TyperGroup):
             if not message.strip() and hasattr(exc, "show"):  # no_args_is_help: the help is the message
                 exc.show()
                 sys.exit(getattr(exc, "exit_code", EXIT_USAGE))
-            Output().error(" ".join(message.split()), "see floatctl -h" if getattr(exc, "exit_code", 2) == 2 else None)
+            Output().error(
+                " ".join(message.split()), "see floatctl -h" if getattr(exc, "exit_code", 2) == 2 else None
+            )
             sys.exit(getattr(exc, "exit_code", EXIT_USAGE))
         except typer.Abort:
             Output().error("aborted")
@@ -73,10 +75,12 @@ def _check_output(value: str) -> str:
 def root(
     ctx: typer.Context,
     env: Annotated[
-        str | None, typer.Option("--env", help="sandbox (default), test or prod; FLOATCTL_ENV", show_default=False)
+        str | None,
+        typer.Option("--env", help="sandbox (default), test or prod; FLOATCTL_ENV", show_default=False),
     ] = None,
     output: Annotated[
-        str, typer.Option("--output", "-o", help="table, json, csv, markdown or plain", callback=_check_output)
+        str,
+        typer.Option("--output", "-o", help="table, json, csv, markdown or plain", callback=_check_output),
     ] = "table",
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="more detail on stderr")] = 0,
 ) -> None:

@@ -34,12 +34,12 @@ class AppContext:
             from floatctl.sandbox.state import sandbox_dir
 
             sandbox, started = ensure_running(sandbox_dir(self.base_settings))
+            self._sandbox = sandbox
             if started:
                 self.output.info(f"sandbox started in {sandbox.directory}")
-                from floatctl.sandbox.actions import seed_if_empty
+                from floatctl.sandbox.actions import seed_if_needed
 
-                seed_if_empty(self, sandbox)
-            self._sandbox = sandbox
+                seed_if_needed(self, sandbox)
         return self._sandbox
 
     @property

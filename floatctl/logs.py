@@ -33,7 +33,9 @@ def setup(verbose: int = 0, *, json_lines: bool | None = None, stream=None) -> N
 
         handler = RichHandler(show_path=False, rich_tracebacks=False, markup=False)
     root.addHandler(handler)
-    root.setLevel(logging.DEBUG if verbose > 1 else logging.INFO if (verbose or json_lines) else logging.WARNING)
+    root.setLevel(
+        logging.DEBUG if verbose > 1 else logging.INFO if (verbose or json_lines) else logging.WARNING
+    )
     # Never DEBUG botocore into the log path: it prints signed headers (DESIGN §10).
     for noisy in ("botocore", "boto3", "urllib3", "psycopg.pool"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

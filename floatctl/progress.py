@@ -25,8 +25,11 @@ class RunProgress:
             from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
             self._progress = Progress(
-                SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                console=Console(stderr=True), transient=False,
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=False,
             )
             self._progress.start()
             self._task = self._progress.add_task(self._describe(), total=None)
@@ -49,5 +52,7 @@ class RunProgress:
         done = sum(self.counts.values())
         parts = " ".join(f"{k}={v}" for k, v in sorted(self.counts.items()))
         left = cutoff_at(self.options.run_date) - datetime.now(NEW_YORK)
-        to_cutoff = f"{int(left.total_seconds() // 60)} min to cutoff" if left.total_seconds() > 0 else "PAST CUTOFF"
+        to_cutoff = (
+            f"{int(left.total_seconds() // 60)} min to cutoff" if left.total_seconds() > 0 else "PAST CUTOFF"
+        )
         return f"{done} floats  {parts}  ({to_cutoff})"

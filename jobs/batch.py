@@ -192,7 +192,11 @@ class Run:
         )
         if lease is None:
             held = self.a.locks.get(JOB_NAMESPACE, JOB_NAME)
-            who = f"run {held.owner} on {held.owner_task}, {held.seconds_left():.0f}s of lease left" if held else "?"
+            who = (
+                f"run {held.owner} on {held.owner_task}, {held.seconds_left():.0f}s of lease left"
+                if held
+                else "?"
+            )
             raise RefusedError(
                 f"another run holds the job lock ({who})",
                 hint="wait for it to finish (floatctl status), or see floatctl locks if it is stuck",
@@ -217,7 +221,10 @@ class Run:
 
     def _pipeline(self) -> None:
         opts = self.options
-        workers = [threading.Thread(target=self._evaluate_loop, name=f"eval-{i}", daemon=True) for i in range(opts.workers)]
+        workers = [
+            threading.Thread(target=self._evaluate_loop, name=f"eval-{i}", daemon=True)
+            for i in range(opts.workers)
+        ]
         submitters = [
             threading.Thread(target=self._submit_loop, name=f"submit-{i}", daemon=True)
             for i in range(opts.submitter_count)
@@ -282,7 +289,11 @@ class Run:
 
     def _evaluate_one(self, row: Float) -> None:
         lease = self.a.locks.acquire(
-            FLOAT_NAMESPACE, float_lock_key(row.id), self.summary.run_id, self.identity.owner_task, FLOAT_LEASE_S
+            FLOAT_NAMESPACE,
+            float_lock_key(row.id),
+            self.summary.run_id,
+            self.identity.owner_task,
+            FLOAT_LEASE_S,
         )
         if lease is None:
             held = self.a.locks.get(FLOAT_NAMESPACE, float_lock_key(row.id))
@@ -292,13 +303,16 @@ class Run:
         handed_over = False
         try:
             try:
-                evaluation = evaluate(row, self.options.window, self.sources, self.options.max_ach_attempts,
-                                      stop=self.stop.hard)
+                evaluation = evaluate(
+                    row, self.options.window, self.sources, self.options.max_ach_attempts, stop=self.stop.hard
+                )
             except EvaluationError as exc:
                 self._record_outcome(FloatOutcome(row, FAILED, f"{exc.rule}: {exc.reason}"))
                 return
             if evaluation.verdict != SUBMIT_ACH:
-                self._record_outcome(FloatOutcome(row, evaluation.verdict, evaluation.reason, evaluation=evaluation))
+                self._record_outcome(
+                    FloatOutcome(row, evaluation.verdict, evaluation.reason, evaluation=evaluation)
+                )
                 return
             handed_over = self._put(self._submit_q, (row, evaluation, lease))
         finally:
@@ -333,7 +347,9 @@ class Run:
             return
         assert row.due_date is not None and row.user_id is not None and row.amount_cents is not None
         key = idempotency_key(row.id, row.due_date)
-        self.a.history.put_event(self._event(row, ACH_PENDING, "submitting next-day ACH", idempotency_key=key))
+        self.a.history.put_event(
+            self._event(row, ACH_PENDING, "submitting next-day ACH", idempotency_key=key)
+        )
         first = [True]
 
         def before_attempt() -> None:
@@ -354,8 +370,9 @@ class Run:
             )
         except LimiterStopped:
             # Stopped between retries: ACH_PENDING stays, and the rerun resubmits with the same key.
-            self._record_outcome(FloatOutcome(row, FAILED, "interrupted between retries; the rerun resubmits"),
-                                 write=False)
+            self._record_outcome(
+                FloatOutcome(row, FAILED, "interrupted between retries; the rerun resubmits"), write=False
+            )
             return
         if result.accepted:
             reason = "accepted (replayed: already paid under this key)" if result.replayed else "accepted"
@@ -386,23 +403,35 @@ class Run:
             **extra,
         )
 
-    def _record_outcome(self, outcome: FloatOutcome, *, write: bool = True, idempotency_key: str | None = None) -> None:
+    def _record_outcome(
+        self, outcome: FloatOutcome, *, write: bool = True, idempotency_key: str | None = None
+    ) -> None:
         if write:
             try:
                 self.a.history.put_event(
-                    self._event(outcome.float, outcome.outcome, outcome.reason, payment_id=outcome.payment_id,
-                                idempotency_key=idempotency_key)
+                    self._event(
+                        outcome.float,
+                        outcome.outcome,
+                        outcome.reason,
+                        payment_id=outcome.payment_id,
+                        idempotency_key=idempotency_key,
+                    )
                 )
             except Exception as exc:
                 log.error("float %s: history write failed: %s", outcome.float.id, exc)
                 if outcome.outcome != SUBMITTED:
-                    outcome = FloatOutcome(outcome.float, FAILED, f"history write failed: {type(exc).__name__}")
+                    outcome = FloatOutcome(
+                        outcome.float, FAILED, f"history write failed: {type(exc).__name__}"
+                    )
         with self._mutex:
             self.summary.counts[outcome.outcome] += 1
             if outcome.outcome == SUBMITTED:
                 self.summary.submitted_amount_cents += outcome.float.amount_cents or 0
         log.info(
-            "float %s: %s (%s)", outcome.float.id, outcome.outcome, outcome.reason,
+            "float %s: %s (%s)",
+            outcome.float.id,
+            outcome.outcome,
+            outcome.reason,
             extra={"float_id": outcome.float.id, "outcome": outcome.outcome, "run_id": self.summary.run_id},
         )
         self.on_outcome(outcome)

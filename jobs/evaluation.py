@@ -30,7 +30,9 @@ class Sources:
     """Where the rules' inputs come from."""
 
     floats: Any  # FloatsStore: refetch(id)
-    history: Any  # HistoryStore: float_history(id, due) -- None reads as an empty history (sandbox-free unit use)
+    history: (
+        Any  # HistoryStore: float_history(id, due) -- None reads as an empty history (sandbox-free unit use)
+    )
     users: Any  # UsersClient: debit_cards(user_id)
 
 

@@ -62,7 +62,9 @@ def parse_secret(name: str, text: str | None) -> DbSecret:
         port = int(data["port"])
     except (TypeError, ValueError):
         raise ConfigError(f"secret {name!r} has a non-numeric port") from None
-    return DbSecret(name, str(data["host"]), port, str(data["username"]), str(data["dbname"]), str(data["password"]))
+    return DbSecret(
+        name, str(data["host"]), port, str(data["username"]), str(data["dbname"]), str(data["password"])
+    )
 
 
 def load_secrets(secretsmanager: Any, main: str, replica: str) -> tuple[DbSecret, DbSecret]:
@@ -95,7 +97,12 @@ class FloatsStore:
     def __init__(self, main: DbSecret, replica: DbSecret, pool_size: int = 4) -> None:
         from psycopg_pool import ConnectionPool
 
-        kwargs = {"min_size": 1, "max_size": max(2, pool_size), "timeout": 15, "check": ConnectionPool.check_connection}
+        kwargs = {
+            "min_size": 1,
+            "max_size": max(2, pool_size),
+            "timeout": 15,
+            "check": ConnectionPool.check_connection,
+        }
         try:
             self.replica = ConnectionPool(replica.conninfo(), name="replica", open=True, **kwargs)
             self.main = ConnectionPool(main.conninfo(), name="main", open=True, **kwargs)
@@ -117,7 +124,9 @@ class FloatsStore:
                     return conn.execute(query, params).fetchall()
             except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
                 if attempt == DB_RETRIES:
-                    raise DependencyError(f"Postgres {pool.name}: {type(exc).__name__} after {attempt} tries") from None
+                    raise DependencyError(
+                        f"Postgres {pool.name}: {type(exc).__name__} after {attempt} tries"
+                    ) from None
                 log.warning("postgres %s connection failed (%s); retrying", pool.name, type(exc).__name__)
                 time.sleep(0.2 * attempt)
         raise AssertionError("unreachable")

@@ -90,7 +90,9 @@ class LockStore:
         self.owner_is_dead = owner_is_dead
         self.clock = clock
 
-    def acquire(self, namespace: str, lock_key: str, owner: str, owner_task: str, lease_s: float) -> Lease | None:
+    def acquire(
+        self, namespace: str, lock_key: str, owner: str, owner_task: str, lease_s: float
+    ) -> Lease | None:
         """Take the lock if it is free, expired, or held by a provably dead owner; else None."""
         now = self.clock()
         lease = Lease(namespace, lock_key, owner, owner_task, now, now + lease_s, new_rvn())
@@ -127,7 +129,13 @@ class LockStore:
         """Extend the lease with a fresh rvn; LeaseLost when someone else holds it now."""
         now = self.clock()
         renewed = Lease(
-            lease.namespace, lease.lock_key, lease.owner, lease.owner_task, lease.acquired_at, now + lease_s, new_rvn()
+            lease.namespace,
+            lease.lock_key,
+            lease.owner,
+            lease.owner_task,
+            lease.acquired_at,
+            now + lease_s,
+            new_rvn(),
         )
         try:
             self.ddb.update_item(
@@ -145,7 +153,9 @@ class LockStore:
             )
         except Exception as exc:
             if dynamo.is_conditional_failure(exc):
-                raise LeaseLost(f"{lease.namespace}/{lease.lock_key} is no longer held with rvn {lease.rvn}") from None
+                raise LeaseLost(
+                    f"{lease.namespace}/{lease.lock_key} is no longer held with rvn {lease.rvn}"
+                ) from None
             raise
         return renewed
 
@@ -169,7 +179,9 @@ class LockStore:
             raise
 
     def get(self, namespace: str, lock_key: str) -> Lease | None:
-        item = self.ddb.get_item(TableName=self.table, Key=self._key(namespace, lock_key), ConsistentRead=True)
+        item = self.ddb.get_item(
+            TableName=self.table, Key=self._key(namespace, lock_key), ConsistentRead=True
+        )
         return Lease.from_item(dynamo.from_item(item["Item"])) if "Item" in item else None
 
     def list(self, namespace: str) -> list[Lease]:

@@ -100,7 +100,9 @@ def build_preview(options: BatchOptions, sources: Sources, workers: int = 16) ->
             return PreviewRow(row, ev.verdict, ev.reason, ev.rules)
         except EvaluationError as exc:
             failed = RuleResult(exc.rule, "error", exc.reason)
-            rules = tuple(failed if name == exc.rule else RuleResult(name, "not_checked", "") for name in RULES)
+            rules = tuple(
+                failed if name == exc.rule else RuleResult(name, "not_checked", "") for name in RULES
+            )
             return PreviewRow(row, ERROR, f"{exc.rule}: {exc.reason}", rules)
 
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="preview") as pool:

@@ -46,13 +46,20 @@ class Runtime:
     def locks(self) -> Any:
         from jobs.locks import LockStore
 
-        return LockStore(self.aws.client("dynamodb"), self.settings.locks_table, owner_is_dead=self.liveness())
+        return LockStore(
+            self.aws.client("dynamodb"), self.settings.locks_table, owner_is_dead=self.liveness()
+        )
 
     def http(self) -> Any:
         if self._http is None:
             from jobs.services import RetryPolicy, SignedHttp
 
-            self._http = SignedHttp(self.aws.credentials, self.settings.region, RetryPolicy(), pool_size=self.pool_size * 2)
+            policy = RetryPolicy(
+                attempts=self.settings.http_attempts, read_timeout_s=self.settings.http_read_timeout_s
+            )
+            self._http = SignedHttp(
+                self.aws.credentials, self.settings.region, policy, pool_size=self.pool_size * 2
+            )
         return self._http
 
     def users(self) -> Any:

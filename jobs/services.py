@@ -7,6 +7,7 @@ token from the shared limiter, so retries count against the partner's rate too.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -66,7 +67,9 @@ class _Retryable(Exception):
 class SignedHttp:
     """A pooled urllib3 client that signs each request with SigV4 for API Gateway."""
 
-    def __init__(self, credentials_provider: Callable[[], Any], region: str, policy: RetryPolicy, pool_size: int = 16):
+    def __init__(
+        self, credentials_provider: Callable[[], Any], region: str, policy: RetryPolicy, pool_size: int = 16
+    ):
         import urllib3
 
         self.policy = policy
@@ -81,7 +84,9 @@ class SignedHttp:
         )
         self._lock = threading.Lock()
 
-    def request(self, method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> Any:
+    def request(
+        self, method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> Any:
         """One attempt: sign and send; network errors and timeouts raise _Retryable."""
         import urllib3
         from botocore.auth import SigV4Auth
@@ -99,13 +104,17 @@ class SignedHttp:
         except urllib3.exceptions.HTTPError as exc:
             raise _Retryable(f"connection failed ({type(exc).__name__})") from None
 
-    def with_retries(self, attempt: Callable[[], Any], stop: threading.Event | None, before: Callable[[], None]) -> Any:
+    def with_retries(
+        self, attempt: Callable[[], Any], stop: threading.Event | None, before: Callable[[], None]
+    ) -> Any:
         """Run `attempt` until it succeeds, fails for good, or the attempts run out."""
         from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
         from tenacity.wait import wait_exponential_jitter
 
         policy = self.policy
-        backoff = wait_exponential_jitter(initial=policy.backoff_initial_s, max=policy.backoff_max_s, jitter=policy.jitter_s)
+        backoff = wait_exponential_jitter(
+            multiplier=policy.backoff_initial_s, max=policy.backoff_max_s, jitter=policy.jitter_s
+        )
 
         def wait(state: RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None
@@ -134,7 +143,8 @@ class SignedHttp:
             return retrying(once)
         except _Retryable as exc:
             raise ServiceError(
-                f"{exc} after {retrying.statistics.get('attempt_number', 1)} attempts", status=exc.status,
+                f"{exc} after {retrying.statistics.get('attempt_number', 1)} attempts",
+                status=exc.status,
                 retryable=True,
             ) from None
 
@@ -151,7 +161,9 @@ def _json(response: Any, what: str) -> dict[str, Any]:
     try:
         data = json.loads(response.data or b"")
     except ValueError:
-        raise ServiceError(f"{what}: response is not JSON (HTTP {response.status})", status=response.status) from None
+        raise ServiceError(
+            f"{what}: response is not JSON (HTTP {response.status})", status=response.status
+        ) from None
     if not isinstance(data, dict):
         raise ServiceError(f"{what}: response is not a JSON object", status=response.status)
     return data
@@ -172,12 +184,16 @@ class UsersClient:
         def attempt() -> Any:
             response = self.http.request("GET", url)
             if response.status in RETRYABLE_STATUS:
-                raise _Retryable(f"users service HTTP {response.status}", response.status, _retry_after(response))
+                raise _Retryable(
+                    f"users service HTTP {response.status}", response.status, _retry_after(response)
+                )
             return response
 
         response = self.http.with_retries(attempt, stop, before=lambda: None)
         if response.status != 200:
-            raise ServiceError(f"users service HTTP {response.status} for user {user_id}", status=response.status)
+            raise ServiceError(
+                f"users service HTTP {response.status} for user {user_id}", status=response.status
+            )
         return parse_cards(_json(response, "users service"))
 
 
@@ -251,13 +267,17 @@ class PaymentsClient:
                 return PaymentResult(False, None, response.status, str(exc))
             payment_id = data.get("payment_id")
             if not isinstance(payment_id, str) or not payment_id or data.get("error"):
-                return PaymentResult(False, None, response.status, "payments: success status without a payment_id")
-            return PaymentResult(True, payment_id, response.status, "accepted", replayed=response.status == 200)
+                return PaymentResult(
+                    False, None, response.status, "payments: success status without a payment_id"
+                )
+            return PaymentResult(
+                True, payment_id, response.status, "accepted", replayed=response.status == 200
+            )
         detail = ""
-        try:
+        with contextlib.suppress(ServiceError):
             detail = str(_json(response, "payments").get("error", ""))[:200]
-        except ServiceError:
-            pass
         reasons = {409: "idempotency key reused with other parameters", 422: "rejected as invalid"}
         reason = reasons.get(response.status, f"HTTP {response.status}")
-        return PaymentResult(False, None, response.status, f"payments {reason}{': ' + detail if detail else ''}")
+        return PaymentResult(
+            False, None, response.status, f"payments {reason}{': ' + detail if detail else ''}"
+        )

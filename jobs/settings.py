@@ -14,6 +14,7 @@ from jobs.errors import UsageError
 
 ENVIRONMENTS = ("sandbox", "test", "prod")
 
+
 @dataclass(frozen=True)
 class Settings:
     """Where floatctl acts: the environment and every resource name derived from it."""
@@ -75,8 +76,17 @@ class Settings:
         default=None,
         metadata={"var": "FLOATCTL_TASK_ARN", "doc": "this process's ECS task ARN (set by local Fargate)"},
     )
+    http_read_timeout_s: float = field(
+        default=10.0,
+        metadata={"var": "FLOATCTL_HTTP_READ_TIMEOUT_S", "doc": "read timeout of each Payments/Users call"},
+    )
+    http_attempts: int = field(
+        default=4,
+        metadata={"var": "FLOATCTL_HTTP_ATTEMPTS", "doc": "attempts per service call, first included"},
+    )
     sandbox_dir: str | None = field(
-        default=None, metadata={"var": "FLOATCTL_SANDBOX_DIR", "doc": "sandbox state (default: user data dir)"}
+        default=None,
+        metadata={"var": "FLOATCTL_SANDBOX_DIR", "doc": "sandbox state (default: user data dir)"},
     )
 
     @classmethod
@@ -96,7 +106,7 @@ class Settings:
             elif f.name == "region" and not environ.get("AWS_REGION") and environ.get("AWS_DEFAULT_REGION"):
                 values[f.name] = environ["AWS_DEFAULT_REGION"]
             elif var and environ.get(var):
-                values[f.name] = environ[var]
+                values[f.name] = _convert(f.name, var, environ[var], f.default)
             elif f.metadata.get("template"):
                 values[f.name] = str(f.default).format(site=env)
         return cls(**values)  # type: ignore[arg-type]
@@ -109,8 +119,19 @@ class Settings:
     def is_prod(self) -> bool:
         return self.env == "prod"
 
+
+def _convert(name: str, var: str, text: str, default: object) -> object:
+    if isinstance(default, bool) or not isinstance(default, int | float):
+        return text
+    try:
+        value = type(default)(text)
+    except ValueError:
+        raise UsageError(f"{var}={text!r}: {name} must be a number") from None
+    if value <= 0:
+        raise UsageError(f"{var}={text!r}: {name} must be positive")
+    return value
+
+
 def describe_fields() -> list[tuple[str, str, str]]:
     """(field, environment variable, documentation) for docs and `--help`."""
-    return [
-        (f.name, f.metadata.get("var", ""), f.metadata.get("doc", "")) for f in fields(Settings)
-    ]
+    return [(f.name, f.metadata.get("var", ""), f.metadata.get("doc", "")) for f in fields(Settings)]

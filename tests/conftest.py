@@ -56,3 +56,35 @@ def cli():
         return runner.invoke(app, list(args), input=input, catch_exceptions=False)
 
     return invoke
+
+
+@pytest.fixture
+def load(sandbox, app_context):
+    """Replace the sandbox's data with a scenario document (DESIGN §7); faults are cleared too."""
+    from floatctl.sandbox import actions
+    from floatctl.sandbox.scenario import parse_scenario
+
+    def apply(document: dict) -> None:
+        actions.faults_request(sandbox, "DELETE")
+        actions.load(app_context, sandbox, parse_scenario(document))
+
+    yield apply
+    actions.faults_request(sandbox, "DELETE")
+
+
+@pytest.fixture
+def floatctl_proc(sandbox):
+    """Start floatctl as a real process (signals, exit codes, concurrency)."""
+    import subprocess
+    import sys
+
+    def start(*args: str, **kwargs):
+        return subprocess.Popen(
+            [sys.executable, "-m", "floatctl", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            **kwargs,
+        )
+
+    return start

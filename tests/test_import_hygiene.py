@@ -29,7 +29,9 @@ def test_jobs_imports_no_ui_module():
 def test_help_starts_nothing(tmp_path):
     env = {"FLOATCTL_SANDBOX_DIR": str(tmp_path / "sb"), "PATH": "/usr/bin:/bin"}
     for args in (["--help"], ["sandbox", "--help"], ["sandbox", "up", "--help"]):
-        result = subprocess.run([sys.executable, "-m", "floatctl", *args], capture_output=True, text=True, env=env)
+        result = subprocess.run(
+            [sys.executable, "-m", "floatctl", *args], capture_output=True, text=True, env=env
+        )
         assert result.returncode == 0, result.stderr
         assert "Usage" in result.stdout
     assert not (tmp_path / "sb").exists()

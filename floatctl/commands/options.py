@@ -11,24 +11,50 @@ from jobs.errors import UsageError
 
 RunDate = Annotated[
     str | None,
-    typer.Option("--date", help="run date YYYY-MM-DD, today/tomorrow/yesterday (default: today in New York)",
-                 envvar="FLOATCTL_RUN_DATE", show_default=False),
+    typer.Option(
+        "--date",
+        help="run date YYYY-MM-DD, today/tomorrow/yesterday (default: today in New York)",
+        envvar="FLOATCTL_RUN_DATE",
+        show_default=False,
+    ),
 ]
 Rate = Annotated[
-    float, typer.Option("--payment-submit-rate", min=0.01, envvar="FLOATCTL_PAYMENT_SUBMIT_RATE",
-                        help="Payments submissions per second, strict in any 1 s window")
+    float,
+    typer.Option(
+        "--payment-submit-rate",
+        min=0.01,
+        envvar="FLOATCTL_PAYMENT_SUBMIT_RATE",
+        help="Payments submissions per second, strict in any 1 s window",
+    ),
 ]
-Workers = Annotated[int, typer.Option("--workers", min=1, max=256, envvar="FLOATCTL_WORKERS", help="evaluation threads")]
+Workers = Annotated[
+    int, typer.Option("--workers", min=1, max=256, envvar="FLOATCTL_WORKERS", help="evaluation threads")
+]
 PageSize = Annotated[
-    int, typer.Option("--page-size", min=1, max=10_000, envvar="FLOATCTL_PAGE_SIZE", help="floats per replica page")
+    int,
+    typer.Option(
+        "--page-size", min=1, max=10_000, envvar="FLOATCTL_PAGE_SIZE", help="floats per replica page"
+    ),
 ]
 ChannelBuffer = Annotated[
-    int, typer.Option("--channel-buffer", min=0, max=10_000, envvar="FLOATCTL_CHANNEL_BUFFER",
-                      help="producer queue depth (0 = workers)")
+    int,
+    typer.Option(
+        "--channel-buffer",
+        min=0,
+        max=10_000,
+        envvar="FLOATCTL_CHANNEL_BUFFER",
+        help="producer queue depth (0 = workers)",
+    ),
 ]
 MaxAttempts = Annotated[
-    int, typer.Option("--max-ach-attempts", min=1, max=100, envvar="FLOATCTL_MAX_ACH_ATTEMPTS",
-                      help="skip floats with this many ACH attempts")
+    int,
+    typer.Option(
+        "--max-ach-attempts",
+        min=1,
+        max=100,
+        envvar="FLOATCTL_MAX_ACH_ATTEMPTS",
+        help="skip floats with this many ACH attempts",
+    ),
 ]
 
 

@@ -18,8 +18,16 @@ def preview(
     date_: opt.RunDate = None,
     verdict: Annotated[str | None, typer.Option("--verdict", help="only rows with this verdict")] = None,
     payment_submit_rate: opt.Rate = 5.0,
-    workers: Annotated[int, typer.Option("--workers", min=1, max=256, envvar="FLOATCTL_PREVIEW_WORKERS",
-                                         help="evaluation threads (read-only, so more than a run)")] = 16,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=256,
+            envvar="FLOATCTL_PREVIEW_WORKERS",
+            help="evaluation threads (read-only, so more than a run)",
+        ),
+    ] = 16,
     page_size: opt.PageSize = 50,
     max_ach_attempts: opt.MaxAttempts = 3,
 ) -> None:
@@ -34,8 +42,11 @@ def preview(
     verdict = verdict.upper() if verdict else None
     app_ctx = ctx.obj
     options = BatchOptions(
-        run_date=opt.run_date(date_), payment_submit_rate=payment_submit_rate, workers=workers,
-        page_size=page_size, max_ach_attempts=max_ach_attempts,
+        run_date=opt.run_date(date_),
+        payment_submit_rate=payment_submit_rate,
+        workers=workers,
+        page_size=page_size,
+        max_ach_attempts=max_ach_attempts,
     )
     app_ctx.output.banner(app_ctx.env)
     runtime = Runtime.from_settings(app_ctx.settings, pool_size=workers + 2)
@@ -56,21 +67,42 @@ def _render(app_ctx, result, verdict: str | None) -> None:
         return
     rows = document["rows"]
     money = out.format != "csv"  # dollars for people, cents for spreadsheets
-    columns = ("float_id", "user_id", "amount" if money else "amount_cents", "due_date", *RULES, "verdict", "reason")
+    columns = (
+        "float_id",
+        "user_id",
+        "amount" if money else "amount_cents",
+        "due_date",
+        *RULES,
+        "verdict",
+        "reason",
+    )
     table_rows = [
-        (r["float_id"], r["user_id"], dollars(r["amount_cents"]) if money else r["amount_cents"], r["due_date"],
-         *(RULE_MARK[r["rules"][name]["result"]] for name in RULES), r["verdict"], r["reason"])
+        (
+            r["float_id"],
+            r["user_id"],
+            dollars(r["amount_cents"]) if money else r["amount_cents"],
+            r["due_date"],
+            *(RULE_MARK[r["rules"][name]["result"]] for name in RULES),
+            r["verdict"],
+            r["reason"],
+        )
         for r in rows
     ]
     window = document["due_window"]
-    out.table(columns, table_rows,
-              title=f"preview {app_ctx.env} run date {document['run_date']}, due {window['start']}..{window['end']}")
+    out.table(
+        columns,
+        table_rows,
+        title=f"preview {app_ctx.env} run date {document['run_date']}, due {window['start']}..{window['end']}",
+    )
     if out.format == "csv":
         return
     out.line()
     totals = document["totals"]
-    out.table(("verdict", "floats", "amount"),
-              [(v, t["count"], dollars(t["amount_cents"])) for v, t in totals.items()], title="totals")
+    out.table(
+        ("verdict", "floats", "amount"),
+        [(v, t["count"], dollars(t["amount_cents"])) for v, t in totals.items()],
+        title="totals",
+    )
     timing = document["timing"]
     out.line()
     fits = "fits" if timing["fits"] else "DOES NOT FIT"

@@ -21,7 +21,9 @@ app = typer.Typer(help="Run a batch job.", no_args_is_help=True)
 def day_before_ach(
     ctx: typer.Context,
     date_: opt.RunDate = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="evaluate only: no lock, no write, no payment")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="evaluate only: no lock, no write, no payment")
+    ] = False,
     payment_submit_rate: opt.Rate = 5.0,
     workers: opt.Workers = 5,
     page_size: opt.PageSize = 50,
@@ -69,11 +71,15 @@ def _real_run(app_ctx, options):
 
     runtime = Runtime.from_settings(app_ctx.settings, pool_size=options.workers + 2)
     stop = StopSignal()
-    previous = {s: signal.signal(s, lambda signum, _frame: stop.request(signum)) for s in (signal.SIGTERM, signal.SIGINT)}
+    previous = {
+        s: signal.signal(s, lambda signum, _frame: stop.request(signum))
+        for s in (signal.SIGTERM, signal.SIGINT)
+    }
     try:
         adapters = runtime.adapters(options.payment_submit_rate)
-        with RunProgress(enabled=app_ctx.output.stdout_is_tty and not app_ctx.output.is_json,
-                         options=options) as progress:
+        with RunProgress(
+            enabled=app_ctx.output.stdout_is_tty and not app_ctx.output.is_json, options=options
+        ) as progress:
             run = Run(options, adapters, _identity(app_ctx.settings), stop, on_outcome=progress.advance)
             return run.execute()
     finally:
@@ -95,9 +101,11 @@ def _dry_run(app_ctx, options):
     if out.is_json:
         out.json({**preview.as_json(app_ctx.env), "dry_run": True})
         return
-    out.table(("verdict", "count", "amount"),
-              [(v, t["count"], dollars(t["amount_cents"])) for v, t in preview.totals().items()],
-              title=f"dry run for {options.run_date} (window {options.window.start}..{options.window.end})")
+    out.table(
+        ("verdict", "count", "amount"),
+        [(v, t["count"], dollars(t["amount_cents"])) for v, t in preview.totals().items()],
+        title=f"dry run for {options.run_date} (window {options.window.start}..{options.window.end})",
+    )
 
 
 def _show_summary(out, summary) -> None:
@@ -106,7 +114,10 @@ def _show_summary(out, summary) -> None:
         return
     rows = [(k, v) for k, v in sorted(summary.counts.items())]
     rows.append(("submitted amount", dollars(summary.submitted_amount_cents)))
-    out.table(("outcome", "floats"), rows,
-              title=f"run {summary.run_id}: {summary.status} (window {summary.window.start}..{summary.window.end})")
+    out.table(
+        ("outcome", "floats"),
+        rows,
+        title=f"run {summary.run_id}: {summary.status} (window {summary.window.start}..{summary.window.end})",
+    )
     if summary.error:
         out.error(summary.error)

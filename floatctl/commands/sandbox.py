@@ -10,9 +10,13 @@ import typer
 from floatctl.output import dollars
 from jobs.errors import UsageError
 
-app = typer.Typer(help="The embedded sandbox: a real PostgreSQL, a moto server and the service simulator.",
-                  no_args_is_help=True)
-faults_app = typer.Typer(help="Latency and failures injected by the Payments/User simulator.", no_args_is_help=True)
+app = typer.Typer(
+    help="The embedded sandbox: a real PostgreSQL, a moto server and the service simulator.",
+    no_args_is_help=True,
+)
+faults_app = typer.Typer(
+    help="Latency and failures injected by the Payments/User simulator.", no_args_is_help=True
+)
 app.add_typer(faults_app, name="faults")
 
 
@@ -35,7 +39,9 @@ def _show(ctx: typer.Context, info: dict) -> None:
 @app.command()
 def up(
     ctx: typer.Context,
-    floats: Annotated[int | None, typer.Option("--floats", help="reseed with this many floats", min=0)] = None,
+    floats: Annotated[
+        int | None, typer.Option("--floats", help="reseed with this many floats", min=0)
+    ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="reseed with this random seed")] = None,
 ) -> None:
     """Start the sandbox (seeding it when empty, or when --floats/--seed is given)."""
@@ -44,9 +50,13 @@ def up(
     _dir(ctx)
     app_ctx = ctx.obj
     sandbox = app_ctx.sandbox()
-    if floats is not None or seed is not None:
+    if floats is None and seed is None:
+        actions.seed_if_needed(app_ctx, sandbox)
+    else:
         summary = actions.seed_default(
-            app_ctx, sandbox, floats if floats is not None else actions.DEFAULT_FLOATS,
+            app_ctx,
+            sandbox,
+            floats if floats is not None else actions.DEFAULT_FLOATS,
             seed if seed is not None else actions.DEFAULT_SEED,
         )
         app_ctx.output.info(f"seeded {summary['floats']} floats for run date {summary['run_date']}")
@@ -69,7 +79,9 @@ def seed_cmd(
     from_file: Annotated[Path | None, typer.Option("--from", help="a scenario JSON file (DESIGN §7)")] = None,
     floats: Annotated[int, typer.Option("--floats", help="number of floats in the default seed", min=0)] = 48,
     seed: Annotated[int, typer.Option("--seed", help="random seed of the default seed")] = 7,
-    date_: Annotated[str | None, typer.Option("--date", help="run date the seed targets (default: today, NY)")] = None,
+    date_: Annotated[
+        str | None, typer.Option("--date", help="run date the seed targets (default: today, NY)")
+    ] = None,
 ) -> None:
     """Replace all sandbox data: the default seed, or a scenario file."""
     from floatctl.sandbox import actions
@@ -115,8 +127,17 @@ def payments(ctx: typer.Context) -> None:
     columns = ("payment_id", "float_id", "user_id", "amount", "effective_date", "created_at")
     out.table(
         columns,
-        [(r["payment_id"], r["float_id"], r["user_id"], dollars(r["amount_cents"]), r["effective_date"],
-          r["created_at"].isoformat(timespec="seconds")) for r in rows],
+        [
+            (
+                r["payment_id"],
+                r["float_id"],
+                r["user_id"],
+                dollars(r["amount_cents"]),
+                r["effective_date"],
+                r["created_at"].isoformat(timespec="seconds"),
+            )
+            for r in rows
+        ],
         title=f"{len(rows)} payments",
     )
 

@@ -36,7 +36,9 @@ def load(app: AppContext, sandbox: Sandbox, scenario: Scenario) -> None:
     apply_scenario(sandbox, app.settings, app.aws(), scenario, now=time.time())
 
 
-def seed_default(app: AppContext, sandbox: Sandbox, n: int, seed: int, run_date: date | None = None) -> dict[str, Any]:
+def seed_default(
+    app: AppContext, sandbox: Sandbox, n: int, seed: int, run_date: date | None = None
+) -> dict[str, Any]:
     """Replace the data with the default seed for `run_date` (today in New York by default)."""
     from jobs.calendar import today_in_new_york
 
@@ -63,10 +65,18 @@ def seed_from_file(app: AppContext, sandbox: Sandbox, path: Path) -> Scenario:
     return scenario
 
 
-def seed_if_empty(app: AppContext, sandbox: Sandbox) -> None:
-    if float_count(sandbox) == 0:
+def seed_if_needed(app: AppContext, sandbox: Sandbox) -> None:
+    """Seed an empty sandbox, and refresh a default seed made for another run date (yesterday's)."""
+    from jobs.calendar import today_in_new_york
+
+    try:
+        manifest = json.loads((sandbox.directory / MANIFEST).read_text())
+    except (OSError, ValueError):
+        manifest = None
+    stale = manifest is not None and manifest.get("run_date") != today_in_new_york().isoformat()
+    if stale or float_count(sandbox) == 0:
         seed_default(app, sandbox, DEFAULT_FLOATS, DEFAULT_SEED)
-        app.output.info(f"sandbox seeded with {DEFAULT_FLOATS} floats")
+        app.output.info(f"sandbox seeded with {DEFAULT_FLOATS} floats for today's run")
 
 
 def payments(sandbox: Sandbox) -> list[dict[str, Any]]:
@@ -87,7 +97,10 @@ def faults_request(sandbox: Sandbox, method: str, body: dict[str, Any] | None = 
     """Read or change the simulator's faults through its admin endpoint."""
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(
-        f"{sandbox.services_url}/_sim/faults", data=data, method=method, headers={"Content-Type": "application/json"}
+        f"{sandbox.services_url}/_sim/faults",
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json"},
     )
     try:
         with urllib.request.urlopen(request, timeout=5) as response:

@@ -96,7 +96,9 @@ def ensure_running(directory: Path) -> tuple[Sandbox, bool]:
                 )
             time.sleep(0.1)
         proc.kill()
-        raise DependencyError(f"the sandbox did not start within {START_TIMEOUT_S:.0f}s; see {directory}/services.log")
+        raise DependencyError(
+            f"the sandbox did not start within {START_TIMEOUT_S:.0f}s; see {directory}/services.log"
+        )
 
 
 def stop(directory: Path, timeout: float = 40.0) -> bool:

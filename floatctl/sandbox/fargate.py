@@ -35,8 +35,13 @@ class LocalFargate:
         from moto.moto_api import state_manager
 
         # Statuses are ours to set: stop moto from advancing them on every DescribeTasks.
-        state_manager.set_transition(model_name="ecs::task", transition={"progression": "manual", "times": 10**9})
-        original_run, original_stop = EC2ContainerServiceBackend.run_task, EC2ContainerServiceBackend.stop_task
+        state_manager.set_transition(
+            model_name="ecs::task", transition={"progression": "manual", "times": 10**9}
+        )
+        original_run, original_stop = (
+            EC2ContainerServiceBackend.run_task,
+            EC2ContainerServiceBackend.stop_task,
+        )
         fargate = self
 
         def run_task(backend: Any, *args: Any, **kwargs: Any) -> Any:

@@ -11,12 +11,12 @@ from jobs.keys import idempotency_key
 from jobs.locks import Lease, LockStore, new_rvn
 from jobs.settings import Settings
 
-FLOAT_INSERT = (
-    "INSERT INTO floats (id, user_id, status, amount_cents, due_date) VALUES (%s, %s, %s, %s, %s)"
-)
+FLOAT_INSERT = "INSERT INTO floats (id, user_id, status, amount_cents, due_date) VALUES (%s, %s, %s, %s, %s)"
 
 
-def apply_scenario(sandbox: Sandbox, settings: Settings, clients: Any, scenario: Scenario, now: float) -> None:
+def apply_scenario(
+    sandbox: Sandbox, settings: Settings, clients: Any, scenario: Scenario, now: float
+) -> None:
     """Load `scenario`; Postgres commits only after DynamoDB took every item, so a failure keeps the old data."""
     import psycopg
 
@@ -29,7 +29,12 @@ def apply_scenario(sandbox: Sandbox, settings: Settings, clients: Any, scenario:
             conn.execute("TRUNCATE floats")
             rows = []
             for f in scenario.floats:
-                cols = {"user_id": f.user_id, "status": f.status, "amount_cents": f.amount_cents, "due_date": f.due_date}
+                cols = {
+                    "user_id": f.user_id,
+                    "status": f.status,
+                    "amount_cents": f.amount_cents,
+                    "due_date": f.due_date,
+                }
                 if use_replica and f.replica:
                     cols.update(f.replica)
                 rows.append((f.id, cols["user_id"], cols["status"], cols["amount_cents"], cols["due_date"]))
@@ -40,7 +45,10 @@ def apply_scenario(sandbox: Sandbox, settings: Settings, clients: Any, scenario:
             cur.executemany(
                 "INSERT INTO debit_cards (card_id, user_id, last4, is_primary, status, exp_month, exp_year)"
                 " VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                [(c.card_id, c.user_id, c.last4, c.is_primary, c.status, c.exp_month, c.exp_year) for c in scenario.cards],
+                [
+                    (c.card_id, c.user_id, c.last4, c.is_primary, c.status, c.exp_month, c.exp_year)
+                    for c in scenario.cards
+                ],
             )
             # A SUBMITTED event stands for a payment Payments really holds.
             cur.executemany(
@@ -65,9 +73,15 @@ def apply_scenario(sandbox: Sandbox, settings: Settings, clients: Any, scenario:
 
 def _replace_dynamodb(settings: Settings, clients: Any, scenario: Scenario, now: float) -> None:
     ddb = clients.client("dynamodb")
-    for table, keys in ((settings.locks_table, ("namespace", "lock_key")), (settings.history_table, ("pk", "sk"))):
-        for page in ddb.get_paginator("scan").paginate(TableName=table, ProjectionExpression=",".join(
-            f"#{k}" for k in keys), ExpressionAttributeNames={f"#{k}": k for k in keys}):
+    for table, keys in (
+        (settings.locks_table, ("namespace", "lock_key")),
+        (settings.history_table, ("pk", "sk")),
+    ):
+        for page in ddb.get_paginator("scan").paginate(
+            TableName=table,
+            ProjectionExpression=",".join(f"#{k}" for k in keys),
+            ExpressionAttributeNames={f"#{k}": k for k in keys},
+        ):
             for item in page["Items"]:
                 ddb.delete_item(TableName=table, Key=item)
     history = HistoryStore(ddb, settings.history_table)
@@ -82,9 +96,8 @@ def _replace_dynamodb(settings: Settings, clients: Any, scenario: Scenario, now:
                 user_id=h.user_id,
                 amount_cents=h.amount_cents,
                 reason=h.reason or "from the scenario",
-                payment_id=h.payment_id or (
-                    f"pay_seed_{h.float_id}_{h.due_date:%Y%m%d}" if h.outcome == "SUBMITTED" else None
-                ),
+                payment_id=h.payment_id
+                or (f"pay_seed_{h.float_id}_{h.due_date:%Y%m%d}" if h.outcome == "SUBMITTED" else None),
                 idempotency_key=h.idempotency_key or idempotency_key(h.float_id, h.due_date),
                 actor="scenario",
             )
@@ -92,5 +105,13 @@ def _replace_dynamodb(settings: Settings, clients: Any, scenario: Scenario, now:
     locks = LockStore(ddb, settings.locks_table)
     for lk in scenario.locks:
         locks.put(
-            Lease(lk.namespace, lk.lock_key, lk.owner, lk.owner_task, now, now + lk.lease_expires_in_s, lk.rvn or new_rvn())
+            Lease(
+                lk.namespace,
+                lk.lock_key,
+                lk.owner,
+                lk.owner_task,
+                now,
+                now + lk.lease_expires_in_s,
+                lk.rvn or new_rvn(),
+            )
         )

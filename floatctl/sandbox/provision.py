@@ -90,7 +90,10 @@ def _tables(settings: Settings, ddb: Any) -> None:
 
 
 def _secrets(settings: Settings, sm: Any, secrets: dict[str, dict[str, Any]]) -> None:
-    for name, value in ((settings.main_secret, secrets["main"]), (settings.replica_secret, secrets["replica"])):
+    for name, value in (
+        (settings.main_secret, secrets["main"]),
+        (settings.replica_secret, secrets["replica"]),
+    ):
         body = json.dumps(value)
         try:
             sm.put_secret_value(SecretId=name, SecretString=body)
@@ -129,7 +132,9 @@ def _network(ec2: Any) -> Network:
     if groups:
         sg_id = groups[0]["GroupId"]
     else:
-        sg_id = ec2.create_security_group(GroupName="PrivateSG", Description="private", VpcId=vpc_id)["GroupId"]
+        sg_id = ec2.create_security_group(GroupName="PrivateSG", Description="private", VpcId=vpc_id)[
+            "GroupId"
+        ]
     return Network(vpc_id, tuple(subnet_ids), sg_id)
 
 
@@ -197,7 +202,9 @@ def _dead_letter_queue(settings: Settings, sqs: Any) -> str:
     return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
 
-def _schedule(settings: Settings, scheduler: Any, network: Network, task_definition_arn: str, dlq: str) -> None:
+def _schedule(
+    settings: Settings, scheduler: Any, network: Network, task_definition_arn: str, dlq: str
+) -> None:
     try:
         scheduler.get_schedule(Name=settings.schedule_name, GroupName=settings.schedule_group)
         return

@@ -130,7 +130,9 @@ def _unique(source: str, name: str, keys: list[Any], what: str) -> None:
         seen.add(key)
 
 
-def _check_keys(where: str, item: dict[str, Any], required: tuple[str, ...], optional: tuple[str, ...]) -> None:
+def _check_keys(
+    where: str, item: dict[str, Any], required: tuple[str, ...], optional: tuple[str, ...]
+) -> None:
     for key in required:
         if key not in item:
             raise ScenarioError(f"{where}: missing {key!r}")
@@ -198,7 +200,9 @@ def _float(where: str, item: dict[str, Any]) -> FloatRow:
             raise ScenarioError(f"{where}.replica: unknown column {sorted(bad)[0]!r}")
         parsed = _float_columns(f"{where}.replica", {**dict.fromkeys(FLOAT_COLUMNS), **replica})
         replica = {k: parsed[k] for k in replica}
-    return FloatRow(id=_int(f"{where}.id", item["id"], minimum=1), replica=replica, **_float_columns(where, item))
+    return FloatRow(
+        id=_int(f"{where}.id", item["id"], minimum=1), replica=replica, **_float_columns(where, item)
+    )
 
 
 def _card(where: str, item: dict[str, Any]) -> CardRow:

@@ -28,14 +28,14 @@ CLASSES = {
 FILL = (("no_card", 5), ("valid_card", 4), ("expired_card", 1), ("inactive_card", 1))
 
 
-def seed_scenario(run_date: date, n: int = 48, seed: int = 7) -> tuple[
-    Scenario, dict[int, str]
-]:
+def seed_scenario(run_date: date, n: int = 48, seed: int = 7) -> tuple[Scenario, dict[int, str]]:
     """The scenario for `run_date`, and each float's class (for tests and `sandbox status`)."""
     rng = random.Random(seed)
     window = due_window(run_date)
     days = window.days()
-    classes = list(CLASSES)[: n] + rng.choices([c for c, _ in FILL], weights=[w for _, w in FILL], k=max(0, n - len(CLASSES)))
+    classes = list(CLASSES)[:n] + rng.choices(
+        [c for c, _ in FILL], weights=[w for _, w in FILL], k=max(0, n - len(CLASSES))
+    )
     rng.shuffle(classes)
     floats, cards, history, locks = [], [], [], []
     manifest: dict[int, str] = {}
@@ -46,9 +46,22 @@ def seed_scenario(run_date: date, n: int = 48, seed: int = 7) -> tuple[
         due = days[i % len(days)]
         amount = rng.randrange(2_000, 50_000, 25)
         manifest[float_id] = kind
-        row = {"id": float_id, "user_id": user_id, "status": "SCHEDULING", "amount_cents": amount, "due_date": due}
-        card = {"user_id": user_id, "card_id": f"card-{user_id}", "last4": f"{rng.randint(0, 9999):04d}",
-                "is_primary": True, "status": "ACTIVE", "exp_month": rng.randint(1, 12), "exp_year": due.year + 2}
+        row = {
+            "id": float_id,
+            "user_id": user_id,
+            "status": "SCHEDULING",
+            "amount_cents": amount,
+            "due_date": due,
+        }
+        card = {
+            "user_id": user_id,
+            "card_id": f"card-{user_id}",
+            "last4": f"{rng.randint(0, 9999):04d}",
+            "is_primary": True,
+            "status": "ACTIVE",
+            "exp_month": rng.randint(1, 12),
+            "exp_year": due.year + 2,
+        }
         if kind == "valid_card":
             cards.append(CardRow(**card))
         elif kind == "expired_card":
@@ -63,11 +76,29 @@ def seed_scenario(run_date: date, n: int = 48, seed: int = 7) -> tuple[
         elif kind == "attempt_cap":
             for k in range(3):
                 earlier = due - timedelta(days=30 * (k + 1))
-                history.append(HistoryRow(float_id, "FAILED", earlier, _at(earlier), reason="R01 insufficient funds",
-                                          user_id=user_id, amount_cents=amount))
+                history.append(
+                    HistoryRow(
+                        float_id,
+                        "FAILED",
+                        earlier,
+                        _at(earlier),
+                        reason="R01 insufficient funds",
+                        user_id=user_id,
+                        amount_cents=amount,
+                    )
+                )
         elif kind == "already_submitted":
-            history.append(HistoryRow(float_id, "SUBMITTED", due, _at(run_date - timedelta(days=1)), run_id="earlier-run",
-                                      user_id=user_id, amount_cents=amount))
+            history.append(
+                HistoryRow(
+                    float_id,
+                    "SUBMITTED",
+                    due,
+                    _at(run_date - timedelta(days=1)),
+                    run_id="earlier-run",
+                    user_id=user_id,
+                    amount_cents=amount,
+                )
+            )
         elif kind == "stale_on_replica":
             floats.append(FloatRow(**{**row, "status": "PAID"}, replica={"status": "SCHEDULING"}))
             continue
@@ -77,7 +108,9 @@ def seed_scenario(run_date: date, n: int = 48, seed: int = 7) -> tuple[
             row["user_id"] = None
         elif kind == "held_lock":
             # Held by a run on another host: nothing here can prove it dead, so it stays live for its lease.
-            locks.append(LockRow("float", float_lock_key(float_id), "other-run", "ip-10-42-1-17:4242", 6 * 3600))
+            locks.append(
+                LockRow("float", float_lock_key(float_id), "other-run", "ip-10-42-1-17:4242", 6 * 3600)
+            )
         floats.append(FloatRow(**row))
     # Rows the batch must never page: outside the window, or not SCHEDULING.
     for j in range(max(2, n // 10)):

@@ -74,7 +74,9 @@ def run(directory: Path) -> None:
     aws_endpoint = f"http://{host}:{port}"
     settings = sandbox_state.sandbox_settings(aws_endpoint, services_url="")
     clients = AwsClients(settings)
-    provision(settings, clients, {"main": _secret(socket_dir, "main"), "replica": _secret(socket_dir, "replica")})
+    provision(
+        settings, clients, {"main": _secret(socket_dir, "main"), "replica": _secret(socket_dir, "replica")}
+    )
     restore(directory, settings, clients)
 
     simulator = Simulator(sandbox_state.dsn(socket_dir, "services"))

@@ -32,7 +32,9 @@ def _client(sandbox, service):
 
 def _floatctl(*args, env_extra=None):
     env = {**os.environ, **(env_extra or {})}
-    return subprocess.run([sys.executable, "-m", "floatctl", *args], capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "floatctl", *args], capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def test_up_from_nothing_then_again_reusing_state_and_down_leaves_nothing(tmp_path_factory):
@@ -105,7 +107,9 @@ def test_every_resource_exists_with_the_design_names(sandbox):
     assert set(containers) == {"collections-jobs", "log-router", "datadog-agent"}
     assert all(c.get("memory") for c in containers.values())
     assert containers["datadog-agent"]["essential"] is False
-    assert containers["collections-jobs"]["dependsOn"] == [{"containerName": "datadog-agent", "condition": "HEALTHY"}]
+    assert containers["collections-jobs"]["dependsOn"] == [
+        {"containerName": "datadog-agent", "condition": "HEALTHY"}
+    ]
 
     schedule = _client(sandbox, "scheduler").get_schedule(Name="sandbox-floats-day-before-ach")
     assert schedule["ScheduleExpression"] == "cron(0 19 ? * MON-FRI *)"
@@ -132,8 +136,11 @@ def test_secrets_resolve_to_working_connections(sandbox):
     for value in values:
         secret = json.loads(value["SecretString"])
         with psycopg.connect(
-            host=secret["host"], port=secret["port"], user=secret["username"],
-            password=secret["password"], dbname=secret["dbname"],
+            host=secret["host"],
+            port=secret["port"],
+            user=secret["username"],
+            password=secret["password"],
+            dbname=secret["dbname"],
         ) as conn:
             assert conn.execute("SELECT current_database()").fetchone()[0] == secret["dbname"]
             conn.execute("SELECT id FROM floats LIMIT 1")
@@ -149,8 +156,12 @@ def test_seed_covers_every_verdict_class(sandbox, app_context):
     with psycopg.connect(sandbox.dsn("main")) as main, psycopg.connect(sandbox.dsn("replica")) as replica:
         stale = by_class["stale_on_replica"]
         assert main.execute("SELECT status FROM floats WHERE id=%s", (stale,)).fetchone()[0] == "PAID"
-        assert replica.execute("SELECT status FROM floats WHERE id=%s", (stale,)).fetchone()[0] == "SCHEDULING"
-        amount = main.execute("SELECT amount_cents FROM floats WHERE id=%s", (by_class["invalid_amount"],)).fetchone()
+        assert (
+            replica.execute("SELECT status FROM floats WHERE id=%s", (stale,)).fetchone()[0] == "SCHEDULING"
+        )
+        amount = main.execute(
+            "SELECT amount_cents FROM floats WHERE id=%s", (by_class["invalid_amount"],)
+        ).fetchone()
         assert amount[0] <= 0
         user = main.execute("SELECT user_id FROM floats WHERE id=%s", (by_class["missing_user"],)).fetchone()
         assert user[0] is None
@@ -174,15 +185,39 @@ def test_seed_covers_every_verdict_class(sandbox, app_context):
 
 SCENARIO = {
     "floats": [
-        {"id": 7, "user_id": 70, "status": "SCHEDULING", "amount_cents": 5000, "due_date": "2026-11-27",
-         "replica": {"status": "SCHEDULING", "amount_cents": 4000}},
+        {
+            "id": 7,
+            "user_id": 70,
+            "status": "SCHEDULING",
+            "amount_cents": 5000,
+            "due_date": "2026-11-27",
+            "replica": {"status": "SCHEDULING", "amount_cents": 4000},
+        },
         {"id": 9, "user_id": None, "status": "SCHEDULING", "amount_cents": 100, "due_date": "2026-11-27"},
     ],
-    "cards": [{"user_id": 70, "card_id": "c-70", "last4": "4242", "is_primary": True, "status": "ACTIVE",
-               "exp_month": 12, "exp_year": 2027}],
-    "history": [{"float_id": 7, "outcome": "SUBMITTED", "due_date": "2026-10-01", "event_at": "2026-09-30T23:10:00Z"}],
-    "locks": [{"namespace": "float", "lock_key": "float#7", "owner": "other-run", "owner_task": "host-x:1",
-               "lease_expires_in_s": 300}],
+    "cards": [
+        {
+            "user_id": 70,
+            "card_id": "c-70",
+            "last4": "4242",
+            "is_primary": True,
+            "status": "ACTIVE",
+            "exp_month": 12,
+            "exp_year": 2027,
+        }
+    ],
+    "history": [
+        {"float_id": 7, "outcome": "SUBMITTED", "due_date": "2026-10-01", "event_at": "2026-09-30T23:10:00Z"}
+    ],
+    "locks": [
+        {
+            "namespace": "float",
+            "lock_key": "float#7",
+            "owner": "other-run",
+            "owner_task": "host-x:1",
+            "lease_expires_in_s": 300,
+        }
+    ],
 }
 
 
@@ -193,21 +228,30 @@ def test_scenario_round_trips_and_a_broken_one_keeps_the_data(sandbox, app_conte
     assert result.exit_code == 0, result.output
     with psycopg.connect(sandbox.dsn("main")) as main, psycopg.connect(sandbox.dsn("replica")) as replica:
         assert main.execute("SELECT id, user_id, amount_cents FROM floats ORDER BY id").fetchall() == [
-            (7, 70, 5000), (9, None, 100)]
+            (7, 70, 5000),
+            (9, None, 100),
+        ]
         assert replica.execute("SELECT amount_cents FROM floats WHERE id=7").fetchone()[0] == 4000
     with psycopg.connect(sandbox.dsn("services")) as services:
         assert services.execute("SELECT card_id, last4 FROM debit_cards").fetchall() == [("c-70", "4242")]
     ddb = app_context.aws().client("dynamodb")
-    lock = ddb.get_item(TableName="sandbox-floats-locks",
-                        Key={"namespace": {"S": "float"}, "lock_key": {"S": "float#7"}})["Item"]
+    lock = ddb.get_item(
+        TableName="sandbox-floats-locks", Key={"namespace": {"S": "float"}, "lock_key": {"S": "float#7"}}
+    )["Item"]
     assert lock["owner"]["S"] == "other-run" and float(lock["lease_expires_at"]["N"]) > time.time() + 200
-    event = ddb.query(TableName="sandbox-floats-collection-history", KeyConditionExpression="pk = :pk",
-                      ExpressionAttributeValues={":pk": {"S": "float#7"}})["Items"][0]
+    event = ddb.query(
+        TableName="sandbox-floats-collection-history",
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": "float#7"}},
+    )["Items"][0]
     assert event["sk"]["S"].startswith("2026-09-30T23:10:00") and event["outcome"]["S"] == "SUBMITTED"
 
     broken = {**SCENARIO, "cards": [{**SCENARIO["cards"][0], "status": "LOST"}]}
-    for name, text in (("bad.json", json.dumps(broken)), ("notjson.json", "{floats: ["),
-                       ("dup.json", json.dumps({"floats": [SCENARIO["floats"][1]] * 2}))):
+    for name, text in (
+        ("bad.json", json.dumps(broken)),
+        ("notjson.json", "{floats: ["),
+        ("dup.json", json.dumps({"floats": [SCENARIO["floats"][1]] * 2})),
+    ):
         path = tmp_path / name
         path.write_text(text)
         result = cli("sandbox", "seed", "--from", str(path))
@@ -228,9 +272,13 @@ def _signed_post(sandbox, key: str, body: dict, timeout: float = 5.0):
 
     url = f"{sandbox.services_url}/v1/ach/next-day"
     data = json.dumps(body).encode()
-    request = AWSRequest("POST", url, data=data, headers={"Idempotency-Key": key, "Content-Type": "application/json"})
+    request = AWSRequest(
+        "POST", url, data=data, headers={"Idempotency-Key": key, "Content-Type": "application/json"}
+    )
     SigV4Auth(Credentials("testing", "testing"), "execute-api", "us-east-1").add_auth(request)
-    return urllib3.request("POST", url, body=data, headers=dict(request.headers), timeout=timeout, retries=False)
+    return urllib3.request(
+        "POST", url, body=data, headers=dict(request.headers), timeout=timeout, retries=False
+    )
 
 
 def test_faults_set_through_the_cli_take_effect_at_once(sandbox, cli):
@@ -238,8 +286,17 @@ def test_faults_set_through_the_cli_take_effect_at_once(sandbox, cli):
     try:
         assert cli("sandbox", "faults", "set", "payments.error_rate=1").exit_code == 0
         assert _signed_post(sandbox, "k-fault-1", body).status == 503
-        assert cli("sandbox", "faults", "set", "payments.error_rate=0", "payments.throttle_rate=1",
-                   "payments.retry_after_s=2").exit_code == 0
+        assert (
+            cli(
+                "sandbox",
+                "faults",
+                "set",
+                "payments.error_rate=0",
+                "payments.throttle_rate=1",
+                "payments.retry_after_s=2",
+            ).exit_code
+            == 0
+        )
         throttled = _signed_post(sandbox, "k-fault-1", body)
         assert throttled.status == 429 and throttled.headers["Retry-After"] == "2"
         assert cli("sandbox", "faults", "clear").exit_code == 0
@@ -258,9 +315,16 @@ def _run_task(sandbox, command):
     schedule = _client(sandbox, "scheduler").get_schedule(Name="sandbox-floats-day-before-ach")
     net = schedule["Target"]["EcsParameters"]["NetworkConfiguration"]["awsvpcConfiguration"]
     task = ecs.run_task(
-        cluster="sandbox-floats", taskDefinition="sandbox-floats-day-before-ach", launchType="FARGATE",
-        networkConfiguration={"awsvpcConfiguration": {"subnets": net["Subnets"], "securityGroups": net["SecurityGroups"],
-                                                      "assignPublicIp": "DISABLED"}},
+        cluster="sandbox-floats",
+        taskDefinition="sandbox-floats-day-before-ach",
+        launchType="FARGATE",
+        networkConfiguration={
+            "awsvpcConfiguration": {
+                "subnets": net["Subnets"],
+                "securityGroups": net["SecurityGroups"],
+                "assignPublicIp": "DISABLED",
+            }
+        },
         overrides={"containerOverrides": [{"name": "collections-jobs", "command": command}]},
     )["tasks"][0]
     seen = []

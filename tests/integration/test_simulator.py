@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
@@ -47,6 +48,7 @@ def services_dsn():
         yield dsn
     finally:
         server.cleanup()
+        atexit.unregister(server._cleanup)  # else it logs again after pytest closed its streams
         shutil.rmtree(root, ignore_errors=True)
 
 

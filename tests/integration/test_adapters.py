@@ -1,0 +1,257 @@
+"""Each adapter against its real component: locks and history on moto, floats on Postgres, clients on the simulator."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import date
+
+import pytest
+
+from jobs.errors import ConfigError
+from jobs.floats import load_secrets, parse_secret
+from jobs.history import FloatEvent, RunRecord, utc_now
+from jobs.limiter import RateLimiter
+from jobs.liveness import OwnerLiveness
+from jobs.locks import LeaseLost, LockStore
+from jobs.runtime import Runtime
+from jobs.services import PaymentsClient, RetryPolicy, SignedHttp, UsersClient
+from tests import scenarios
+
+
+@pytest.fixture
+def runtime(app_context):
+    rt = Runtime.from_settings(app_context.settings)
+    yield rt
+    rt.close()
+
+
+def test_lock_lifecycle_with_fencing(runtime, load):
+    load({})
+    locks = LockStore(runtime.aws.client("dynamodb"), runtime.settings.locks_table)
+    first = locks.acquire("float", "float#1", "run-a", "other-host:1", 60)
+    assert first is not None
+    assert locks.acquire("float", "float#1", "run-b", "other-host:2", 60) is None
+    renewed = locks.renew(first, 60)
+    assert renewed.rvn != first.rvn
+    with pytest.raises(LeaseLost):
+        locks.renew(first, 60)  # the stale rvn is fenced out
+    assert locks.release(first) is False
+    assert locks.get("float", "float#1").rvn == renewed.rvn
+    assert locks.release(renewed) is True and locks.get("float", "float#1") is None
+
+
+def test_an_expired_lease_is_free_and_a_dead_local_owner_is_free(runtime, load):
+    import socket
+
+    load(
+        {
+            "locks": [
+                {
+                    "namespace": "float",
+                    "lock_key": "float#2",
+                    "owner": "old",
+                    "owner_task": "other-host:1",
+                    "lease_expires_in_s": -1,
+                },
+                {
+                    "namespace": "float",
+                    "lock_key": "float#3",
+                    "owner": "dead",
+                    "owner_task": f"{socket.gethostname()}:999999",
+                    "lease_expires_in_s": 600,
+                },
+                {
+                    "namespace": "float",
+                    "lock_key": "float#4",
+                    "owner": "alive",
+                    "owner_task": "other-host:1",
+                    "lease_expires_in_s": 600,
+                },
+            ]
+        }
+    )
+    locks = runtime.locks()
+    assert locks.acquire("float", "float#2", "me", "me:1", 60) is not None
+    assert locks.acquire("float", "float#3", "me", "me:1", 60) is not None
+    assert locks.acquire("float", "float#4", "me", "me:1", 60) is None
+    assert {lease.lock_key for lease in locks.list("float")} == {"float#2", "float#3", "float#4"}
+
+
+def test_a_stopped_ecs_task_owner_is_dead(runtime, sandbox):
+    ecs = runtime.aws.client("ecs")
+    net = runtime.aws.client("scheduler").get_schedule(Name=runtime.settings.schedule_name)["Target"][
+        "EcsParameters"
+    ]["NetworkConfiguration"]["awsvpcConfiguration"]
+    task = ecs.run_task(
+        cluster=runtime.settings.cluster,
+        taskDefinition=runtime.settings.task_family,
+        launchType="FARGATE",
+        networkConfiguration={
+            "awsvpcConfiguration": {"subnets": net["Subnets"], "securityGroups": net["SecurityGroups"]}
+        },
+        overrides={"containerOverrides": [{"name": "collections-jobs", "command": ["version"]}]},
+    )["tasks"][0]["taskArn"]
+    liveness = OwnerLiveness(ecs, runtime.settings.cluster)
+    deadline = time.monotonic() + 30
+    while not liveness.owner_is_dead(task) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert liveness.owner_is_dead(task)
+    assert not liveness.owner_is_dead("some-other-host:1")
+
+
+def test_history_events_summaries_and_run_records(runtime, load):
+    load({})
+    history = runtime.history()
+    due = date(2026, 11, 23)
+    history.put_event(FloatEvent(5, "r1", "FAILED", date(2026, 10, 1), user_id=77))
+    history.put_event(FloatEvent(5, "r2", "ACH_PENDING", due, user_id=77, idempotency_key="k"))
+    summary = history.float_history(5, due)
+    assert (summary.already_submitted, summary.ach_attempts, summary.pending_key) == (False, 1, "k")
+    history.put_event(
+        FloatEvent(5, "r2", "SUBMITTED", due, user_id=77, payment_id="pay_1", idempotency_key="k")
+    )
+    summary = history.float_history(5, due)
+    assert summary.already_submitted and summary.payment_id == "pay_1" and summary.pending_key is None
+    assert [e.outcome for e in history.by_user_id(77)] == ["SUBMITTED", "ACH_PENDING", "FAILED"]
+    record = RunRecord("r2", due, date(2026, 11, 20), utc_now())
+    history.put_run(record)
+    history.put_run(
+        RunRecord(
+            "r2", due, date(2026, 11, 20), record.started_at, status="SUCCEEDED", counts={"SUBMITTED": 1}
+        )
+    )
+    runs = history.runs(due)
+    assert len(runs) == 1 and runs[0].status == "SUCCEEDED" and runs[0].counts == {"SUBMITTED": 1}
+
+
+def test_floats_keyset_pages_and_refetch_from_main(runtime, load):
+    document = scenarios.mixed(23, seed=9)
+    document["floats"][0]["replica"] = {"amount_cents": 1}
+    load(document)
+    store = runtime.floats()
+    window = scenarios.due_window(scenarios.RUN_DATE)
+    pages = list(store.pages(window, page_size=5))
+    assert [len(p) for p in pages] == [5, 5, 5, 5, 3]
+    first = document["floats"][0]
+    assert pages[0][0].amount_cents == 1  # the replica's lagging copy
+    assert store.refetch(first["id"]).amount_cents == first["amount_cents"]
+    assert store.refetch(1) is None
+    shards = [{f.id for p in store.pages(window, 4, i, 3) for f in p} for i in range(3)]
+    assert set().union(*shards) == {f["id"] for f in document["floats"]} and sum(map(len, shards)) == 23
+
+
+def test_a_dropped_postgres_connection_is_retried(runtime, load, sandbox):
+    import psycopg
+
+    load(scenarios.mixed(5))
+    store = runtime.floats()
+    window = scenarios.due_window(scenarios.RUN_DATE)
+    assert len(next(store.pages(window, 50))) == 5
+    with psycopg.connect(sandbox.dsn("postgres"), autocommit=True) as admin:
+        killed = admin.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'floatctl'"
+        ).fetchone()[0]
+    assert killed >= 1
+    assert len(next(store.pages(window, 50))) == 5
+
+
+@pytest.mark.parametrize(
+    ("secret", "message"),
+    [
+        ("not json", "not valid JSON"),
+        ("[1]", "not a JSON object"),
+        (json.dumps({"host": "h"}), "lacks port, username, password, dbname"),
+        (
+            json.dumps({"host": "h", "port": "x", "username": "u", "password": "p", "dbname": "d"}),
+            "non-numeric port",
+        ),
+    ],
+)
+def test_corrupt_secrets_get_a_clear_error_without_the_value(secret, message):
+    with pytest.raises(ConfigError) as err:
+        parse_secret("sandbox/floats/rds/main", secret)
+    assert message in err.value.message and 'p"' not in err.value.message
+
+
+def test_secrets_come_from_one_batch_call(runtime):
+    main, replica = load_secrets(
+        runtime.aws.client("secretsmanager"), runtime.settings.main_secret, runtime.settings.replica_secret
+    )
+    assert (main.dbname, replica.dbname) == ("main", "replica")
+    assert "password" not in repr(main) and main.password not in repr(main)
+    with pytest.raises(ConfigError):
+        load_secrets(runtime.aws.client("secretsmanager"), "nope/main", runtime.settings.replica_secret)
+
+
+def _http(runtime, **policy):
+    return SignedHttp(runtime.aws.credentials, "us-east-1", RetryPolicy(**policy))
+
+
+def test_users_client_reads_cards_and_retries_5xx(runtime, load, cli):
+    load(
+        {
+            "cards": [
+                {
+                    "user_id": 3,
+                    "card_id": "c3",
+                    "last4": "1234",
+                    "is_primary": True,
+                    "status": "ACTIVE",
+                    "exp_month": 1,
+                    "exp_year": 2030,
+                }
+            ]
+        }
+    )
+    users = UsersClient(_http(runtime, backoff_initial_s=0.01, jitter_s=0.01), runtime.settings.users_api_url)
+    assert [c.last4 for c in users.debit_cards(3)] == ["1234"] and users.debit_cards(4) == []
+    cli("sandbox", "faults", "set", "users.error_rate=1")
+    from jobs.services import ServiceError
+
+    with pytest.raises(ServiceError):
+        users.debit_cards(3)
+
+
+def test_payments_retries_honour_retry_after_reuse_the_key_and_take_a_token_each(runtime, load, cli, sandbox):
+    import psycopg
+
+    load({})
+    cli("sandbox", "faults", "set", "payments.throttle_rate=1", "payments.retry_after_s=1")
+    payments = PaymentsClient(_http(runtime, attempts=3), runtime.settings.payments_api_url)
+    limiter = RateLimiter(100)
+    tokens = []
+    clear = threading.Timer(1.5, lambda: cli("sandbox", "faults", "clear"))
+    clear.start()
+    started = time.monotonic()
+    result = payments.submit(
+        float_id=1,
+        user_id=2,
+        amount_cents=300,
+        effective_date=date(2026, 11, 24),
+        idempotency_key="day-before-ach:1:2026-11-24",
+        before_attempt=lambda: tokens.append(limiter.acquire()),
+    )
+    clear.join()
+    assert result.accepted and time.monotonic() - started >= 2.0  # two Retry-After: 1 waits
+    assert len(tokens) == 3
+    with psycopg.connect(sandbox.dsn("services")) as conn:
+        keys = conn.execute("SELECT DISTINCT idempotency_key FROM payment_requests").fetchall()
+    assert keys == [("day-before-ach:1:2026-11-24",)]
+    again = payments.submit(
+        float_id=1,
+        user_id=2,
+        amount_cents=300,
+        effective_date=date(2026, 11, 24),
+        idempotency_key="day-before-ach:1:2026-11-24",
+    )
+    assert again.accepted and again.replayed and again.payment_id == result.payment_id
+    other = payments.submit(
+        float_id=1,
+        user_id=2,
+        amount_cents=999,
+        effective_date=date(2026, 11, 24),
+        idempotency_key="day-before-ach:1:2026-11-24",
+    )
+    assert not other.accepted and other.status == 409 and "other parameters" in other.reason

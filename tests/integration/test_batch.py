@@ -1,0 +1,274 @@
+"""The day-before-ach batch end to end against the sandbox: the simulator's payments are the truth."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+
+import psycopg
+
+from floatctl.sandbox import actions
+from jobs.history import HistoryStore
+from jobs.locks import LockStore
+from tests import scenarios
+from tests.scenarios import RUN_DATE
+
+DATE = RUN_DATE.isoformat()
+FAST = ("--payment-submit-rate", "50")
+
+
+def _preview(cli, *extra):
+    result = cli("-o", "json", "preview", "--date", DATE, *extra)
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def _run(cli, *extra):
+    result = cli("-o", "json", "run", "day-before-ach", "--date", DATE, *FAST, *extra)
+    return result.exit_code, json.loads(result.stdout)
+
+
+def _paid(sandbox) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for payment in actions.payments(sandbox):
+        counts[payment["float_id"]] = counts.get(payment["float_id"], 0) + 1
+    return counts
+
+
+def test_run_pays_exactly_the_preview_submit_set_then_a_rerun_pays_nothing(sandbox, load, cli, app_context):
+    document = scenarios.mixed(40)
+    document["floats"].append(
+        {"id": 9001, "user_id": 1, "status": "SCHEDULING", "amount_cents": -4, "due_date": "2026-11-21"}
+    )
+    document["floats"].append(
+        {
+            "id": 9002,
+            "user_id": 2,
+            "status": "SCHEDULING",
+            "amount_cents": 700,
+            "due_date": "2026-11-21",
+            "replica": {"amount_cents": 600},
+        }
+    )
+    document["history"].append(
+        {"float_id": 9003, "outcome": "FAILED", "due_date": "2026-10-01", "event_at": "2026-09-30T23:00:00Z"}
+    )
+    load(document)
+    preview = _preview(cli)
+    expected = {r["float_id"] for r in preview["rows"] if r["verdict"] == "SUBMIT_ACH"}
+    assert len(expected) == 26 and preview["totals"]["SKIP_VALID_CARD"]["count"] == 14
+    assert {r["float_id"]: r["verdict"] for r in preview["rows"]}[9001] == "SKIP_INVALID"
+    assert all(set(r["rules"]) == {"validity", "refetch", "history", "debit_card"} for r in preview["rows"])
+
+    code, summary = _run(cli)
+    assert code == 0 and summary["status"] == "SUCCEEDED"
+    paid = _paid(sandbox)
+    assert set(paid) == expected and set(paid.values()) == {1}
+    assert summary["counts"]["SUBMITTED"] == 26 and summary["counts"]["SKIP_STALE"] == 1
+    amounts = {r["float_id"]: r["amount_cents"] for r in preview["rows"]}
+    assert summary["submitted_amount_cents"] == sum(amounts[f] for f in expected)
+
+    history = HistoryStore(app_context.aws().client("dynamodb"), app_context.settings.history_table)
+    run_items = history.by_run_id(summary["run_id"])
+    outcomes = [i for i in run_items if i["kind"] == "float_event" and i["outcome"] != "ACH_PENDING"]
+    assert sorted(i["float_id"] for i in outcomes) == sorted(r["float_id"] for r in preview["rows"])
+    records = [i for i in run_items if i["kind"] == "run"]
+    assert len(records) == 1 and records[0]["status"] == "SUCCEEDED"
+    submitted = [i for i in outcomes if i["outcome"] == "SUBMITTED"]
+    assert all(
+        i["payment_id"].startswith("pay_") and i["idempotency_key"].startswith("day-before-ach:")
+        for i in submitted
+    )
+
+    code, again = _run(cli)
+    assert code == 0
+    assert again["counts"]["SKIP_ALREADY_SUBMITTED"] == 26 and "SUBMITTED" not in again["counts"]
+    assert _paid(sandbox) == paid
+    locks = LockStore(app_context.aws().client("dynamodb"), app_context.settings.locks_table)
+    assert locks.list("float") == [] and locks.list("job") == []
+
+
+def test_paging_across_many_pages_with_gaps_loses_nothing(sandbox, load, cli):
+    document = scenarios.mixed(101, seed=5)
+    # Rows the paging must not return: outside the window, or not SCHEDULING.
+    document["floats"] += [
+        {"id": 5, "user_id": 1, "status": "SCHEDULING", "amount_cents": 1, "due_date": "2026-11-20"},
+        {"id": 99_999, "user_id": 1, "status": "SCHEDULING", "amount_cents": 1, "due_date": "2026-11-24"},
+        {"id": 99_998, "user_id": 1, "status": "PAID", "amount_cents": 1, "due_date": "2026-11-21"},
+    ]
+    load(document)
+    for page_size in ("3", "50", "1000"):
+        rows = _preview(cli, "--page-size", page_size)["rows"]
+        assert [r["float_id"] for r in rows] == [f["id"] for f in document["floats"][:101]]
+
+
+def test_two_runs_started_together_one_refuses_with_exit_3(sandbox, load, cli, floatctl_proc):
+    load(scenarios.mixed(30, seed=2))
+    assert cli("sandbox", "faults", "set", "payments.latency_ms=150").exit_code == 0
+    procs = [floatctl_proc("-o", "json", "run", "day-before-ach", "--date", DATE, *FAST) for _ in range(2)]
+    results = [(p.wait(timeout=120), p.stdout.read(), p.stderr.read()) for p in procs]
+    codes = sorted(code for code, _, _ in results)
+    assert codes == [0, 3], results
+    refused = next(err for code, _, err in results if code == 3)
+    assert "another run holds the job lock" in refused and "Traceback" not in refused
+    assert set(_paid(sandbox).values()) == {1}
+
+
+def test_sigterm_mid_run_interrupts_cleanly_and_a_rerun_finishes(
+    sandbox, load, cli, floatctl_proc, app_context
+):
+    load(scenarios.mixed(60, seed=3))
+    preview = _preview(cli)
+    expected = {r["float_id"] for r in preview["rows"] if r["verdict"] == "SUBMIT_ACH"}
+    proc = floatctl_proc("-o", "json", "run", "day-before-ach", "--date", DATE, "--payment-submit-rate", "10")
+    deadline = time.monotonic() + 30
+    while len(_paid(sandbox)) < 5 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    signalled = time.monotonic()
+    code = proc.wait(timeout=30)
+    assert code == 143 and time.monotonic() - signalled < 25
+    summary = json.loads(proc.stdout.read())
+    assert summary["status"] == "INTERRUPTED"
+    locks = LockStore(app_context.aws().client("dynamodb"), app_context.settings.locks_table)
+    assert locks.list("float") == [] and locks.list("job") == []
+    history = HistoryStore(app_context.aws().client("dynamodb"), app_context.settings.history_table)
+    record = [i for i in history.by_run_id(summary["run_id"]) if i["kind"] == "run"][0]
+    assert record["status"] == "INTERRUPTED"
+    partial = _paid(sandbox)
+    assert 0 < len(partial) < len(expected)
+
+    code, rerun = _run(cli)
+    assert code == 0 and rerun["status"] == "SUCCEEDED"
+    final = _paid(sandbox)
+    assert set(final) == expected and set(final.values()) == {1}
+
+
+def test_a_lease_held_by_a_live_owner_is_skipped_and_a_dead_owners_is_taken(sandbox, load, cli):
+    document = scenarios.mixed(4, seed=4)
+    ids = [f["id"] for f in document["floats"]]
+    document["cards"] = []
+    document["locks"] = [
+        {
+            "namespace": "float",
+            "lock_key": f"float#{ids[0]}",
+            "owner": "r1",
+            "owner_task": "other-host:1",
+            "lease_expires_in_s": 300,
+        },
+        {
+            "namespace": "float",
+            "lock_key": f"float#{ids[1]}",
+            "owner": "r2",
+            "owner_task": f"{_host()}:999999",
+            "lease_expires_in_s": 300,
+        },
+        {
+            "namespace": "float",
+            "lock_key": f"float#{ids[2]}",
+            "owner": "r3",
+            "owner_task": "other-host:2",
+            "lease_expires_in_s": -5,
+        },
+    ]
+    load(document)
+    code, summary = _run(cli)
+    assert code == 0 and summary["counts"] == {"SKIP_LOCKED": 1, "SUBMITTED": 3}
+    assert ids[0] not in _paid(sandbox)
+
+
+def _host():
+    import socket
+
+    return socket.gethostname()
+
+
+def test_payments_faults_end_in_an_accounted_run_and_the_rerun_pays_the_failed(sandbox, load, cli):
+    load(scenarios.mixed(24, seed=6))
+    expected = {r["float_id"] for r in _preview(cli)["rows"] if r["verdict"] == "SUBMIT_ACH"}
+    assert (
+        cli(
+            "sandbox",
+            "faults",
+            "set",
+            "payments.error_rate=0.6",
+            "payments.throttle_rate=0.2",
+            "payments.retry_after_s=0",
+            "payments.seed=11",
+        ).exit_code
+        == 0
+    )
+    code, summary = _run(cli)
+    assert sum(summary["counts"].values()) == 24
+    if summary["counts"].get("FAILED"):
+        assert code == 1 and summary["status"] == "FAILED"
+    cli("sandbox", "faults", "clear")
+    code, rerun = _run(cli)
+    assert code == 0
+    final = _paid(sandbox)
+    assert set(final) == expected and set(final.values()) == {1}
+
+
+def test_a_timeout_after_the_payment_was_stored_is_replayed_not_paid_twice(sandbox, load, cli, monkeypatch):
+    monkeypatch.setenv("FLOATCTL_HTTP_READ_TIMEOUT_S", "0.5")
+    monkeypatch.setenv("FLOATCTL_HTTP_ATTEMPTS", "2")
+    load(scenarios.mixed(3, seed=8) | {"cards": []})
+    assert (
+        cli("sandbox", "faults", "set", "payments.timeout_rate=1", "payments.timeout_hang_s=3").exit_code == 0
+    )
+    code, summary = _run(cli, "--workers", "3")
+    # Every attempt timed out after Payments stored the payment: FAILED now, one payment each.
+    assert code == 1 and summary["counts"] == {"FAILED": 3}
+    assert set(_paid(sandbox).values()) == {1}
+    cli("sandbox", "faults", "clear")
+    code, rerun = _run(cli)
+    assert code == 0 and rerun["counts"] == {"SUBMITTED": 3}
+    assert len(_paid(sandbox)) == 3 and set(_paid(sandbox).values()) == {1}
+
+
+def test_bad_flags_and_dates_get_one_line_and_exit_2(cli):
+    for args in (
+        ("run", "day-before-ach", "--date", "2026-13-01"),
+        ("run", "day-before-ach", "--date", "soon"),
+        ("run", "day-before-ach", "--workers", "0"),
+        ("run", "day-before-ach", "--payment-submit-rate", "fast"),
+        ("preview", "--verdict", "MAYBE"),
+        ("preview", "--page-size", "-3"),
+        ("run", "day-before-ach", "--nope"),
+    ):
+        result = cli(*args)
+        assert result.exit_code == 2, (args, result.output)
+        assert result.stderr.startswith("error: ") and "Traceback" not in result.output
+        assert len(result.stderr.strip().splitlines()) <= 2
+
+
+def test_replica_reads_never_use_offset():
+    from jobs import sql
+
+    assert (
+        "OFFSET" not in sql.PAGE_SCHEDULING_FLOATS.upper()
+        and "id > %(after_id)s" in sql.PAGE_SCHEDULING_FLOATS
+    )
+
+
+def test_the_partial_index_serves_the_page_query(sandbox):
+    from jobs import sql
+
+    with psycopg.connect(sandbox.dsn("replica")) as conn:
+        conn.execute("SET enable_seqscan = off")
+        plan = "\n".join(
+            r[0]
+            for r in conn.execute(
+                "EXPLAIN " + sql.PAGE_SCHEDULING_FLOATS,
+                {
+                    "start": RUN_DATE,
+                    "end": RUN_DATE,
+                    "after_id": 0,
+                    "limit": 50,
+                    "shard_index": 0,
+                    "shard_count": 1,
+                },
+            )
+        )
+    assert "floats_scheduling_by_id" in plan
