@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from floatctl.commands import preview, run, sandbox, version
+from floatctl.commands import history, launch, locks, preview, run, sandbox, status, version
 from floatctl.context import AppContext
 from floatctl.output import FORMATS, Output
 from jobs.errors import EXIT_SIGINT, EXIT_USAGE, FloatctlError
@@ -92,10 +92,15 @@ def root(
     except FloatctlError as exc:
         raise typer.BadParameter(exc.message, param_hint="--env") from None
     ctx.obj = AppContext(settings, Output(format=output, verbose=verbose))
+    ctx.call_on_close(ctx.obj.close)
 
 
 app.add_typer(run.app, name="run")
 app.command("preview")(preview.preview)
+app.command("status")(status.status)
+app.add_typer(launch.app, name="launch")
+app.add_typer(locks.app, name="locks")
+app.command("history")(history.history)
 app.add_typer(sandbox.app, name="sandbox")
 app.command("version")(version.version)
 

@@ -22,6 +22,7 @@ class AppContext:
     _settings: Settings | None = field(default=None, init=False)
     _aws: Any = field(default=None, init=False)
     _sandbox: Any = field(default=None, init=False)
+    _runtime: Any = field(default=None, init=False)
 
     @property
     def env(self) -> str:
@@ -58,3 +59,15 @@ class AppContext:
 
             self._aws = AwsClients(self.settings)
         return self._aws
+
+    def runtime(self) -> Any:
+        """The jobs adapters (stores, clients) for this command, built once."""
+        if self._runtime is None:
+            from jobs.runtime import Runtime
+
+            self._runtime = Runtime.from_settings(self.settings)
+        return self._runtime
+
+    def close(self) -> None:
+        if self._runtime is not None:
+            self._runtime.close()

@@ -32,6 +32,7 @@ from jobs.rules import Evaluation
 
 log = logging.getLogger("jobs.batch")
 _DONE = object()
+PROGRESS_EVERY_S = 3.0
 
 
 @dataclass(frozen=True)
@@ -178,8 +179,8 @@ class Run:
         self._take_job_lock()
         record = self._record()
         self.a.history.put_run(record)
-        heartbeat = threading.Thread(target=self._heartbeat, name="job-heartbeat", daemon=True)
-        heartbeat.start()
+        self._heartbeat_thread = threading.Thread(target=self._heartbeat, name="job-heartbeat", daemon=True)
+        self._heartbeat_thread.start()
         try:
             self._pipeline()
         finally:
@@ -204,9 +205,23 @@ class Run:
         self._job_lease = lease
 
     def _heartbeat(self) -> None:
-        while not self._finished.wait(JOB_LEASE_S / 3):
+        """Renew the job lock every third of its lease; publish the counts every few seconds."""
+        renewed_at = time.monotonic()
+        published: dict[str, int] = {}
+        while not self._finished.wait(PROGRESS_EVERY_S):
+            with self._mutex:
+                counts = dict(self.summary.counts)
+            if counts != published:
+                try:
+                    self.a.history.put_run(self._record())
+                    published = counts
+                except Exception as exc:
+                    log.warning("publishing run progress failed: %s", exc)
+            if time.monotonic() - renewed_at < JOB_LEASE_S / 3:
+                continue
             try:
                 self._job_lease = self.a.locks.renew(self._job_lease, JOB_LEASE_S)
+                renewed_at = time.monotonic()
             except LeaseLost:
                 self._fail_run("the job lock was lost (another run took it): stopping")
                 return
@@ -438,6 +453,8 @@ class Run:
 
     def _record(self) -> RunRecord:
         s = self.summary
+        with self._mutex:
+            counts, amount = dict(s.counts), s.submitted_amount_cents
         return RunRecord(
             run_id=s.run_id,
             due_date=s.window.end,
@@ -447,12 +464,14 @@ class Run:
             started_by=self.identity.started_by,
             task_arn=self.identity.task_arn,
             finished_at=s.finished_at,
-            counts=dict(s.counts),
-            submitted_amount_cents=s.submitted_amount_cents,
+            counts=counts,
+            submitted_amount_cents=amount,
         )
 
     def _finish(self) -> None:
         self._finished.set()
+        # A progress write still in flight must land before the final record, never after it.
+        self._heartbeat_thread.join(timeout=30)
         s = self.summary
         s.finished_at = utc_now()
         if self.stop.signum is not None:

@@ -38,6 +38,17 @@ class Runtime:
 
         return HistoryStore(self.aws.client("dynamodb"), self.settings.history_table)
 
+    def audit(self) -> Any:
+        from jobs.audit import AuditLog
+
+        return AuditLog(self.aws.client("dynamodb"), self.settings.history_table)
+
+    def operator(self) -> str:
+        """The STS identity of whoever runs this command."""
+        from jobs.launch import operator_identity
+
+        return operator_identity(self.aws.client("sts"))
+
     def liveness(self) -> Any:
         from jobs.liveness import OwnerLiveness
 

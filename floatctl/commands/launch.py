@@ -1,0 +1,157 @@
+"""`floatctl launch day-before-ach`: recover a missed fire safely, and follow the task to its exit code."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from floatctl.commands import options as opt
+from jobs.errors import RefusedError
+
+app = typer.Typer(help="Start a batch task by hand (a missed-fire recovery).", no_args_is_help=True)
+
+
+@app.command("day-before-ach")
+def day_before_ach(
+    ctx: typer.Context,
+    date_: opt.RunDate = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="show the checks and the exact RunTask request")
+    ] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="follow the task to its exit code and exit with it")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask for confirmation")] = False,
+    after_cutoff: Annotated[
+        bool, typer.Option("--after-cutoff", help="launch even past the 21:00 ET cutoff")
+    ] = False,
+    timeout_min: Annotated[
+        float, typer.Option("--timeout", min=1, help="--wait gives up after this many minutes")
+    ] = 180,
+    poll_s: Annotated[
+        float, typer.Option("--poll", min=0.1, help="seconds between DescribeTasks calls")
+    ] = 2.0,
+) -> None:
+    """Check the guards, show the RunTask request copied from the schedule, confirm, launch."""
+    from jobs import calendar, clock
+    from jobs.launch import build_request, guard_checks, run_task
+    from jobs.oncall import gather
+
+    app_ctx = ctx.obj
+    out = app_ctx.output
+    out.banner(app_ctx.env)
+    now = clock.now()
+    run_date = opt.run_date(date_) if date_ else calendar.today_in_new_york(now)
+    runtime = app_ctx.runtime()
+    facts = gather(runtime, now, run_date)
+    checks = guard_checks(facts, run_date, now, after_cutoff)
+    operator = runtime.operator()
+    request = build_request(facts, runtime.settings, run_date, operator, attempt=len(facts.runs) + 1)
+    failed = [c for c in checks if c.blocking and not c.ok]
+    if out.is_json and (dry_run or failed):
+        out.json(
+            {
+                "env": app_ctx.env,
+                "run_date": run_date.isoformat(),
+                "dry_run": dry_run,
+                "checks": [c.__dict__ for c in checks],
+                "request": request,
+                "refused": bool(failed),
+            }
+        )
+    elif not out.is_json:
+        _show_checks(out, checks)
+        if dry_run:
+            out.line()
+            out.line("RunTask request:")
+            from floatctl.output import to_json
+
+            out.line(to_json(request))
+    if failed:
+        raise RefusedError(
+            f"launch refused: {failed[0].name}: {failed[0].detail}",
+            hint="floatctl status says what to do; nothing was started",
+        )
+    for check in checks:
+        if not check.ok:
+            out.warn(f"{check.name}: {check.detail}")
+    if dry_run:
+        return
+    from floatctl.confirm import confirm
+
+    confirm(app_ctx, f"launch day-before-ach for run date {run_date} in {app_ctx.env}?", yes)
+    task_arn = run_task(runtime.aws.client("ecs"), request)
+    _audit(runtime, operator, run_date, task_arn, request)
+    out.info(f"launched {task_arn}")
+    if not wait:
+        if out.is_json:
+            out.json({"task_arn": task_arn, "request": request})
+        else:
+            out.line(task_arn)
+        return
+    code = _follow(app_ctx, runtime, task_arn, run_date, timeout_min, poll_s)
+    raise typer.Exit(code)
+
+
+def _show_checks(out, checks) -> None:
+    out.table(
+        ("check", "result", "detail"),
+        [(c.name, "ok" if c.ok else ("FAIL" if c.blocking else "WARN"), c.detail) for c in checks],
+        title="launch checks",
+    )
+
+
+def _audit(runtime, operator, run_date, task_arn, request) -> None:
+    from jobs.audit import AuditEvent
+
+    runtime.audit().record(
+        AuditEvent(
+            actor=operator,
+            action="launch",
+            target=f"day-before-ach run date {run_date}",
+            reason="manual launch",
+            after={"task_arn": task_arn, "client_token": request["clientToken"]},
+        )
+    )
+
+
+def _follow(app_ctx, runtime, task_arn, run_date, timeout_min, poll_s) -> int:
+    from jobs.calendar import due_window
+    from jobs.launch import follow
+
+    out = app_ctx.output
+    last = {}
+
+    def show(update) -> None:
+        counts = ", ".join(f"{k}={v}" for k, v in sorted((update.counts or {}).items()))
+        line = f"task {update.last_status}" + (
+            f"; run {update.run_status} {counts}" if update.run_status else ""
+        )
+        if update.last_status == "STOPPED":
+            line += f"; exit code {update.exit_code} ({update.stopped_reason})"
+        out.info(line)
+        last["update"] = update
+
+    code = follow(
+        runtime.aws.client("ecs"),
+        runtime.history(),
+        runtime.settings.cluster,
+        task_arn,
+        due_window(run_date).end,
+        runtime.settings.app_container,
+        show,
+        timeout_s=timeout_min * 60,
+        poll_s=poll_s,
+    )
+    if out.is_json:
+        update = last.get("update")
+        out.json(
+            {
+                "task_arn": task_arn,
+                "exit_code": code,
+                "run_status": update.run_status if update else None,
+                "counts": update.counts if update else None,
+            }
+        )
+    return code

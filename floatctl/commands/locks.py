@@ -1,0 +1,155 @@
+"""`floatctl locks list|show|release`: inspect leases and free stuck ones, with an audit trail."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from jobs.errors import FloatctlError, RefusedError, UsageError
+
+app = typer.Typer(help="Inspect and release locks (DynamoDB, by Query; never Scan).", no_args_is_help=True)
+NAMESPACES = ("job", "float")
+
+
+def _split(key: str, namespace: str | None) -> tuple[str, str]:
+    if namespace:
+        return namespace, key
+    if key.startswith("float#"):
+        return "float", key
+    if key == "day-before-ach":
+        return "job", key
+    if key.isdigit():
+        return "float", f"float#{key}"
+    raise UsageError(f"cannot tell the namespace of {key!r}: use float#<id>, day-before-ach, or --namespace")
+
+
+def _views(app_ctx, namespaces):
+    import time
+
+    from jobs.oncall import view_lock
+
+    runtime = app_ctx.runtime()
+    locks, liveness, now = runtime.locks(), runtime.liveness(), time.time()
+    return [view_lock(lease, liveness, now) for ns in namespaces for lease in locks.list(ns)], now
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    namespace: Annotated[
+        str | None, typer.Option("--namespace", "-n", help="job or float (default: both)")
+    ] = None,
+    stale: Annotated[bool, typer.Option("--stale", help="only expired or orphaned locks")] = False,
+) -> None:
+    """Every lock with owner, owner task, age, lease left and state (live, expired, orphaned)."""
+    if namespace is not None and namespace not in NAMESPACES:
+        raise UsageError(f"--namespace: {namespace!r} is not one of {', '.join(NAMESPACES)}")
+    views, now = _views(ctx.obj, [namespace] if namespace else NAMESPACES)
+    if stale:
+        views = [v for v in views if v.state != "live"]
+    rows = [v.as_json(now) for v in views]
+    out = ctx.obj.output
+    if out.is_json:
+        out.json({"env": ctx.obj.env, "locks": rows})
+        return
+    out.table(
+        ("namespace", "key", "state", "owner", "owner task", "owner is", "age", "lease left"),
+        [
+            (
+                r["namespace"],
+                r["lock_key"],
+                r["state"],
+                r["owner"],
+                r["owner_task"],
+                r["owner_state"],
+                f"{r['age_s']}s",
+                f"{r['lease_left_s']}s",
+            )
+            for r in rows
+        ],
+        title=f"{len(rows)} locks",
+    )
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="float#<id>, <id>, or day-before-ach")],
+    namespace: Annotated[str | None, typer.Option("--namespace", "-n")] = None,
+) -> None:
+    """One lock, with the rvn that `locks release` needs."""
+    import time
+
+    from jobs.oncall import view_lock
+
+    app_ctx = ctx.obj
+    ns, lock_key = _split(key, namespace)
+    runtime = app_ctx.runtime()
+    lease = runtime.locks().get(ns, lock_key)
+    if lease is None:
+        raise FloatctlError(f"no lock {ns}/{lock_key}")
+    view = view_lock(lease, runtime.liveness(), time.time())
+    app_ctx.output.fields(list(view.as_json(time.time()).items()), title=f"lock {ns}/{lock_key}")
+
+
+@app.command()
+def release(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="float#<id>, <id>, or day-before-ach")],
+    rvn: Annotated[
+        str, typer.Option("--rvn", help="the rvn `locks show` printed (proves you saw this lease)")
+    ],
+    reason: Annotated[str, typer.Option("--reason", help="why; goes to the audit ledger")],
+    force: Annotated[bool, typer.Option("--force", help="release even a live lease")] = False,
+    namespace: Annotated[str | None, typer.Option("--namespace", "-n")] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="check everything, delete nothing")] = False,
+) -> None:
+    """Delete a lock conditionally on its rvn; a live lease needs --force; the release is audited."""
+    import time
+
+    from floatctl.confirm import confirm
+    from jobs.audit import AuditEvent
+    from jobs.oncall import view_lock
+
+    if not reason.strip():
+        raise UsageError("--reason must say why")
+    app_ctx = ctx.obj
+    ns, lock_key = _split(key, namespace)
+    runtime = app_ctx.runtime()
+    locks = runtime.locks()
+    lease = locks.get(ns, lock_key)
+    if lease is None:
+        raise FloatctlError(f"no lock {ns}/{lock_key}: nothing to release")
+    now = time.time()
+    view = view_lock(lease, runtime.liveness(), now)
+    if lease.rvn != rvn:
+        raise RefusedError(
+            f"the lock changed since you looked (rvn is now {lease.rvn}): run floatctl locks show {key} again"
+        )
+    if view.state == "live" and not force:
+        raise RefusedError(
+            f"{ns}/{lock_key} is live (owner {lease.owner_task} is {view.owner_state}, {lease.seconds_left():.0f}s left)",
+            hint="wait for it to expire, or pass --force if you know the owner is gone",
+        )
+    if dry_run:
+        app_ctx.output.info(f"would release {ns}/{lock_key} ({view.state}); nothing changed")
+        return
+    operator = runtime.operator()
+    confirm(app_ctx, f"release {ns}/{lock_key} ({view.state}, owner {lease.owner})?", yes)
+    if not locks.delete(ns, lock_key, rvn):
+        raise RefusedError(
+            "the lock changed while you confirmed; nothing released: look again with locks show"
+        )
+    runtime.audit().record(
+        AuditEvent(
+            actor=operator,
+            action="lock.release",
+            target=f"{ns}/{lock_key}",
+            reason=reason,
+            before=view.as_json(now),
+            after=None,
+        )
+    )
+    app_ctx.output.info(f"released {ns}/{lock_key} (was {view.state}); audited as {operator}")

@@ -1,0 +1,153 @@
+"""The on-call story end to end in the sandbox: a missed fire, status, launch --wait, status, refusal."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests import scenarios
+
+AFTER_FIRE = "2026-11-20T19:31:00-05:00"  # Friday, 31 minutes after the 19:00 fire
+
+
+@pytest.fixture
+def at_1931(monkeypatch):
+    monkeypatch.setenv("FLOATCTL_NOW", AFTER_FIRE)
+
+
+def _json(result):
+    assert result.stdout, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_missed_fire_status_launch_wait_status_refuse(sandbox, load, cli, at_1931):
+    load(scenarios.mixed(12, seed=21))
+    status = _json(cli("-o", "json", "status"))
+    assert status["run"] is None and status["run_date"] == "2026-11-20"
+    assert "did not run" in status["advice"] and "floatctl launch day-before-ach" in status["advice"]
+    assert (
+        status["schedule"]["expression"] == "cron(0 19 ? * MON-FRI *)"
+        and status["schedule"]["retry_attempts"] == 0
+    )
+    assert status["seconds_to_cutoff"] == 89 * 60
+
+    dry = cli("-o", "json", "launch", "day-before-ach", "--dry-run")
+    assert dry.exit_code == 0, dry.stderr
+    request = _json(dry)["request"]
+    assert set(request["networkConfiguration"]["awsvpcConfiguration"]) == {
+        "subnets",
+        "securityGroups",
+        "assignPublicIp",
+    }
+    tags = {t["key"]: t["value"] for t in request["tags"]}
+    assert (
+        tags["trigger"] == "manual"
+        and tags["business-date"] == "2026-11-20"
+        and tags["operator"].startswith("arn:aws")
+    )
+    assert (
+        request["clientToken"] == "floatctl-sandbox-20261120-a1" and request["startedBy"] == "floatctl-launch"
+    )
+    assert request["overrides"]["containerOverrides"][0]["command"] == [
+        "run",
+        "day-before-ach",
+        "--date",
+        "2026-11-20",
+    ]
+
+    launched = cli("-o", "json", "launch", "day-before-ach", "--yes", "--wait", "--poll", "0.3")
+    assert launched.exit_code == 0, launched.stderr
+    followed = _json(launched)
+    assert followed["exit_code"] == 0 and followed["run_status"] == "SUCCEEDED"
+    assert "task RUNNING" in launched.stderr and "task STOPPED" in launched.stderr
+
+    status = _json(cli("-o", "json", "status"))
+    assert status["run"]["status"] == "SUCCEEDED" and status["run"]["started_by"].startswith(
+        "operator:arn:aws"
+    )
+    assert status["run"]["task_arn"] == followed["task_arn"]
+    assert status["advice"].startswith("Nothing to do")
+
+    again = cli("launch", "day-before-ach", "--yes")
+    assert again.exit_code == 3
+    assert "launch refused" in again.stderr and "SUCCEEDED" in again.stderr
+
+    audit = _json(cli("-o", "json", "history", "--audit"))["audit"]  # the ledger keeps real time
+    assert [a["action"] for a in audit] == ["launch"]
+
+
+def test_a_failing_task_passes_its_exit_code_through(sandbox, load, cli, at_1931):
+    load(scenarios.mixed(6, seed=22) | {"cards": []})
+    assert cli("sandbox", "faults", "set", "payments.error_rate=1").exit_code == 0
+    launched = cli("launch", "day-before-ach", "--yes", "--wait", "--poll", "0.3")
+    assert launched.exit_code == 1, launched.stderr
+    status = _json(cli("-o", "json", "status"))
+    assert status["run"]["status"] == "FAILED" and "relaunch" in status["advice"]
+    cli("sandbox", "faults", "clear")
+    # A FAILED run does not block a relaunch; the new attempt gets a new client token.
+    dry = _json(cli("-o", "json", "launch", "day-before-ach", "--dry-run"))
+    assert dry["request"]["clientToken"].endswith("-a2") and not dry["refused"]
+
+
+def test_launch_refuses_while_the_job_lock_is_live_and_past_cutoff(sandbox, load, cli, monkeypatch):
+    load(
+        scenarios.mixed(3)
+        | {
+            "locks": [
+                {
+                    "namespace": "job",
+                    "lock_key": "day-before-ach",
+                    "owner": "r-other",
+                    "owner_task": "other-host:7",
+                    "lease_expires_in_s": 60,
+                }
+            ]
+        }
+    )
+    monkeypatch.setenv("FLOATCTL_NOW", AFTER_FIRE)
+    refused = cli("launch", "day-before-ach", "--yes")
+    assert refused.exit_code == 3 and "job lock free" in refused.stderr
+    load(scenarios.mixed(3))
+    monkeypatch.setenv("FLOATCTL_NOW", "2026-11-20T21:05:00-05:00")
+    late = cli("launch", "day-before-ach", "--dry-run")
+    assert late.exit_code == 3 and "cutoff" in late.stderr
+    assert cli("launch", "day-before-ach", "--dry-run", "--after-cutoff").exit_code == 0
+
+
+def test_status_before_the_fire_and_on_a_weekend(sandbox, load, cli, monkeypatch):
+    load(scenarios.mixed(3))
+    monkeypatch.setenv("FLOATCTL_NOW", "2026-11-21T12:00:00-05:00")  # Saturday
+    status = _json(cli("-o", "json", "status"))
+    assert status["today"]["business_day"] is False and status["last_fire"].startswith("2026-11-20T19:00")
+    monkeypatch.setenv("FLOATCTL_NOW", "2026-11-20T18:00:00-05:00")
+    status = _json(cli("-o", "json", "status"))
+    assert status["last_fire"].startswith("2026-11-19T19:00")
+    table = cli("status")
+    assert table.exit_code == 0 and "day-before-ach status" in table.stdout
+
+
+def test_status_and_launch_when_the_schedule_is_missing(sandbox, load, cli, monkeypatch, at_1931):
+    monkeypatch.setenv("FLOATCTL_SCHEDULE_NAME", "no-such-schedule")
+    status = _json(cli("-o", "json", "status"))
+    assert "does not exist" in status["schedule_error"] and "cannot be read" in status["advice"]
+    launched = cli("launch", "day-before-ach", "--dry-run")
+    assert (
+        launched.exit_code in (1, 3)
+        and launched.stderr.startswith("error: ")
+        and "Traceback" not in launched.output
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("status", "--date", "31/12/2026"),
+        ("launch", "day-before-ach", "--date", "tomorrowish"),
+        ("history", "--date", "2026-02-30"),
+        ("launch", "day-before-ach", "--timeout", "0"),
+    ],
+)
+def test_bad_dates_and_flags_exit_2(cli, args):
+    result = cli(*args)
+    assert result.exit_code == 2 and result.stderr.startswith("error: ")
