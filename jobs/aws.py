@@ -55,4 +55,8 @@ class AwsClients:
             from jobs.errors import ConfigError
 
             raise ConfigError("no AWS credentials found (set AWS_PROFILE or run with a task role)")
-        return creds.get_frozen_credentials()
+        frozen = creds.get_frozen_credentials()
+        from jobs import redact
+
+        redact.register(frozen.secret_key, frozen.token)
+        return frozen

@@ -29,6 +29,7 @@ from jobs.keys import JOB_NAME, float_lock_key, idempotency_key
 from jobs.limiter import LimiterStopped
 from jobs.locks import FLOAT_LEASE_S, FLOAT_NAMESPACE, JOB_LEASE_S, JOB_NAMESPACE, Lease, LeaseLost
 from jobs.rules import Evaluation
+from jobs.telemetry import NOOP, Telemetry
 
 log = logging.getLogger("jobs.batch")
 _DONE = object()
@@ -153,18 +154,24 @@ class Run:
     def __init__(
         self,
         options: BatchOptions,
-        adapters: Adapters,
+        adapters: Adapters | Callable[[], Adapters],
         identity: Identity,
         stop: StopSignal | None = None,
         on_outcome: Callable[[FloatOutcome], None] | None = None,
+        telemetry: Telemetry = NOOP,
     ) -> None:
         self.options = options
-        self.a = adapters
+        self.telemetry = telemetry
+        self.tracing = telemetry.tracing
+        self.metrics = telemetry.metrics
+        self._root: Any = None
+        # A factory is called under the root span, so the set-up calls (secrets, pools) join the trace.
+        self._adapters_factory = adapters if callable(adapters) else None
+        self.a: Adapters = None if callable(adapters) else adapters  # type: ignore[assignment]
         self.identity = identity
         self.stop = stop or StopSignal()
         self.on_outcome = on_outcome or (lambda outcome: None)
         self.summary = RunSummary(new_run_id(), options.run_date, options.window)
-        self.sources = Sources(adapters.floats, adapters.history, adapters.users)
         self._eval_q: queue.Queue[Any] = queue.Queue(maxsize=options.queue_size)
         self._submit_q: queue.Queue[Any] = queue.Queue(maxsize=max(1, options.submitter_count))
         self._mutex = threading.Lock()
@@ -176,16 +183,45 @@ class Run:
 
     def execute(self) -> RunSummary:
         """Take the job lock, run the pipeline, write the run record, and say how it ended."""
-        self._take_job_lock()
-        record = self._record()
-        self.a.history.put_run(record)
-        self._heartbeat_thread = threading.Thread(target=self._heartbeat, name="job-heartbeat", daemon=True)
-        self._heartbeat_thread.start()
-        try:
-            self._pipeline()
-        finally:
-            self._finish()
+        window = self.summary.window
+        with self.tracing.span(
+            "day_before_ach.run",
+            run_id=self.summary.run_id,
+            run_date=self.summary.run_date.isoformat(),
+            due_window=f"{window.start}..{window.end}",
+        ) as root:
+            self._root = root
+            if self._adapters_factory is not None:
+                self.a = self._adapters_factory()
+            self.sources = Sources(self.a.floats, self.a.history, self.a.users)
+            self._take_job_lock()
+            record = self._record()
+            self.a.history.put_run(record)
+            self._heartbeat_thread = threading.Thread(
+                target=self._heartbeat, name="job-heartbeat", daemon=True
+            )
+            self._heartbeat_thread.start()
+            try:
+                self._pipeline()
+            finally:
+                self._finish()
+                self._tag_root(root)
         return self.summary
+
+    def _tag_root(self, root: Any) -> None:
+        s = self.summary
+        duration = ((s.finished_at or utc_now()) - s.started_at).total_seconds()
+        self.metrics.gauge("run.duration", duration, {"status": s.status})
+        if root is None:
+            return
+        root.set_tag("status", s.status)
+        root.set_tag("exit_code", s.exit_code)
+        root.set_tag("submitted_amount_cents", s.submitted_amount_cents)
+        for outcome, count in s.counts.items():
+            root.set_tag(f"count.{outcome}", count)
+        if s.status == "FAILED":
+            root.error = 1
+            root.set_tag("error.message", s.error or f"{s.counts.get(FAILED, 0)} floats FAILED")
 
     def _take_job_lock(self) -> None:
         lease = self.a.locks.acquire(
@@ -206,6 +242,7 @@ class Run:
 
     def _heartbeat(self) -> None:
         """Renew the job lock every third of its lease; publish the counts every few seconds."""
+        self.tracing.activate(self._root)
         renewed_at = time.monotonic()
         published: dict[str, int] = {}
         while not self._finished.wait(PROGRESS_EVERY_S):
@@ -296,13 +333,22 @@ class Run:
         while (row := self._eval_q.get()) is not _DONE:
             if self.stop.soft.is_set():
                 continue  # not started: the rerun takes it
+            span = self.tracing.start("day_before_ach.float", parent=self._root, float_id=row.id)
+            handed_over = False
             try:
-                self._evaluate_one(row)
+                handed_over = self._evaluate_one(row, span)
             except Exception as exc:  # never lose a worker
                 log.exception("float %s: unexpected error", row.id)
-                self._record_outcome(FloatOutcome(row, FAILED, f"unexpected error: {type(exc).__name__}"))
+                self._record_outcome(
+                    FloatOutcome(row, FAILED, f"unexpected error: {type(exc).__name__}"), span=span
+                )
+            finally:
+                self.tracing.deactivate()
+                if span is not None and not handed_over:
+                    span.finish()
 
-    def _evaluate_one(self, row: Float) -> None:
+    def _evaluate_one(self, row: Float, span: Any) -> bool:
+        """Lock, evaluate, and either record the skip or hand the float to a submitter (True)."""
         lease = self.a.locks.acquire(
             FLOAT_NAMESPACE,
             float_lock_key(row.id),
@@ -313,8 +359,8 @@ class Run:
         if lease is None:
             held = self.a.locks.get(FLOAT_NAMESPACE, float_lock_key(row.id))
             owner = f" by run {held.owner}" if held else ""
-            self._record_outcome(FloatOutcome(row, SKIP_LOCKED, f"float lock held{owner}"))
-            return
+            self._record_outcome(FloatOutcome(row, SKIP_LOCKED, f"float lock held{owner}"), span=span)
+            return False
         handed_over = False
         try:
             try:
@@ -322,43 +368,55 @@ class Run:
                     row, self.options.window, self.sources, self.options.max_ach_attempts, stop=self.stop.hard
                 )
             except EvaluationError as exc:
-                self._record_outcome(FloatOutcome(row, FAILED, f"{exc.rule}: {exc.reason}"))
-                return
+                self._record_outcome(FloatOutcome(row, FAILED, f"{exc.rule}: {exc.reason}"), span=span)
+                return False
             if evaluation.verdict != SUBMIT_ACH:
-                self._record_outcome(
-                    FloatOutcome(row, evaluation.verdict, evaluation.reason, evaluation=evaluation)
-                )
-                return
-            handed_over = self._put(self._submit_q, (row, evaluation, lease))
+                outcome = FloatOutcome(row, evaluation.verdict, evaluation.reason, evaluation=evaluation)
+                self._record_outcome(outcome, span=span)
+                return False
+            handed_over = self._put(self._submit_q, (row, evaluation, lease, span))
+            return handed_over
         finally:
             if not handed_over:
                 self._release(lease)
 
     def _submit_loop(self) -> None:
         while (item := self._submit_q.get()) is not _DONE:
-            row, evaluation, lease = item
+            row, evaluation, lease, span = item
+            self.tracing.activate(span)
             held = [lease]  # the lease as last renewed: release needs its current rvn
             try:
-                self._submit_one(row, evaluation, held)
+                self._submit_one(row, evaluation, held, span)
             except Exception as exc:
                 log.exception("float %s: unexpected error while submitting", row.id)
-                self._record_outcome(FloatOutcome(row, FAILED, f"unexpected error: {type(exc).__name__}"))
+                self._record_outcome(
+                    FloatOutcome(row, FAILED, f"unexpected error: {type(exc).__name__}"), span=span
+                )
             finally:
                 if held:
                     self._release(held[0])
+                self.tracing.deactivate()
+                if span is not None:
+                    span.finish()
 
-    def _submit_one(self, row: Float, evaluation: Evaluation, held: list[Lease]) -> None:
+    def _acquire_token(self) -> None:
+        waited = self.a.limiter.acquire(self.stop.hard)
+        self.metrics.histogram("limiter.wait_ms", waited * 1000)
+
+    def _submit_one(self, row: Float, evaluation: Evaluation, held: list[Lease], span: Any) -> None:
         if self.stop.hard.is_set():
             return  # abandoned at the drain deadline: nothing was sent, the rerun takes it
         try:
-            self.a.limiter.acquire(self.stop.hard)
+            self._acquire_token()
         except LimiterStopped:
             return
         try:
             held[0] = self.a.locks.renew(held[0], FLOAT_LEASE_S)  # fence: is the float still ours?
         except LeaseLost:
             held.clear()  # not ours to release any more
-            self._record_outcome(FloatOutcome(row, SKIP_LOCKED, "float lease lost before submitting"))
+            self._record_outcome(
+                FloatOutcome(row, SKIP_LOCKED, "float lease lost before submitting"), span=span
+            )
             return
         assert row.due_date is not None and row.user_id is not None and row.amount_cents is not None
         key = idempotency_key(row.id, row.due_date)
@@ -371,7 +429,7 @@ class Run:
             if first[0]:  # the first attempt's token was taken above
                 first[0] = False
                 return
-            self.a.limiter.acquire(self.stop.hard)
+            self._acquire_token()
 
         try:
             result = self.a.payments.submit(
@@ -385,16 +443,15 @@ class Run:
             )
         except LimiterStopped:
             # Stopped between retries: ACH_PENDING stays, and the rerun resubmits with the same key.
-            self._record_outcome(
-                FloatOutcome(row, FAILED, "interrupted between retries; the rerun resubmits"), write=False
-            )
+            outcome = FloatOutcome(row, FAILED, "interrupted between retries; the rerun resubmits")
+            self._record_outcome(outcome, write=False, span=span)
             return
         if result.accepted:
             reason = "accepted (replayed: already paid under this key)" if result.replayed else "accepted"
             outcome = FloatOutcome(row, SUBMITTED, reason, result.payment_id, evaluation)
         else:
             outcome = FloatOutcome(row, FAILED, result.reason, evaluation=evaluation)
-        self._record_outcome(outcome, idempotency_key=key)
+        self._record_outcome(outcome, idempotency_key=key, span=span)
 
     def _release(self, lease: Lease) -> None:
         try:
@@ -419,7 +476,12 @@ class Run:
         )
 
     def _record_outcome(
-        self, outcome: FloatOutcome, *, write: bool = True, idempotency_key: str | None = None
+        self,
+        outcome: FloatOutcome,
+        *,
+        write: bool = True,
+        idempotency_key: str | None = None,
+        span: Any = None,
     ) -> None:
         if write:
             try:
@@ -442,6 +504,7 @@ class Run:
             self.summary.counts[outcome.outcome] += 1
             if outcome.outcome == SUBMITTED:
                 self.summary.submitted_amount_cents += outcome.float.amount_cents or 0
+        self._observe(outcome, span)
         log.info(
             "float %s: %s (%s)",
             outcome.float.id,
@@ -450,6 +513,24 @@ class Run:
             extra={"float_id": outcome.float.id, "outcome": outcome.outcome, "run_id": self.summary.run_id},
         )
         self.on_outcome(outcome)
+
+    def _observe(self, outcome: FloatOutcome, span: Any) -> None:
+        """The float's span tags and metrics (ids and verdicts only: no names, no card data)."""
+        self.metrics.increment("floats.processed", tags={"verdict": outcome.outcome})
+        if outcome.outcome == SUBMITTED:
+            self.metrics.increment("ach.submitted")
+            self.metrics.increment("ach.amount_cents", outcome.float.amount_cents or 0)
+        elif outcome.outcome == FAILED:
+            self.metrics.increment("ach.failed")
+        elif outcome.outcome == SKIP_LOCKED:
+            self.metrics.increment("lock.contended")
+        if span is not None:
+            span.set_tag("verdict", outcome.outcome)
+            if outcome.payment_id:
+                span.set_tag("payment_id", outcome.payment_id)
+            if outcome.outcome == FAILED:
+                span.error = 1
+                span.set_tag("error.message", outcome.reason)
 
     def _record(self) -> RunRecord:
         s = self.summary

@@ -25,11 +25,13 @@ class Runtime:
 
     def floats(self) -> Any:
         if self._floats is None:
+            from jobs import redact
             from jobs.floats import FloatsStore, load_secrets
 
             main, replica = load_secrets(
                 self.aws.client("secretsmanager"), self.settings.main_secret, self.settings.replica_secret
             )
+            redact.register(main.password, replica.password)
             self._floats = FloatsStore(main, replica, pool_size=self.pool_size)
         return self._floats
 

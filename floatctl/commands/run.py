@@ -45,11 +45,25 @@ def day_before_ach(
         max_ach_attempts=max_ach_attempts,
     )
     out.banner(app_ctx.env)
-    logs.setup(out.verbose, stream=sys.stderr if out.is_json else None)
+    telemetry = None
+    if not dry_run:
+        from jobs import telemetry as telemetry_mod
+
+        # Before any adapter exists: ddtrace patches psycopg, botocore and urllib3 here.
+        telemetry = telemetry_mod.setup(app_ctx.env)
+    logs.setup(
+        out.verbose,
+        stream=sys.stderr if out.is_json else None,
+        context=telemetry.tracing.log_context if telemetry else None,
+        env=app_ctx.env,
+    )
     if dry_run:
         _dry_run(app_ctx, options)
         return
-    summary = _real_run(app_ctx, options)
+    try:
+        summary = _real_run(app_ctx, options, telemetry)
+    finally:
+        telemetry.close()
     _show_summary(out, summary)
     raise typer.Exit(summary.exit_code)
 
@@ -64,7 +78,7 @@ def _identity(settings):
     return Identity(this_owner_task(settings.task_arn), started_by, settings.task_arn)
 
 
-def _real_run(app_ctx, options):
+def _real_run(app_ctx, options, telemetry):
     from floatctl.progress import RunProgress
     from jobs.batch import Run, StopSignal
     from jobs.runtime import Runtime
@@ -76,11 +90,17 @@ def _real_run(app_ctx, options):
         for s in (signal.SIGTERM, signal.SIGINT)
     }
     try:
-        adapters = runtime.adapters(options.payment_submit_rate)
         with RunProgress(
             enabled=app_ctx.output.stdout_is_tty and not app_ctx.output.is_json, options=options
         ) as progress:
-            run = Run(options, adapters, _identity(app_ctx.settings), stop, on_outcome=progress.advance)
+            run = Run(
+                options,
+                lambda: runtime.adapters(options.payment_submit_rate),
+                _identity(app_ctx.settings),
+                stop,
+                on_outcome=progress.advance,
+                telemetry=telemetry,
+            )
             return run.execute()
     finally:
         for signum, handler in previous.items():
@@ -111,6 +131,14 @@ def _dry_run(app_ctx, options):
 def _show_summary(out, summary) -> None:
     if out.is_json:
         out.json(summary.as_json())
+        return
+    if out.format == "table" and not out.stdout_is_tty:
+        # The container: stdout is the JSON log stream FireLens ships, so the summary is one more line.
+        import logging
+
+        logging.getLogger("floatctl.run").info(
+            "run finished: %s", summary.status, extra={"summary": summary.as_json()}
+        )
         return
     rows = [(k, v) for k, v in sorted(summary.counts.items())]
     rows.append(("submitted amount", dollars(summary.submitted_amount_cents)))
