@@ -2,8 +2,8 @@
 
 producer (replica pages) -> bounded queue -> evaluation workers -> small bounded queue -> submitters.
 Only submitters wait on the shared strict limiter, so skip-floats never queue behind submissions.
-A float's lock is held from evaluation to its history write. The first limiter token is taken
-before ACH_PENDING is written, so a drain never leaves a pending event for a call never made.
+A float's lock is held from evaluation to its history write. Each Payments attempt takes its limiter
+token just before it is sent, so the partner sees the rate the limiter enforces.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from jobs import crashpoints
 from jobs.calendar import DueWindow, due_window
 from jobs.domain import ACH_PENDING, FAILED, SKIP_LOCKED, SUBMIT_ACH, SUBMITTED, Float
 from jobs.errors import EXIT_FLOATS_FAILED, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, RefusedError
@@ -49,7 +50,7 @@ class BatchOptions:
     submitters: int = 0  # 0 = enough to keep the rate busy through slow calls
     shard_index: int = 0
     shard_count: int = 1
-    drain_timeout_s: float = 20.0
+    drain_timeout_s: float = 12.0  # + a 10 s read timeout in flight stays inside the 25 s stop
 
     @property
     def window(self) -> DueWindow:
@@ -195,6 +196,8 @@ class Run:
                 self.a = self._adapters_factory()
             self.sources = Sources(self.a.floats, self.a.history, self.a.users)
             self._take_job_lock()
+            # The last holder may have submitted in the past second: keep the rate across a handover.
+            self.a.limiter.assume_full_window()
             record = self._record()
             self.a.history.put_run(record)
             self._heartbeat_thread = threading.Thread(
@@ -361,6 +364,7 @@ class Run:
             owner = f" by run {held.owner}" if held else ""
             self._record_outcome(FloatOutcome(row, SKIP_LOCKED, f"float lock held{owner}"), span=span)
             return False
+        crashpoints.reached("after_lock")
         handed_over = False
         try:
             try:
@@ -407,29 +411,15 @@ class Run:
         if self.stop.hard.is_set():
             return  # abandoned at the drain deadline: nothing was sent, the rerun takes it
         try:
-            self._acquire_token()
-        except LimiterStopped:
-            return
-        try:
             held[0] = self.a.locks.renew(held[0], FLOAT_LEASE_S)  # fence: is the float still ours?
         except LeaseLost:
             held.clear()  # not ours to release any more
-            self._record_outcome(
-                FloatOutcome(row, SKIP_LOCKED, "float lease lost before submitting"), span=span
-            )
+            self._record_outcome(FloatOutcome(row, SKIP_LOCKED, "float lease lost before submitting"), span=span)
             return
         assert row.due_date is not None and row.user_id is not None and row.amount_cents is not None
         key = idempotency_key(row.id, row.due_date)
-        self.a.history.put_event(
-            self._event(row, ACH_PENDING, "submitting next-day ACH", idempotency_key=key)
-        )
-        first = [True]
-
-        def before_attempt() -> None:
-            if first[0]:  # the first attempt's token was taken above
-                first[0] = False
-                return
-            self._acquire_token()
+        self.a.history.put_event(self._event(row, ACH_PENDING, "submitting next-day ACH", idempotency_key=key))
+        crashpoints.reached("after_pending")
 
         try:
             result = self.a.payments.submit(
@@ -438,14 +428,16 @@ class Run:
                 amount_cents=row.amount_cents,
                 effective_date=row.due_date,
                 idempotency_key=key,
-                before_attempt=before_attempt,
+                before_attempt=self._acquire_token,  # every attempt, retries too, just before it is sent
                 stop=self.stop.hard,
             )
         except LimiterStopped:
-            # Stopped between retries: ACH_PENDING stays, and the rerun resubmits with the same key.
-            outcome = FloatOutcome(row, FAILED, "interrupted between retries; the rerun resubmits")
+            # Stopped at the drain deadline while waiting to send: ACH_PENDING stays (maybe sent, maybe
+            # not), and the rerun resubmits with the same key.
+            outcome = FloatOutcome(row, FAILED, "interrupted before sending; the rerun resubmits")
             self._record_outcome(outcome, write=False, span=span)
             return
+        crashpoints.reached("after_submit")
         if result.accepted:
             reason = "accepted (replayed: already paid under this key)" if result.replayed else "accepted"
             outcome = FloatOutcome(row, SUBMITTED, reason, result.payment_id, evaluation)

@@ -2,6 +2,10 @@
 
 No more than ``limit`` acquisitions start in any window of ``period`` seconds (a token bucket with a
 burst allows nearly twice that); why this is hand-written is in docs/decisions/rate-limiter.md.
+
+What counts is what the partner receives, a few milliseconds after we admit a call. So starts are
+spaced evenly (``period / limit`` apart, never a burst of ``limit`` at once, whose sends queue up
+and arrive bunched), and the window carries a small margin for the admit-to-wire jitter.
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ from dataclasses import dataclass
 
 #: How often a queued waiter that is not first in line looks at its stop event, in seconds.
 STOP_POLL_SECONDS = 0.02
+
+#: Slack added to the window for the time between admission and the request reaching the partner.
+WIRE_MARGIN_SECONDS = 0.025
 
 #: The shortest pause, so float rounding near a window edge cannot spin without time passing.
 _MIN_PAUSE_SECONDS = 1e-6
@@ -50,8 +57,12 @@ class RateLimiter:
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] | None = None,
+        margin: float = WIRE_MARGIN_SECONDS,
+        even: bool = True,
     ) -> None:
         self.limit, self.period = window_for_rate(rate)
+        self.spacing = self.period / self.limit if even else 0.0
+        self.margin = margin
         self.rate = rate
         self._clock = clock
         self._sleep = sleep
@@ -66,6 +77,17 @@ class RateLimiter:
         """Acquisitions granted so far and the total seconds callers waited for them."""
         with self._lock:
             return LimiterStats(self._acquisitions, self._wait_seconds)
+
+    def assume_full_window(self) -> None:
+        """Act as if a whole window's worth of starts happened just now.
+
+        A run calls this when it takes the job lock: the previous holder (crashed, or stopped) may have
+        started submissions in the last period, and this process cannot see them.
+        """
+        with self._lock:
+            now = self._clock()
+            self._starts.clear()
+            self._starts.extend([now] * self.limit)
 
     def acquire(self, stop: threading.Event | None = None) -> float:
         """Wait for a free slot and return the seconds waited; raise LimiterStopped if ``stop`` is set first.
@@ -96,11 +118,15 @@ class RateLimiter:
 
     def _delay(self, now: float) -> float:
         """Forget starts that left the window and return the seconds until one more may start (0.0: now)."""
-        while self._starts and now - self._starts[0] >= self.period:
+        window = self.period + self.margin
+        while self._starts and now - self._starts[0] >= window:
             self._starts.popleft()
-        if len(self._starts) < self.limit:
-            return 0.0
-        return max(self._starts[0] + self.period - now, _MIN_PAUSE_SECONDS)
+        delay = 0.0
+        if len(self._starts) >= self.limit:  # still in the window: always a pause, however small
+            delay = max(self._starts[0] + window - now, _MIN_PAUSE_SECONDS)
+        if self._starts and self._starts[-1] + self.spacing - now > 0:
+            delay = max(delay, self._starts[-1] + self.spacing - now, _MIN_PAUSE_SECONDS)
+        return delay
 
     def _admit(self, now: float, entered: float) -> float:
         """Record a start at ``now``, hand the turn to the next in line, and return the wait."""

@@ -85,9 +85,14 @@ class SignedHttp:
         self._lock = threading.Lock()
 
     def request(
-        self, method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None
+        self,
+        method: str,
+        url: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        before_send: Callable[[], None] | None = None,
     ) -> Any:
-        """One attempt: sign and send; network errors and timeouts raise _Retryable."""
+        """One attempt: sign, run `before_send` (the rate limiter: as close to the wire as it gets), send."""
         import urllib3
         from botocore.auth import SigV4Auth
         from botocore.awsrequest import AWSRequest
@@ -97,6 +102,8 @@ class SignedHttp:
             headers["Content-Type"] = "application/json"
         request = AWSRequest(method=method, url=url, data=body, headers=headers)
         SigV4Auth(self._credentials_provider(), "execute-api", self._region).add_auth(request)
+        if before_send is not None:
+            before_send()
         try:
             return self._pool.request(method, url, body=body, headers=dict(request.headers.items()))
         except urllib3.exceptions.TimeoutError as exc:
@@ -240,7 +247,7 @@ class PaymentsClient:
         before_attempt: Callable[[], None] = lambda: None,
         stop: threading.Event | None = None,
     ) -> PaymentResult:
-        """Submit next-day ACH; `before_attempt` runs before every attempt (the rate limiter)."""
+        """Submit next-day ACH; `before_attempt` runs just before every attempt is sent (the rate limiter)."""
         order = {
             "float_id": float_id,
             "user_id": user_id,
@@ -251,13 +258,15 @@ class PaymentsClient:
         url = f"{self.base_url}/v1/ach/next-day"
 
         def attempt() -> Any:
-            response = self.http.request("POST", url, body=body, headers={"Idempotency-Key": idempotency_key})
+            response = self.http.request(
+                "POST", url, body=body, headers={"Idempotency-Key": idempotency_key}, before_send=before_attempt
+            )
             if response.status in RETRYABLE_STATUS:
                 raise _Retryable(f"payments HTTP {response.status}", response.status, _retry_after(response))
             return response
 
         try:
-            response = self.http.with_retries(attempt, stop, before=before_attempt)
+            response = self.http.with_retries(attempt, stop, before=lambda: None)
         except ServiceError as exc:
             return PaymentResult(False, None, exc.status, f"payments unavailable: {exc}")
         if response.status in (200, 201):

@@ -38,6 +38,15 @@ def _seed(value: Any) -> int | None:
     return value
 
 
+def _choice(*options: str) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if value not in options:
+            raise ValueError(f"must be one of {', '.join(repr(o) for o in options)}, got {value!r}")
+        return value
+
+    return check
+
+
 # Every setting: its check and its default (the value after a clear).
 SETTINGS: dict[str, tuple[Callable[[Any], Any], Any]] = {
     "payments.latency_ms": (_count, 0),
@@ -47,10 +56,17 @@ SETTINGS: dict[str, tuple[Callable[[Any], Any], Any]] = {
     "payments.timeout_rate": (_rate, 0.0),
     "payments.timeout_hang_s": (_seconds, 30.0),
     "payments.seed": (_seed, None),
+    # Answers that break the contract, after the payment was stored: the client must not trust them.
+    "payments.contract_break": (_choice("bad_json", "missing_payment_id", "error_body"), "error_body"),
+    "payments.contract_break_rate": (_rate, 0.0),
     "users.latency_ms": (_count, 0),
     "users.error_rate": (_rate, 0.0),
     "users.timeout_rate": (_rate, 0.0),
     "users.timeout_hang_s": (_seconds, 30.0),
+    "users.contract_break": (_choice("bad_json", "missing_cards", "missing_field"), "missing_field"),
+    "users.contract_break_rate": (_rate, 0.0),
+    # DynamoDB answers ProvisionedThroughputExceededException (applied by the sandbox's moto front).
+    "dynamodb.throttle_rate": (_rate, 0.0),
 }
 
 
@@ -92,7 +108,7 @@ class Faults:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._values = {key: default for key, (_, default) in SETTINGS.items()}
-        self._draws = {"payments": random.Random(), "users": random.Random()}
+        self._draws = {"payments": random.Random(), "users": random.Random(), "dynamodb": random.Random()}
 
     def snapshot(self) -> dict[str, Any]:
         """Return every setting with its current value."""
@@ -112,7 +128,7 @@ class Faults:
         """Restore every default: no latency and no faults."""
         with self._lock:
             self._values = {key: default for key, (_, default) in SETTINGS.items()}
-            self._draws = {"payments": random.Random(), "users": random.Random()}
+            self._draws = {"payments": random.Random(), "users": random.Random(), "dynamodb": random.Random()}
             return dict(self._values)
 
     def roll(self, service: str, fault: str) -> bool:

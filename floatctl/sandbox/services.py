@@ -55,8 +55,6 @@ def _secret(socket_dir: Path, dbname: str) -> dict[str, Any]:
 
 def run(directory: Path) -> None:
     """Bring everything up, publish the endpoints, and wait for SIGTERM."""
-    from moto.server import ThreadedMotoServer
-
     from floatctl.sandbox.dynamo_snapshot import restore, save
     from floatctl.sandbox.fargate import LocalFargate, task_environment
     from floatctl.sandbox.provision import provision
@@ -67,11 +65,13 @@ def run(directory: Path) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
 
+    from floatctl.sandbox.aws_front import AwsServer
+
     _server, socket_dir = start_postgres(directory)
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto.start()
-    host, port = moto.get_host_and_port()
-    aws_endpoint = f"http://{host}:{port}"
+    simulator = Simulator(sandbox_state.dsn(socket_dir, "services"))
+    # One set of faults for both fronts: `sandbox faults set dynamodb.throttle_rate=...` reaches moto too.
+    moto = AwsServer(simulator.faults).start()
+    aws_endpoint = moto.url
     settings = sandbox_state.sandbox_settings(aws_endpoint, services_url="")
     clients = AwsClients(settings)
     provision(
@@ -79,7 +79,6 @@ def run(directory: Path) -> None:
     )
     restore(directory, settings, clients)
 
-    simulator = Simulator(sandbox_state.dsn(socket_dir, "services"))
     simulator.start()
     endpoints = {"aws_endpoint": aws_endpoint, "services_url": simulator.url}
     fargate = LocalFargate(task_environment(endpoints, directory), directory / "tasks")

@@ -82,7 +82,7 @@ class Reply:
     """One JSON response to send."""
 
     status: int
-    body: dict[str, Any]
+    body: dict[str, Any] | bytes  # bytes: sent as is (a broken answer)
     headers: tuple[tuple[str, str], ...] = ()
 
 
@@ -281,6 +281,8 @@ class Simulator:
         if self.faults.roll("users", "timeout_rate"):
             self._pause(faults["users.timeout_hang_s"])
             return None
+        if self.faults.roll("users", "contract_break_rate"):
+            return _broken_cards(faults["users.contract_break"], int(user_text), cards)
         return Reply(200, {"user_id": int(user_text), "cards": cards})
 
     def _submit_payment(self, request: Request) -> Reply | None:
@@ -292,6 +294,8 @@ class Simulator:
         if reply is None:
             reply = self._process_payment(request, key)
             dropped = self.faults.roll("payments", "timeout_rate")
+            if reply.status in (200, 201) and self.faults.roll("payments", "contract_break_rate"):
+                reply = _broken_payment(faults["payments.contract_break"], reply)
         with self._pool.connection() as conn:
             conn.execute(_LOG_REQUEST, (key, request.received_at, None if dropped else reply.status))
         if dropped:
@@ -340,6 +344,25 @@ class Simulator:
     def _pause(self, seconds: float) -> None:
         if seconds > 0:
             self._stopping.wait(seconds)
+
+
+def _broken_payment(mode: str, reply: Reply) -> Reply:
+    """A success status whose body breaks the contract (the payment itself was stored)."""
+    if mode == "bad_json":
+        return Reply(200, b'{"payment_id": "pay_')
+    if mode == "missing_payment_id":
+        return Reply(reply.status, {k: v for k, v in dict(reply.body).items() if k != "payment_id"})
+    return Reply(200, {"error": "internal error while processing"})
+
+
+def _broken_cards(mode: str, user_id: int, cards: list[Any]) -> Reply:
+    """A 200 from the users service that breaks the contract."""
+    if mode == "bad_json":
+        return Reply(200, b'{"cards": [')
+    if mode == "missing_cards":
+        return Reply(200, {"user_id": user_id})
+    broken = [{k: v for k, v in dict(c).items() if k != "status"} for c in cards] or [{"card_id": "x"}]
+    return Reply(200, {"user_id": user_id, "cards": broken})
 
 
 class _Server(ThreadingHTTPServer):
@@ -400,7 +423,7 @@ class _Handler(BaseHTTPRequestHandler):
         return Request(self.command, self.path, self.headers, body, received_at)
 
     def _write(self, reply: Reply) -> None:
-        data = json.dumps(reply.body, default=str).encode()
+        data = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body, default=str).encode()
         try:
             self.send_response(reply.status)
             for name, value in reply.headers:

@@ -118,7 +118,7 @@ def test_two_runs_started_together_one_refuses_with_exit_3(sandbox, load, cli, f
 def test_sigterm_mid_run_interrupts_cleanly_and_a_rerun_finishes(
     sandbox, load, cli, floatctl_proc, app_context
 ):
-    load(scenarios.mixed(60, seed=3))
+    load(scenarios.mixed(150, seed=3))  # more than the in-flight floats a drain finishes
     preview = _preview(cli)
     expected = {r["float_id"] for r in preview["rows"] if r["verdict"] == "SUBMIT_ACH"}
     proc = floatctl_proc("-o", "json", "run", "day-before-ach", "--date", DATE, "--payment-submit-rate", "10")

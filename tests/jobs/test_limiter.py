@@ -84,7 +84,7 @@ def test_sixteen_threads_never_start_more_than_the_rate_in_any_second() -> None:
     assert not any(thread.is_alive() for thread in threads)
 
     starts.sort()
-    assert len(starts) >= 30
+    assert len(starts) >= 24  # evenly spaced: 10 a second from the first start
     assert crowded_windows(starts, limit=10, period=1.0) == []
     spans = [starts[i + 10] - starts[i] for i in range(len(starts) - 10)]
     achieved = 10 / (sum(spans) / len(spans))
@@ -105,7 +105,7 @@ def test_sixteen_threads_never_start_more_than_the_rate_in_any_second() -> None:
 )
 def test_back_to_back_callers_start_as_the_window_allows(rate: float, expected: list[float]) -> None:
     clock = FakeClock(start=0.0)
-    limiter = RateLimiter(rate, clock=clock, sleep=clock.sleep)
+    limiter = RateLimiter(rate, clock=clock, sleep=clock.sleep, even=False, margin=0)
     started = []
     for _ in expected:
         limiter.acquire()
@@ -115,7 +115,7 @@ def test_back_to_back_callers_start_as_the_window_allows(rate: float, expected: 
 
 def test_stats_count_acquisitions_and_waiting() -> None:
     clock = FakeClock(start=0.0)
-    limiter = RateLimiter(0.5, clock=clock, sleep=clock.sleep)
+    limiter = RateLimiter(0.5, clock=clock, sleep=clock.sleep, even=False, margin=0)
     assert limiter.stats == LimiterStats(acquisitions=0, wait_seconds=0.0)
     assert limiter.acquire() == 0.0
     assert limiter.acquire() == pytest.approx(2.0, abs=1e-5)
@@ -142,7 +142,7 @@ def run_in_thread(limiter: RateLimiter, stop: threading.Event | None) -> tuple[t
 
 
 def test_stop_interrupts_the_first_waiter_and_the_ones_behind_it_promptly() -> None:
-    limiter = RateLimiter(1)
+    limiter = RateLimiter(1, even=False, margin=0)
     limiter.acquire()  # the window is now full for one second
     first_stop, second_stop = threading.Event(), threading.Event()
     first, first_outcome = run_in_thread(limiter, first_stop)
@@ -163,7 +163,7 @@ def test_stop_interrupts_the_first_waiter_and_the_ones_behind_it_promptly() -> N
 
 
 def test_a_stopped_waiter_hands_its_turn_to_the_next() -> None:
-    limiter = RateLimiter(1)
+    limiter = RateLimiter(1, even=False, margin=0)
     limiter.acquire()
     stop = threading.Event()
     quitter, quitter_outcome = run_in_thread(limiter, stop)
@@ -180,7 +180,7 @@ def test_a_stopped_waiter_hands_its_turn_to_the_next() -> None:
 
 def test_stop_already_set_takes_a_free_slot_but_never_waits() -> None:
     clock = FakeClock()
-    limiter = RateLimiter(1, clock=clock, sleep=clock.sleep)
+    limiter = RateLimiter(1, clock=clock, sleep=clock.sleep, even=False, margin=0)
     stop = threading.Event()
     stop.set()
     assert limiter.acquire(stop) == 0.0
@@ -204,7 +204,7 @@ rates = st.one_of(
 )
 def test_fake_clock_starts_are_strict_and_earliest(rate: float, start: float, gaps: list[float]) -> None:
     clock = FakeClock(start)
-    limiter = RateLimiter(rate, clock=clock, sleep=clock.sleep)
+    limiter = RateLimiter(rate, clock=clock, sleep=clock.sleep, even=False, margin=0)
     limit, period = window_for_rate(rate)
     started: list[float] = []
     total_wait = 0.0
@@ -223,3 +223,23 @@ def test_fake_clock_starts_are_strict_and_earliest(rate: float, start: float, ga
     assert crowded_windows(started, limit, period) == []
     assert limiter.stats.acquisitions == len(gaps)
     assert limiter.stats.wait_seconds == pytest.approx(total_wait)
+
+
+def test_default_starts_are_evenly_spaced_with_a_wire_margin():
+    """No burst: the partner sees calls period/limit apart, and a window slightly over a second."""
+    clock = FakeClock(0.0)
+    limiter = RateLimiter(4, clock=clock, sleep=clock.sleep)
+    starts = []
+    for _ in range(9):
+        limiter.acquire()
+        starts.append(round(clock(), 4))
+    assert starts == [0.0, 0.25, 0.5, 0.75, 1.025, 1.275, 1.525, 1.775, 2.05]
+    assert crowded_windows(starts, limit=4, period=1.0) == []
+
+
+def test_assume_full_window_holds_the_first_start_back_a_whole_window():
+    clock = FakeClock(0.0)
+    limiter = RateLimiter(5, clock=clock, sleep=clock.sleep)
+    limiter.assume_full_window()
+    limiter.acquire()
+    assert clock() == pytest.approx(1.025)

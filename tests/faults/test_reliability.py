@@ -1,0 +1,64 @@
+"""DESIGN §10's promises, proved against the sandbox with the counts `make test` can afford.
+
+`make reliability` runs the same trials with larger counts and prints the figures.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.faults.harness import Harness, max_in_window
+
+
+@pytest.fixture(scope="module")
+def harness(sandbox, app_context):
+    return Harness(sandbox, app_context)
+
+
+def _assert(figures):
+    assert not figures.problems, figures.problems
+    assert figures.duplicates == 0, "a float was paid twice"
+    assert figures.lost == 0 and figures.extra == 0, (figures.lost, figures.extra)
+    assert figures.unaccounted == 0
+    assert figures.max_per_second <= figures.rate, f"{figures.max_per_second} submissions in one second"
+
+
+def test_crash_and_rerun_pays_each_float_once(harness):
+    figures = harness.crash_and_rerun(kills=20, seed=11)
+    _assert(figures)
+    assert sum(figures.kills.values()) >= 16, figures.kills  # most runs really died mid-way
+    assert {"after_lock", "after_pending", "after_submit"} <= set(figures.kills), figures.kills
+
+
+def test_concurrent_runs_and_a_launch_during_a_run(harness):
+    _assert(harness.concurrency())
+
+
+def test_downstream_faults_end_accounted_and_the_rerun_finishes(harness):
+    figures = harness.downstream_faults()
+    _assert(figures)
+
+
+def test_sigterm_at_random_moments(harness):
+    figures = harness.graceful_stop(trials=4)
+    _assert(figures)
+    assert figures.exit_codes[143] >= 3
+    assert max(figures.sigterm_exit_s) <= 25
+
+
+def test_bad_input_corpus(harness, tmp_path):
+    figures = harness.bad_inputs(tmp_path)
+    _assert(figures)
+    assert figures.runs >= 20
+
+
+def test_prod_state_changes_need_confirmation(harness):
+    figures = harness.prod_needs_confirmation()
+    assert not figures.problems, figures.problems
+    assert figures.faults["tasks started by launch"] == 0
+
+
+def test_max_in_window_counts_a_sliding_second():
+    assert max_in_window([0.0, 0.5, 0.99, 1.0, 1.5]) == 3
+    assert max_in_window([0.0, 1.0, 2.0]) == 1
+    assert max_in_window([]) == 0
