@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from floatctl.commands import history, launch, locks, preview, run, sandbox, status, version
+from floatctl.commands import history, launch, locks, preview, run, sandbox, status, tui, version
 from floatctl.context import AppContext
 from floatctl.output import FORMATS, Output
 from jobs.errors import EXIT_SIGINT, EXIT_USAGE, FloatctlError
@@ -45,7 +45,7 @@ class FloatctlGroup(TyperGroup):
         except KeyboardInterrupt:
             Output().error("interrupted")
             raise typer.Exit(EXIT_SIGINT) from None
-        except (typer.Exit, typer.Abort, typer.TyperException):
+        except (typer.Exit, typer.Abort, typer.TyperException, BrokenPipeError):
             raise
         except Exception as exc:  # a bug or an unexpected dependency failure: still one line
             verbose = bool(ctx.obj and ctx.obj.output.verbose)
@@ -87,10 +87,7 @@ def root(
     """floatctl: the day-before-ach batch, its preview, and the on-call tools around it."""
     from jobs.settings import Settings
 
-    try:
-        settings = Settings.load(env=env)
-    except FloatctlError as exc:
-        raise typer.BadParameter(exc.message, param_hint="--env") from None
+    settings = Settings.load(env=env)  # a bad --env or FLOATCTL_* value: a one-line UsageError
     ctx.obj = AppContext(settings, Output(format=output, verbose=verbose))
     ctx.call_on_close(ctx.obj.close)
 
@@ -101,6 +98,7 @@ app.command("status")(status.status)
 app.add_typer(launch.app, name="launch")
 app.add_typer(locks.app, name="locks")
 app.command("history")(history.history)
+app.command("tui")(tui.tui)
 app.add_typer(sandbox.app, name="sandbox")
 app.command("version")(version.version)
 

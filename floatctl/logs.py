@@ -69,9 +69,12 @@ def setup(
         }
         handler.addFilter(ContextFilter(static, context))
     else:
+        from rich.console import Console
         from rich.logging import RichHandler
 
-        handler = RichHandler(show_path=False, rich_tracebacks=False, markup=False)
+        handler = RichHandler(
+            console=Console(stderr=True), show_path=False, rich_tracebacks=False, markup=False
+        )
     handler.addFilter(RedactingFilter())
     root.addHandler(handler)
     root.setLevel(

@@ -19,10 +19,11 @@ from jobs.rules import Evaluation, RuleResult, not_checked
 class EvaluationError(Exception):
     """A rule's input could not be fetched (a service or database failed after its retries)."""
 
-    def __init__(self, rule: str, reason: str) -> None:
+    def __init__(self, rule: str, reason: str, results: tuple[RuleResult, ...] = ()) -> None:
         super().__init__(f"{rule}: {reason}")
         self.rule = rule
         self.reason = reason
+        self.results = results  # the rules checked before the failure
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,22 @@ def evaluate(
 ) -> Evaluation:
     """The verdict for `row` and every rule's result behind it."""
     results: list[RuleResult] = [rules.check_validity(row, window)]
+    try:
+        return _evaluate(row, window, sources, max_attempts, full, stop, results)
+    except EvaluationError as exc:
+        exc.results = tuple(results)
+        raise
+
+
+def _evaluate(
+    row: Float,
+    window: DueWindow,
+    sources: Sources,
+    max_attempts: int,
+    full: bool,
+    stop: threading.Event | None,
+    results: list[RuleResult],
+) -> Evaluation:
 
     def done() -> bool:
         return not full and results[-1].failed
@@ -56,6 +73,7 @@ def evaluate(
     results.append(rules.check_refetch(row, _fetch("refetch", lambda: sources.floats.refetch(row.id))))
     if done():
         return rules.decide(row, results)
+    history = FloatHistory()
     if row.due_date is None:
         results.append(not_checked("history", "no due date"))
     else:
@@ -71,7 +89,7 @@ def evaluate(
         results.append(not_checked("debit_card", "no user or due date"))
     else:
         cards = _fetch("debit_card", lambda: sources.users.debit_cards(row.user_id, stop=stop))
-        results.append(rules.check_debit_card(cards, row.due_date))
+        results.append(rules.check_debit_card(cards, row.due_date, history.pending_key))
     return rules.decide(row, results)
 
 

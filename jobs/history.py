@@ -116,7 +116,8 @@ def summarize(events: list[FloatEvent], due_date: date) -> FloatHistory:
     """Fold a float's events into what the history rule needs for `due_date`."""
     for_due = sorted((e for e in events if e.due_date == due_date), key=lambda e: e.event_at)
     submitted = [e for e in for_due if e.outcome == SUBMITTED]
-    attempts = sum(1 for e in events if e.outcome in ACH_ATTEMPT_OUTCOMES)
+    # An attempt is a call to Payments: a FAILED that never reached it (a users-service outage) has no key.
+    attempts = sum(1 for e in events if e.outcome in ACH_ATTEMPT_OUTCOMES and e.idempotency_key)
     pending = None
     for event in for_due:
         if event.outcome == ACH_PENDING:

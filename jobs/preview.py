@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from jobs import clock
 from jobs.batch import BatchOptions
 from jobs.calendar import NEW_YORK, cutoff_at, fire_at
 from jobs.domain import SUBMIT_ACH, VERDICTS, Float
@@ -46,7 +47,7 @@ class Preview:
 
     options: BatchOptions
     rows: list[PreviewRow] = field(default_factory=list)
-    generated_at: datetime = field(default_factory=lambda: datetime.now(NEW_YORK))
+    generated_at: datetime = field(default_factory=lambda: clock.now().astimezone(NEW_YORK))
 
     def totals(self) -> dict[str, dict[str, int]]:
         counts: Counter[str] = Counter()
@@ -99,10 +100,13 @@ def build_preview(options: BatchOptions, sources: Sources, workers: int = 16) ->
             ev: Evaluation = evaluate(row, window, sources, options.max_ach_attempts, full=True, stop=stop)
             return PreviewRow(row, ev.verdict, ev.reason, ev.rules)
         except EvaluationError as exc:
-            failed = RuleResult(exc.rule, "error", exc.reason)
-            rules = tuple(
-                failed if name == exc.rule else RuleResult(name, "not_checked", "") for name in RULES
-            )
+            known = {r.rule: r for r in exc.results}
+            known[exc.rule] = RuleResult(exc.rule, "error", exc.reason)
+            rules = tuple(known.get(name) or RuleResult(name, "not_checked", "") for name in RULES)
+            first_fail = next((r for r in rules if r.failed), None)
+            if first_fail is not None and rules.index(first_fail) < RULES.index(exc.rule):
+                # An earlier rule already decides, as the real run (which stops there) would.
+                return PreviewRow(row, first_fail.verdict or ERROR, first_fail.reason, rules)
             return PreviewRow(row, ERROR, f"{exc.rule}: {exc.reason}", rules)
 
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="preview") as pool:

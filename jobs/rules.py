@@ -117,8 +117,16 @@ def check_history(history: FloatHistory, max_attempts: int) -> RuleResult:
     return _pass("history", f"{history.ach_attempts} earlier ACH attempts (cap {max_attempts})")
 
 
-def check_debit_card(cards: Sequence[Card], due_date: date_type) -> RuleResult:
-    """A valid primary debit card means the card path collects it; otherwise ACH is needed."""
+def check_debit_card(
+    cards: Sequence[Card], due_date: date_type, pending_key: str | None = None
+) -> RuleResult:
+    """A valid primary debit card means the card path collects it; otherwise ACH is needed.
+
+    An ACH left pending by a crashed run may already be with Payments: it is resolved with the same
+    key before anything else, whatever cards the user has now.
+    """
+    if pending_key:
+        return _pass("debit_card", "an ACH is pending under this float's key: resolve it first")
     primaries = [c for c in cards if c.is_primary]
     for card in primaries:
         if card.valid_on(due_date):

@@ -30,15 +30,26 @@ def preview(
     ] = 16,
     page_size: opt.PageSize = 50,
     max_ach_attempts: opt.MaxAttempts = 3,
+    output: Annotated[
+        str | None,
+        typer.Option("--output", "-o", help="table, json, csv, markdown or plain (as the global -o)"),
+    ] = None,
 ) -> None:
     """Dry-run the batch: one row per float with each rule's result, totals per verdict, time vs cutoff."""
+    from floatctl.output import FORMATS
     from jobs.batch import BatchOptions
     from jobs.domain import VERDICTS
     from jobs.preview import ERROR, build_preview
     from jobs.runtime import Runtime
 
-    if verdict is not None and verdict.upper() not in (*VERDICTS, ERROR):
-        raise UsageError(f"--verdict: {verdict!r} is not one of {', '.join((*VERDICTS, ERROR))}")
+    # The preview takes no lock, so it never shows SKIP_LOCKED.
+    choices = tuple(v for v in (*VERDICTS, ERROR) if v != "SKIP_LOCKED")
+    if verdict is not None and verdict.upper() not in choices:
+        raise UsageError(f"--verdict: {verdict!r} is not one of {', '.join(choices)}")
+    if output is not None:
+        if output not in FORMATS:
+            raise UsageError(f"--output: {output!r} is not one of {', '.join(FORMATS)}")
+        ctx.obj.output.format = output
     verdict = verdict.upper() if verdict else None
     app_ctx = ctx.obj
     options = BatchOptions(

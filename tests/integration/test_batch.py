@@ -272,3 +272,40 @@ def test_the_partial_index_serves_the_page_query(sandbox):
             )
         )
     assert "floats_scheduling_by_id" in plan
+
+
+def test_preview_keeps_an_earlier_verdict_when_a_later_input_fails(sandbox, load, cli):
+    document = scenarios.mixed(2, seed=12)
+    capped = document["floats"][0]
+    document["history"] = [
+        {
+            "float_id": capped["id"],
+            "outcome": "FAILED",
+            "due_date": f"2026-0{m}-01",
+            "event_at": f"2026-0{m}-01T00:00:00Z",
+        }
+        for m in (6, 7, 8)
+    ]
+    load(document)
+    assert cli("sandbox", "faults", "set", "users.error_rate=1").exit_code == 0
+    rows = {r["float_id"]: r for r in _preview(cli, "--workers", "2")["rows"]}
+    assert rows[capped["id"]]["verdict"] == "SKIP_ATTEMPT_CAP"
+    assert rows[capped["id"]]["rules"]["debit_card"]["result"] == "error"
+    assert rows[document["floats"][1]["id"]]["verdict"] == "ERROR"
+
+
+def test_a_pending_ach_is_resubmitted_even_when_a_valid_card_appeared(sandbox, load, cli):
+    document = scenarios.mixed(1, seed=13)  # its one float has a valid primary card
+    row = document["floats"][0]
+    document["history"] = [
+        {
+            "float_id": row["id"],
+            "outcome": "ACH_PENDING",
+            "due_date": row["due_date"],
+            "event_at": "2026-11-20T23:59:00Z",
+        }
+    ]
+    load(document)
+    code, summary = _run(cli)
+    assert code == 0 and summary["counts"] == {"SUBMITTED": 1}
+    assert _paid(sandbox) == {row["id"]: 1}

@@ -156,3 +156,8 @@ def test_submit_only_when_every_rule_passes(amount, user, due, stale, history, c
     else:
         first = next(r for r in decided.rules if r.failed)
         assert decided.verdict == first.verdict and decided.reason == first.reason
+
+
+def test_a_pending_ach_is_resolved_before_the_card_path():
+    result = rules.check_debit_card([card()], DUE, pending_key="day-before-ach:1:2026-11-23")
+    assert not result.failed and "pending" in result.reason
