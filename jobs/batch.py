@@ -23,7 +23,7 @@ from typing import Any
 from jobs import crashpoints
 from jobs.calendar import DueWindow, due_window
 from jobs.domain import ACH_PENDING, FAILED, SKIP_LOCKED, SUBMIT_ACH, SUBMITTED, Float
-from jobs.errors import EXIT_FLOATS_FAILED, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, RefusedError
+from jobs.errors import EXIT_FLOATS_FAILED, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, RefusedError, UsageError
 from jobs.evaluation import EvaluationError, Sources, evaluate
 from jobs.history import FloatEvent, RunRecord, utc_now
 from jobs.keys import JOB_NAME, float_lock_key, idempotency_key
@@ -52,6 +52,20 @@ class BatchOptions:
     shard_count: int = 1
     drain_timeout_s: float = 12.0  # + a 10 s read timeout in flight stays inside the 25 s stop
 
+    def __post_init__(self) -> None:
+        if not 0 <= self.shard_index < self.shard_count:
+            raise UsageError(f"--shard-index {self.shard_index} must be below --shard-count {self.shard_count}")
+
+    @property
+    def job_lock_key(self) -> str:
+        """One run per environment; with shards, one run per shard."""
+        return JOB_NAME if self.shard_count == 1 else f"{JOB_NAME}#shard-{self.shard_index}-of-{self.shard_count}"
+
+    @property
+    def shard_rate(self) -> float:
+        """This shard's share of the partner's rate, so N shards together never exceed it."""
+        return self.payment_submit_rate / self.shard_count
+
     @property
     def window(self) -> DueWindow:
         return due_window(self.run_date)
@@ -65,7 +79,7 @@ class BatchOptions:
         if self.submitters:
             return self.submitters
         # Little's law for a 1.5 s call at the rate, plus slack for retries; bounded.
-        return max(2, min(64, math.ceil(self.payment_submit_rate * 2) + 1))
+        return max(2, min(64, math.ceil(self.shard_rate * 2) + 1))
 
 
 @dataclass(frozen=True)
@@ -228,10 +242,10 @@ class Run:
 
     def _take_job_lock(self) -> None:
         lease = self.a.locks.acquire(
-            JOB_NAMESPACE, JOB_NAME, self.summary.run_id, self.identity.owner_task, JOB_LEASE_S
+            JOB_NAMESPACE, self.options.job_lock_key, self.summary.run_id, self.identity.owner_task, JOB_LEASE_S
         )
         if lease is None:
-            held = self.a.locks.get(JOB_NAMESPACE, JOB_NAME)
+            held = self.a.locks.get(JOB_NAMESPACE, self.options.job_lock_key)
             who = (
                 f"run {held.owner} on {held.owner_task}, {held.seconds_left():.0f}s of lease left"
                 if held

@@ -58,6 +58,15 @@ MaxAttempts = Annotated[
 ]
 
 
+ShardIndex = Annotated[
+    int, typer.Option("--shard-index", min=0, envvar="FLOATCTL_SHARD_INDEX", help="this task's shard (0-based)")
+]
+ShardCount = Annotated[
+    int, typer.Option("--shard-count", min=1, max=64, envvar="FLOATCTL_SHARD_COUNT",
+                      help="tasks sharing the window; each takes rate/count")
+]
+
+
 def run_date(text: str | None) -> date:
     """The run date from --date, or today in New York; a bad value is a usage error."""
     from jobs.calendar import parse_run_date, today_in_new_york

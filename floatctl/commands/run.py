@@ -29,6 +29,8 @@ def day_before_ach(
     page_size: opt.PageSize = 50,
     channel_buffer: opt.ChannelBuffer = 0,
     max_ach_attempts: opt.MaxAttempts = 3,
+    shard_index: opt.ShardIndex = 0,
+    shard_count: opt.ShardCount = 1,
 ) -> None:
     """Page the due SCHEDULING floats, apply the rules, and submit next-day ACH where needed."""
     from floatctl import logs
@@ -43,6 +45,8 @@ def day_before_ach(
         page_size=page_size,
         channel_buffer=channel_buffer,
         max_ach_attempts=max_ach_attempts,
+        shard_index=shard_index,
+        shard_count=shard_count,
     )
     out.banner(app_ctx.env)
     telemetry = None
@@ -95,7 +99,7 @@ def _real_run(app_ctx, options, telemetry):
         ) as progress:
             run = Run(
                 options,
-                lambda: runtime.adapters(options.payment_submit_rate),
+                lambda: runtime.adapters(options.shard_rate),
                 _identity(app_ctx.settings),
                 stop,
                 on_outcome=progress.advance,
