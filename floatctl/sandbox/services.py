@@ -58,7 +58,7 @@ def run(directory: Path) -> None:
     from floatctl.sandbox.dynamo_snapshot import restore, save
     from floatctl.sandbox.fargate import LocalFargate, task_environment
     from floatctl.sandbox.provision import provision
-    from floatctl.sandbox.simulator import Simulator
+    from floatctl.sandbox.simulator_process import PolledFaults, SimulatorProcess
     from jobs.aws import AwsClients
 
     stop = threading.Event()
@@ -68,9 +68,10 @@ def run(directory: Path) -> None:
     from floatctl.sandbox.aws_front import AwsServer
 
     _server, socket_dir = start_postgres(directory)
-    simulator = Simulator(sandbox_state.dsn(socket_dir, "services"))
-    # One set of faults for both fronts: `sandbox faults set dynamodb.throttle_rate=...` reaches moto too.
-    moto = AwsServer(simulator.faults).start()
+    simulator = SimulatorProcess(sandbox_state.dsn(socket_dir, "services")).start()
+    # The simulator owns the faults; the AWS front polls them (`dynamodb.throttle_rate`).
+    faults = PolledFaults(simulator.url)
+    moto = AwsServer(faults).start()
     aws_endpoint = moto.url
     settings = sandbox_state.sandbox_settings(aws_endpoint, services_url="")
     clients = AwsClients(settings)
@@ -79,7 +80,6 @@ def run(directory: Path) -> None:
     )
     restore(directory, settings, clients)
 
-    simulator.start()
     endpoints = {"aws_endpoint": aws_endpoint, "services_url": simulator.url}
     fargate = LocalFargate(task_environment(endpoints, directory), directory / "tasks")
     fargate.install()
@@ -98,6 +98,7 @@ def run(directory: Path) -> None:
     log.info("stopping")
     fargate.shutdown()
     save(directory, settings, clients)
+    faults.close()
     simulator.stop()
     moto.stop()
     sandbox_state.clear_state(directory)

@@ -68,8 +68,13 @@ def test_up_from_nothing_then_again_reusing_state_and_down_leaves_nothing(tmp_pa
     )["Count"]
     assert history_after == history_before  # DynamoDB state survives a restart
 
+    import psutil
+
+    children = [c.pid for c in psutil.Process(info2["pid"]).children(recursive=True)]
+    assert children  # the simulator's own process, at least
     down = _floatctl("sandbox", "down", env_extra=env)
     assert down.returncode == 0
+    assert not any(pid_alive(pid) for pid in children)
     status = json.loads(_floatctl("-o", "json", "sandbox", "status", env_extra=env).stdout)
     assert status["running"] is False
     assert not any(pid_alive(p) for p in (info2["pid"], _postmaster_pid(directory)))

@@ -1,0 +1,72 @@
+"""`make reliability`: the reliability trials with large counts, printed as one table.
+
+Starts its own sandbox in a temporary directory; exits non-zero if any promise broke.
+Usage: python -m tests.faults.reliability [--kills 100] [--sigterms 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tabulate import tabulate
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--kills", type=int, default=100, help="SIGKILLed runs before the clean run")
+    parser.add_argument("--sigterms", type=int, default=20, help="SIGTERM trials")
+    args = parser.parse_args()
+
+    root = Path(tempfile.mkdtemp(prefix="frel-", dir="/tmp"))
+    root.chmod(0o755)
+    os.environ["FLOATCTL_SANDBOX_DIR"] = str(root / "sandbox")
+    os.environ.pop("FLOATCTL_NOW", None)
+    from floatctl.context import AppContext
+    from floatctl.output import Output
+    from floatctl.sandbox.control import ensure_running, stop
+    from jobs.settings import Settings
+    from tests.faults.harness import Harness
+
+    sandbox, _ = ensure_running(root / "sandbox")
+    app = AppContext(Settings.load(), Output(format="json"))
+    app._sandbox = sandbox
+    harness = Harness(sandbox, app)
+    started = time.monotonic()
+    try:
+        trials = [
+            harness.crash_and_rerun(kills=args.kills, seed=101),
+            harness.concurrency(),
+            harness.downstream_faults(seed=7, floats=120),
+            harness.graceful_stop(trials=args.sigterms),
+            harness.bad_inputs(root),
+            harness.prod_needs_confirmation(),
+        ]
+    finally:
+        stop(root / "sandbox")
+        shutil.rmtree(root, ignore_errors=True)
+    rows = []
+    for f in trials:
+        rows.append((
+            f.name, f.runs, sum(f.kills.values()) or "", f.duplicates, f.lost + f.extra, f.unaccounted,
+            f"{f.max_per_second} / {f.rate}", max(f.sigterm_exit_s, default="") or "",
+            ", ".join(f"{k}={v}" for k, v in f.faults.items()) or "", "ok" if f.ok and not f.problems else "BROKEN",
+        ))
+    print(tabulate(rows, headers=("trial", "runs", "kills", "duplicates (0)", "lost/extra (0)", "unaccounted (0)",
+                                  "max/1s vs R", "SIGTERM exit s (≤25)", "faults / inputs", "promise"),
+                   tablefmt="github"))
+    kills = {k: v for f in trials for k, v in f.kills.items()}
+    print(f"\nkill points: {kills}; wall time {time.monotonic() - started:.0f} s")
+    broken = [p for f in trials for p in f.problems] + [f.name for f in trials if not f.ok]
+    for problem in broken:
+        print(f"BROKEN: {problem}", file=sys.stderr)
+    return 1 if broken else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
