@@ -47,3 +47,45 @@ sandbox-down:
 
 clean-venv:
 	rm -rf $(VENV) $(TOOLS)
+
+# ---- Delivery: the wheel and the collections-jobs image (docs/deploy.md) ----
+# CI sets CONTAINER_REGISTRY to the ECR registry + /floats and CONTAINER_TAG to the image tag
+# (short SHA in test, release tag in prod); locally the image is floats/collections-jobs:<short SHA>.
+CONTAINER_REGISTRY   ?= floats
+CONTAINER_TAG        ?= $(shell git rev-parse --short=7 HEAD 2>/dev/null || echo dev)
+COLLECTIONS_JOBS_IMAGE = $(CONTAINER_REGISTRY)/collections-jobs:$(CONTAINER_TAG)
+GIT_VERSION          ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
+GIT_COMMIT           ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+GIT_COMMIT_DATE      ?= $(shell git show -s --format=%cI HEAD 2>/dev/null || echo unknown)
+GIT_COMMIT_TIMESTAMP ?= $(shell git show -s --format=%ct HEAD 2>/dev/null || echo unknown)
+CONTAINER_BUILD_ARGS  = --build-arg GIT_VERSION=$(GIT_VERSION) --build-arg GIT_COMMIT=$(GIT_COMMIT) \
+                        --build-arg GIT_COMMIT_DATE=$(GIT_COMMIT_DATE) \
+                        --build-arg GIT_COMMIT_TIMESTAMP=$(GIT_COMMIT_TIMESTAMP)
+
+.PHONY: build container-build-collections-jobs container-push-collections-jobs
+
+## build: the wheel the container installs, into dist/ (a clean build: no stale build/ files)
+build: $(STAMP)
+	rm -rf build dist
+	$(BIN)/python -m build --wheel --outdir dist .
+
+## container-build-collections-jobs: build the image into the local docker, then smoke-test it
+container-build-collections-jobs:
+	docker buildx build --load $(CONTAINER_BUILD_ARGS) --tag $(COLLECTIONS_JOBS_IMAGE) .
+	docker run --rm $(COLLECTIONS_JOBS_IMAGE) version
+	docker run --rm $(COLLECTIONS_JOBS_IMAGE) run day-before-ach --help
+	docker run --rm --entrypoint python $(COLLECTIONS_JOBS_IMAGE) -c \
+		"import zoneinfo; zoneinfo.ZoneInfo('America/New_York'); import jobs.batch, floatctl.cli"
+
+## container-push-collections-jobs: build for linux/amd64 (Fargate) and push to $(CONTAINER_REGISTRY)
+container-push-collections-jobs:
+	docker buildx build --platform=linux/amd64 --push $(CONTAINER_BUILD_ARGS) --tag $(COLLECTIONS_JOBS_IMAGE) .
+
+.PHONY: reliability bench
+## reliability: the crash/fault/bad-input trials with large counts, printed as one table (non-zero if a promise broke)
+reliability: $(STAMP) $(TOOLS_STAMP)
+	$(BIN)/python -m tests.faults.reliability --kills 100 --sigterms 20
+
+## bench: the performance figures as ratios to their lower bounds (benchmarks/)
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run_all

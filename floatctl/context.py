@@ -31,6 +31,15 @@ class AppContext:
     def sandbox(self) -> Sandbox:
         """The running sandbox, started on demand (only in the sandbox environment)."""
         if self._sandbox is None:
+            import importlib.util
+
+            if importlib.util.find_spec("pgserver") is None or importlib.util.find_spec("moto") is None:
+                from jobs.errors import ConfigError
+
+                raise ConfigError(
+                    "the sandbox is not installed here (a production image?)",
+                    hint="set FLOATCTL_ENV (or --env) to test or prod",
+                )
             from floatctl.sandbox.control import ensure_running
             from floatctl.sandbox.state import sandbox_dir
 

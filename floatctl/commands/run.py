@@ -73,13 +73,16 @@ def day_before_ach(
 
 
 def _identity(settings):
+    from jobs import ecs_metadata
     from jobs.batch import Identity
     from jobs.liveness import this_owner_task
 
+    # On Fargate the task ARN names the lock owner, so a STOPPED task's locks are provably free.
+    task_arn = settings.task_arn or ecs_metadata.task_arn()
     started_by = os.environ.get("FLOATCTL_STARTED_BY") or (
-        "schedule" if settings.task_arn else f"cli:{getpass.getuser()}@{socket.gethostname()}"
+        "schedule" if task_arn else f"cli:{getpass.getuser()}@{socket.gethostname()}"
     )
-    return Identity(this_owner_task(settings.task_arn), started_by, settings.task_arn)
+    return Identity(this_owner_task(task_arn), started_by, task_arn)
 
 
 def _real_run(app_ctx, options, telemetry):

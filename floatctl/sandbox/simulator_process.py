@@ -6,6 +6,7 @@ would wait on moto's work for the GIL, so the simulator gets its own interpreter
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import random
@@ -24,10 +25,8 @@ def _serve(dsn: str, conn: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the services process decides when we stop
     simulator = Simulator(dsn).start()
     conn.send(simulator.url)
-    try:
+    with contextlib.suppress(EOFError):
         conn.recv()  # "stop", or EOF when the services process is gone
-    except EOFError:
-        pass
     simulator.stop()
 
 
@@ -54,10 +53,8 @@ class SimulatorProcess:
     def stop(self) -> None:
         if self._proc is None:
             return
-        try:
+        with contextlib.suppress(OSError):
             self._conn.send("stop")
-        except OSError:
-            pass
         self._proc.join(10)
         if self._proc.is_alive():
             self._proc.kill()

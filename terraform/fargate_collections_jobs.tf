@@ -1,0 +1,186 @@
+# The collections-jobs task: its role (exactly the grants the batch needs) and the
+# <site>-floats-day-before-ach task definition with the FireLens and Datadog Agent sidecars.
+
+locals {
+  task_family = "${local.name}-day-before-ach"
+
+  locks_table_name              = coalesce(var.locks_table_name, "${local.name}-locks")
+  collection_history_table_name = coalesce(var.collection_history_table_name, "${local.name}-collection-history")
+  rds_main_secret_name          = coalesce(var.rds_main_secret_name, "${var.site}/floats/rds/main")
+  rds_replica_secret_name       = coalesce(var.rds_replica_secret_name, "${var.site}/floats/rds/replica")
+
+  dynamodb_table_arn_prefix = "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table"
+  locks_table_arn           = "${local.dynamodb_table_arn_prefix}/${local.locks_table_name}"
+  history_table_arn         = "${local.dynamodb_table_arn_prefix}/${local.collection_history_table_name}"
+  execute_api_arn_prefix    = "arn:${local.partition}:execute-api:${local.region}:${local.account_id}"
+
+  # ECS reads the Datadog API key (JSON field api_key) at container start.
+  datadog_api_key_from = "${data.aws_secretsmanager_secret.datadog.arn}:api_key::"
+
+  container_definitions = [
+    {
+      name      = "collections-jobs"
+      image     = "${aws_ecr_repository.collections_jobs.repository_url}:${var.service_version}"
+      essential = true
+      command   = ["run", "day-before-ach"]
+      # SIGTERM starts the 25 s drain (stop paging, finish in-flight floats, release locks, record
+      # INTERRUPTED); ECS sends SIGKILL only after stopTimeout, so leave a margin above 25 s.
+      stopTimeout       = 45
+      memoryReservation = 512
+      environment = [
+        { name = "FLOATCTL_ENV", value = var.site },
+        { name = "FLOATCTL_STARTED_BY", value = "schedule" },
+        { name = "FLOATCTL_CLUSTER", value = aws_ecs_cluster.floats.name },
+        { name = "FLOATCTL_LOCKS_TABLE", value = local.locks_table_name },
+        { name = "FLOATCTL_HISTORY_TABLE", value = local.collection_history_table_name },
+        { name = "FLOATCTL_MAIN_SECRET", value = local.rds_main_secret_name },
+        { name = "FLOATCTL_REPLICA_SECRET", value = local.rds_replica_secret_name },
+        { name = "PAYMENTS_API_URL", value = var.payments_api.url },
+        { name = "USERS_API_URL", value = var.users_api.url },
+        { name = "AWS_REGION", value = local.region },
+        { name = "DD_AGENT_HOST", value = "localhost" },
+        { name = "DD_TRACE_AGENT_PORT", value = "8126" },
+        { name = "DD_DOGSTATSD_PORT", value = "8125" },
+        { name = "DD_SERVICE", value = "collections-jobs" },
+        { name = "DD_ENV", value = var.site },
+        { name = "DD_VERSION", value = var.service_version },
+        { name = "DD_TRACE_ENABLED", value = "true" },
+      ]
+      dependsOn = [
+        { containerName = "datadog-agent", condition = "HEALTHY" },
+        { containerName = "log-router", condition = "START" },
+      ]
+      logConfiguration = {
+        logDriver = "awsfirelens"
+        options = {
+          Name       = "datadog"
+          Host       = "http-intake.logs.${var.datadog_site}"
+          TLS        = "on"
+          compress   = "gzip"
+          dd_service = "collections-jobs"
+          dd_source  = "python"
+          dd_tags    = "env:${var.site},application:floats"
+          provider   = "ecs"
+        }
+        secretOptions = [
+          { name = "apikey", valueFrom = local.datadog_api_key_from },
+        ]
+      }
+    },
+    {
+      name              = "log-router"
+      image             = "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable"
+      essential         = true
+      memoryReservation = 64
+      firelensConfiguration = {
+        type    = "fluentbit"
+        options = { enable-ecs-log-metadata = "true" }
+      }
+    },
+    {
+      name              = "datadog-agent"
+      image             = "public.ecr.aws/datadog/agent:7"
+      essential         = false
+      memoryReservation = 256
+      environment = [
+        { name = "ECS_FARGATE", value = "true" },
+        { name = "DD_SITE", value = var.datadog_site },
+        { name = "DD_APM_ENABLED", value = "true" },
+        { name = "DD_APM_NON_LOCAL_TRAFFIC", value = "true" },
+        { name = "DD_DOGSTATSD_NON_LOCAL_TRAFFIC", value = "true" },
+        { name = "DD_ENV", value = var.site },
+      ]
+      secrets = [
+        { name = "DD_API_KEY", valueFrom = local.datadog_api_key_from },
+      ]
+      healthCheck = {
+        command     = ["CMD-SHELL", "agent health"]
+        interval    = 10
+        timeout     = 5
+        retries     = 3
+        startPeriod = 15
+      }
+    },
+  ]
+}
+
+data "aws_secretsmanager_secret" "rds_main" {
+  name = local.rds_main_secret_name
+}
+
+data "aws_secretsmanager_secret" "rds_replica" {
+  name = local.rds_replica_secret_name
+}
+
+data "aws_iam_policy_document" "collections_jobs_task" {
+  statement {
+    sid       = "ReadRdsSecrets"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [data.aws_secretsmanager_secret.rds_main.arn, data.aws_secretsmanager_secret.rds_replica.arn]
+  }
+
+  # BatchGetSecretValue has no resource-level permissions (a Resource other than "*" denies it); what
+  # it returns is still limited, secret by secret, to the GetSecretValue grant above.
+  statement {
+    sid       = "BatchReadRdsSecrets"
+    actions   = ["secretsmanager:BatchGetSecretValue"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "WriteCollectionHistory"
+    actions   = ["dynamodb:PutItem", "dynamodb:Query"]
+    resources = [local.history_table_arn, "${local.history_table_arn}/index/*"]
+  }
+
+  statement {
+    sid       = "UseLocks"
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:DeleteItem"]
+    resources = [local.locks_table_arn]
+  }
+
+  # Beyond the seed's list, on purpose: a lock whose owner task has STOPPED counts as free
+  # (DESIGN §7), and only DescribeTasks can prove it. Read-only, and only for this cluster's tasks.
+  statement {
+    sid       = "SeeLockOwnerTasks"
+    actions   = ["ecs:DescribeTasks"]
+    resources = ["arn:${local.partition}:ecs:${local.region}:${local.account_id}:task/${aws_ecs_cluster.floats.name}/*"]
+  }
+
+  statement {
+    sid     = "InvokePaymentsAndUsers"
+    actions = ["execute-api:Invoke"]
+    resources = [
+      "${local.execute_api_arn_prefix}:${var.payments_api.id}/${var.payments_api.stage}/*",
+      "${local.execute_api_arn_prefix}:${var.users_api.id}/${var.users_api.stage}/*",
+    ]
+  }
+}
+
+resource "aws_iam_role" "collections_jobs_task" {
+  name               = "${local.name}-collections-jobs-task"
+  description        = "Task role of the collections-jobs container (${local.task_family})."
+  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
+}
+
+resource "aws_iam_role_policy" "collections_jobs_task" {
+  name   = "${local.name}-collections-jobs-task"
+  role   = aws_iam_role.collections_jobs_task.id
+  policy = data.aws_iam_policy_document.collections_jobs_task.json
+}
+
+resource "aws_ecs_task_definition" "day_before_ach" {
+  family                   = local.task_family
+  network_mode             = "awsvpc"
+  requires_compatibilities = ["FARGATE"]
+  cpu                      = "512"
+  memory                   = "1024"
+  execution_role_arn       = aws_iam_role.task_execution.arn
+  task_role_arn            = aws_iam_role.collections_jobs_task.arn
+  container_definitions    = jsonencode(local.container_definitions)
+
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = "X86_64"
+  }
+}

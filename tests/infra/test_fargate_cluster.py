@@ -1,0 +1,44 @@
+"""fargate_cluster.tf: the <site>-floats cluster and the task execution role."""
+
+from __future__ import annotations
+
+from tests.infra.support import single
+
+
+def test_cluster_is_site_floats(terraform):
+    cluster = terraform.resource("aws_ecs_cluster", "floats")
+    assert terraform.resolve(cluster["name"]) == "${var.site}-floats"
+    assert "capacity_providers" not in cluster  # every task asks for FARGATE at run time
+
+
+def test_roles_for_ecs_tasks_trust_only_ecs_tasks(terraform):
+    (statement,) = terraform.statements("ecs_tasks_assume")
+    assert statement["actions"] == ["sts:AssumeRole"]
+    assert single(statement["principals"]) == {"type": "Service", "identifiers": ["ecs-tasks.amazonaws.com"]}
+    conditions = {c["variable"] for c in statement["condition"]}
+    assert conditions == {"aws:SourceAccount", "aws:SourceArn"}
+    for role in ("task_execution", "collections_jobs_task"):
+        body = terraform.resource("aws_iam_role", role)
+        assert body["assume_role_policy"] == "${data.aws_iam_policy_document.ecs_tasks_assume.json}"
+
+
+def test_execution_role_has_the_managed_policy_the_datadog_secret_and_ecr_login(terraform):
+    role = terraform.resource("aws_iam_role", "task_execution")
+    assert terraform.resolve(role["name"]) == "${var.site}-floats-ecs-task-execution"
+    attachment = terraform.resource("aws_iam_role_policy_attachment", "task_execution_managed")
+    assert attachment["role"] == "${aws_iam_role.task_execution.name}"
+    assert attachment["policy_arn"].endswith(":iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
+
+    policy = terraform.resource("aws_iam_role_policy", "task_execution")
+    assert policy["role"] == "${aws_iam_role.task_execution.id}"
+    assert policy["policy"] == "${data.aws_iam_policy_document.task_execution.json}"
+    grants = {tuple(s["actions"]): s["resources"] for s in terraform.statements("task_execution")}
+    assert grants == {
+        ("secretsmanager:GetSecretValue",): ["${data.aws_secretsmanager_secret.datadog.arn}"],
+        ("ecr:GetAuthorizationToken",): ["*"],  # the GuardDuty sidecar's image pull; not resource-scoped
+    }
+
+
+def test_datadog_secret_is_the_runtime_site_datadog_secret(terraform):
+    secret = terraform.data("aws_secretsmanager_secret", "datadog")
+    assert secret["name"] == '${coalesce(var.datadog_secret_name, "${var.site}/datadog")}'
