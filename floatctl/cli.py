@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from floatctl.commands import history, launch, locks, preview, run, sandbox, status, tui, version
+from floatctl.commands import calendar, history, launch, locks, preflight, preview, run, sandbox, status, tui, version
 from floatctl.context import AppContext
 from floatctl.output import FORMATS, Output
 from jobs.errors import EXIT_SIGINT, EXIT_USAGE, FloatctlError
@@ -99,6 +99,8 @@ app.add_typer(launch.app, name="launch")
 app.add_typer(locks.app, name="locks")
 app.command("history")(history.history)
 app.command("tui")(tui.tui)
+app.command("preflight")(preflight.preflight)
+app.add_typer(calendar.app, name="calendar")
 app.add_typer(sandbox.app, name="sandbox")
 app.command("version")(version.version)
 

@@ -36,8 +36,8 @@ def sandbox_settings(aws_endpoint: str, services_url: str, base: Settings | None
         aws_endpoint_url=aws_endpoint,
         aws_access_key_id=SANDBOX_CREDENTIALS[0],
         aws_secret_access_key=SANDBOX_CREDENTIALS[1],
-        payments_api_url=services_url or None,
-        users_api_url=services_url or None,
+        payments_api_url=base.payments_api_url or services_url or None,  # an explicit URL wins
+        users_api_url=base.users_api_url or services_url or None,
     )
 
 

@@ -1,0 +1,26 @@
+"""`floatctl preflight`: can this environment run tonight? One line per check, with the fix."""
+
+from __future__ import annotations
+
+import typer
+
+
+def preflight(ctx: typer.Context) -> None:
+    """Schedule, task definition, secrets, databases, tables, services, calendar; non-zero on any fail."""
+    from jobs import clock
+    from jobs.preflight import run_checks
+
+    app_ctx = ctx.obj
+    out = app_ctx.output
+    out.banner(app_ctx.env)
+    checks = run_checks(app_ctx.runtime(), clock.now())
+    failed = [c for c in checks if not c.ok]
+    if out.is_json:
+        out.json({"env": app_ctx.env, "ok": not failed, "checks": [c.as_json() for c in checks]})
+    else:
+        out.table(("check", "result", "detail", "fix"),
+                  [(c.name, "ok" if c.ok else "FAIL", c.detail, "" if c.ok else c.fix) for c in checks],
+                  title=f"preflight {app_ctx.env}")
+        out.line(f"preflight: {len(checks) - len(failed)} of {len(checks)} checks pass")
+    if failed:
+        raise typer.Exit(1)
