@@ -8,7 +8,20 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from floatctl.commands import calendar, history, launch, locks, preflight, preview, run, sandbox, status, tui, version
+from floatctl.commands import (
+    calendar,
+    diff,
+    history,
+    launch,
+    locks,
+    preflight,
+    preview,
+    run,
+    sandbox,
+    status,
+    tui,
+    version,
+)
 from floatctl.context import AppContext
 from floatctl.output import FORMATS, Output
 from jobs.errors import EXIT_SIGINT, EXIT_USAGE, FloatctlError
@@ -101,6 +114,7 @@ app.command("history")(history.history)
 app.command("tui")(tui.tui)
 app.command("preflight")(preflight.preflight)
 app.add_typer(calendar.app, name="calendar")
+app.command("diff")(diff.diff)
 app.add_typer(sandbox.app, name="sandbox")
 app.command("version")(version.version)
 

@@ -35,8 +35,11 @@ class Explanation:
             "business_day": self.business_day,
             "holiday": self.holiday,
             "schedule_fires": self.fires,
-            "due_window": {"start": self.window_start.isoformat(), "end": self.window_end.isoformat(),
-                           "days": (self.window_end - self.window_start).days + 1},
+            "due_window": {
+                "start": self.window_start.isoformat(),
+                "end": self.window_end.isoformat(),
+                "days": (self.window_end - self.window_start).days + 1,
+            },
             "skipped": [{"date": d.isoformat(), "why": why} for d, why in self.skipped],
             "fire_at": {"new_york": fire.isoformat(), "utc": fire.astimezone(UTC).isoformat()},
             "cutoff_at": {"new_york": cutoff.isoformat(), "utc": cutoff.astimezone(UTC).isoformat()},
@@ -48,8 +51,13 @@ class Explanation:
 def _why_not_business(d: date) -> str:
     name = calendar.holiday_name(d)
     if d.weekday() >= 5:
-        return f"{d:%A}" + (f" ({name}, not observed on a weekday: the Fed does not move Saturday holidays)"
-                            if name and d.weekday() == 5 else f" ({name})" if name else "")
+        return f"{d:%A}" + (
+            f" ({name}, not observed on a weekday: the Fed does not move Saturday holidays)"
+            if name and d.weekday() == 5
+            else f" ({name})"
+            if name
+            else ""
+        )
     return f"Fed holiday: {name}"
 
 
@@ -68,7 +76,10 @@ def explain(run_date: date) -> Explanation:
         )
     holidays_inside = [(d, why) for d, why in skipped if why.startswith("Fed holiday")]
     if holidays_inside:
-        notes.append("the window reaches past a Fed holiday: " + ", ".join(f"{d} {why[13:]}" for d, why in holidays_inside))
+        notes.append(
+            "the window reaches past a Fed holiday: "
+            + ", ".join(f"{d} {why[13:]}" for d, why in holidays_inside)
+        )
     for d in (window.start - DAY, *window.days()):
         name = calendar.holiday_name(d)
         if name and d.weekday() == 5:

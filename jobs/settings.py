@@ -84,6 +84,10 @@ class Settings:
         default=4,
         metadata={"var": "FLOATCTL_HTTP_ATTEMPTS", "doc": "attempts per service call, first included"},
     )
+    preview_dir: str | None = field(
+        default=None,
+        metadata={"var": "FLOATCTL_PREVIEW_DIR", "doc": "where `preview --save` keeps signed-off previews"},
+    )
     sandbox_dir: str | None = field(
         default=None,
         metadata={"var": "FLOATCTL_SANDBOX_DIR", "doc": "sandbox state (default: user data dir)"},

@@ -8,11 +8,16 @@ import typer
 
 from floatctl.commands import options as opt
 
-app = typer.Typer(help="The business calendar: due windows, Fed holidays, fire and cutoff times.", no_args_is_help=True)
+app = typer.Typer(
+    help="The business calendar: due windows, Fed holidays, fire and cutoff times.", no_args_is_help=True
+)
 
 
 @app.command()
-def explain(ctx: typer.Context, date_: Annotated[str, typer.Argument(metavar="DATE", help="run date (YYYY-MM-DD, today, …)")]) -> None:
+def explain(
+    ctx: typer.Context,
+    date_: Annotated[str, typer.Argument(metavar="DATE", help="run date (YYYY-MM-DD, today, …)")],
+) -> None:
     """Why the next business day is what it is, the due window, fire and cutoff in New York and UTC."""
     from jobs.calendar_explain import explain as explain_date
 
@@ -24,9 +29,20 @@ def explain(ctx: typer.Context, date_: Annotated[str, typer.Argument(metavar="DA
     window = document["due_window"]
     pairs = [
         ("run date", f"{document['run_date']} ({document['weekday']})"),
-        ("business day", "yes" if document["business_day"] else f"no{' (' + document['holiday'] + ')' if document['holiday'] else ''}"),
-        ("schedule fires", "yes (MON-FRI, holidays included)" if document["schedule_fires"] else "no (weekend)"),
-        ("due window", f"{window['start']}..{window['end']} ({window['days']} day{'s' if window['days'] > 1 else ''})"),
+        (
+            "business day",
+            "yes"
+            if document["business_day"]
+            else f"no{' (' + document['holiday'] + ')' if document['holiday'] else ''}",
+        ),
+        (
+            "schedule fires",
+            "yes (MON-FRI, holidays included)" if document["schedule_fires"] else "no (weekend)",
+        ),
+        (
+            "due window",
+            f"{window['start']}..{window['end']} ({window['days']} day{'s' if window['days'] > 1 else ''})",
+        ),
         *[(f"  {s['date']}", f"not a business day: {s['why']}") for s in document["skipped"]],
         ("fire", f"{document['fire_at']['new_york'][11:16]} ET = {document['fire_at']['utc'][:16]}Z"),
         ("cutoff", f"{document['cutoff_at']['new_york'][11:16]} ET = {document['cutoff_at']['utc'][:16]}Z"),
@@ -40,7 +56,9 @@ def explain(ctx: typer.Context, date_: Annotated[str, typer.Argument(metavar="DA
 def next_(
     ctx: typer.Context,
     count: Annotated[int, typer.Option("--count", "-n", min=1, max=366, help="how many fire dates")] = 10,
-    from_: Annotated[str | None, typer.Option("--from", help="start date (default: today in New York)")] = None,
+    from_: Annotated[
+        str | None, typer.Option("--from", help="start date (default: today in New York)")
+    ] = None,
 ) -> None:
     """The next fire dates with their windows; tricky ones flagged."""
     from jobs.calendar_explain import upcoming
@@ -52,8 +70,17 @@ def next_(
         return
     out.table(
         ("run date", "day", "business", "due window", "days", "fire (UTC)", "notes"),
-        [(r["run_date"], r["weekday"][:3], "yes" if r["business_day"] else f"no: {r['holiday']}",
-          f"{r['due_window']['start']}..{r['due_window']['end']}", r["due_window"]["days"],
-          r["fire_at"]["utc"][5:16].replace("T", " "), "; ".join(r["notes"])) for r in rows],
+        [
+            (
+                r["run_date"],
+                r["weekday"][:3],
+                "yes" if r["business_day"] else f"no: {r['holiday']}",
+                f"{r['due_window']['start']}..{r['due_window']['end']}",
+                r["due_window"]["days"],
+                r["fire_at"]["utc"][5:16].replace("T", " "),
+                "; ".join(r["notes"]),
+            )
+            for r in rows
+        ],
         title=f"next {count} fire dates",
     )

@@ -18,9 +18,11 @@ def preflight(ctx: typer.Context) -> None:
     if out.is_json:
         out.json({"env": app_ctx.env, "ok": not failed, "checks": [c.as_json() for c in checks]})
     else:
-        out.table(("check", "result", "detail", "fix"),
-                  [(c.name, "ok" if c.ok else "FAIL", c.detail, "" if c.ok else c.fix) for c in checks],
-                  title=f"preflight {app_ctx.env}")
+        out.table(
+            ("check", "result", "detail", "fix"),
+            [(c.name, "ok" if c.ok else "FAIL", c.detail, "" if c.ok else c.fix) for c in checks],
+            title=f"preflight {app_ctx.env}",
+        )
         out.line(f"preflight: {len(checks) - len(failed)} of {len(checks)} checks pass")
     if failed:
         raise typer.Exit(1)

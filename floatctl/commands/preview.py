@@ -30,6 +30,9 @@ def preview(
     ] = 16,
     page_size: opt.PageSize = 50,
     max_ach_attempts: opt.MaxAttempts = 3,
+    save: Annotated[
+        bool, typer.Option("--save", help="keep this preview (with a content hash) for `floatctl diff`")
+    ] = False,
     output: Annotated[
         str | None,
         typer.Option("--output", "-o", help="table, json, csv, markdown or plain (as the global -o)"),
@@ -66,6 +69,24 @@ def preview(
     finally:
         runtime.close()
     _render(app_ctx, result, verdict)
+    if save:
+        from jobs import signoff
+
+        path = signoff.save(result.as_json(app_ctx.env), preview_dir(app_ctx.base_settings))
+        app_ctx.output.info(
+            f"saved {path} (content hash {signoff.content_hash(result.as_json(app_ctx.env))[:12]})"
+        )
+
+
+def preview_dir(settings):
+    """FLOATCTL_PREVIEW_DIR, or previews/ under the user's data dir."""
+    from pathlib import Path
+
+    if settings.preview_dir:
+        return Path(settings.preview_dir).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("floatctl")) / "previews"
 
 
 def _render(app_ctx, result, verdict: str | None) -> None:

@@ -53,18 +53,24 @@ def test_disabled_schedule_stale_task_definition_and_wrong_schema(cli, app_conte
     scheduler, ecs, sm = aws.client("scheduler"), aws.client("ecs"), aws.client("secretsmanager")
     settings = app_context.settings
     schedule = scheduler.get_schedule(Name=settings.schedule_name)
-    keep = {k: schedule[k] for k in ("ScheduleExpression", "ScheduleExpressionTimezone", "FlexibleTimeWindow",
-                                     "Target")}
+    keep = {
+        k: schedule[k]
+        for k in ("ScheduleExpression", "ScheduleExpressionTimezone", "FlexibleTimeWindow", "Target")
+    }
     task_def = ecs.describe_task_definition(taskDefinition=settings.task_family)["taskDefinition"]
-    register = {k: task_def[k] for k in ("family", "networkMode", "requiresCompatibilities", "cpu", "memory",
-                                         "containerDefinitions")}
+    register = {
+        k: task_def[k]
+        for k in ("family", "networkMode", "requiresCompatibilities", "cpu", "memory", "containerDefinitions")
+    }
     replica = sm.get_secret_value(SecretId=settings.replica_secret)["SecretString"]
     newer = None
     try:
         scheduler.update_schedule(Name=settings.schedule_name, State="DISABLED", **keep)
         newer = ecs.register_task_definition(**register)["taskDefinition"]["taskDefinitionArn"]
-        sm.put_secret_value(SecretId=settings.replica_secret,
-                            SecretString=json.dumps({**json.loads(replica), "dbname": "services"}))
+        sm.put_secret_value(
+            SecretId=settings.replica_secret,
+            SecretString=json.dumps({**json.loads(replica), "dbname": "services"}),
+        )
         code, checks = _checks(cli)
         assert code == 1
         assert not checks["schedule ENABLED"]["ok"]
@@ -84,6 +90,8 @@ def test_calendar_commands(cli):
     explained = json.loads(cli("-o", "json", "calendar", "explain", "2026-11-25").stdout)
     assert explained["due_window"]["end"] == "2026-11-27"
     assert cli("calendar", "explain", "2026-11-31").exit_code == 2
-    upcoming = json.loads(cli("-o", "json", "calendar", "next", "--count", "3", "--from", "2026-11-25").stdout)
+    upcoming = json.loads(
+        cli("-o", "json", "calendar", "next", "--count", "3", "--from", "2026-11-25").stdout
+    )
     assert [u["run_date"] for u in upcoming] == ["2026-11-25", "2026-11-26", "2026-11-27"]
     assert "Thanksgiving" in cli("calendar", "next", "--from", "2026-11-25").stdout
