@@ -410,6 +410,12 @@ class Harness:
                                                    "owner_task": "gone-host:1", "lease_expires_in_s": -5,
                                                    "rvn": "rv"}]})
         settings = self.app.settings
+        ecs = self.app.aws().client("ecs")
+
+        def launched() -> int:
+            return len(ecs.list_tasks(cluster=settings.cluster, startedBy="floatctl-launch").get("taskArns", []))
+
+        before = launched()
         prod = {
             "AWS_ENDPOINT_URL": settings.aws_endpoint_url, "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing", "PAYMENTS_API_URL": settings.payments_api_url,
@@ -429,7 +435,5 @@ class Harness:
                 figures.problems.append(f"prod {args[0]} without --yes: exit {code}: {err.strip()[-200:]}")
         if Runtime.from_settings(settings).locks().get("float", "float#9") is None:
             figures.problems.append("the prod lock release went through without confirmation")
-        tasks = self.app.aws().client("ecs").list_tasks(cluster=settings.cluster, startedBy="floatctl-launch")
-        running = [t for t in tasks.get("taskArns", [])]
-        figures.faults = {"tasks started by launch": len(running)}
+        figures.faults = {"tasks started by launch": launched() - before}
         return figures
