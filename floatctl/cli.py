@@ -16,6 +16,7 @@ from floatctl.commands import (
     locks,
     preflight,
     preview,
+    recover,
     run,
     sandbox,
     status,
@@ -115,6 +116,7 @@ app.command("tui")(tui.tui)
 app.command("preflight")(preflight.preflight)
 app.add_typer(calendar.app, name="calendar")
 app.command("diff")(diff.diff)
+app.add_typer(recover.app, name="recover")
 app.add_typer(sandbox.app, name="sandbox")
 app.command("version")(version.version)
 

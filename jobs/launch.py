@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from jobs import calendar
-from jobs.errors import ConfigError, DependencyError
+from jobs.errors import ConfigError, DependencyError, RefusedError
 from jobs.oncall import Facts
 
 START_ALLOWANCE = timedelta(minutes=2)  # Fargate provisioning and image pull
@@ -36,7 +36,10 @@ def guard_checks(facts: Facts, run_date: date, now: datetime, after_cutoff: bool
         checks.append(Check("schedule readable", False, facts.schedule_error))
     else:
         checks.append(Check("schedule readable", True, f"{facts.schedule.name}: {facts.schedule.expression}"))
-    blocking_runs = [r for r in facts.runs if r.status in ("RUNNING", "SUCCEEDED")]
+    # A RUNNING record counts only while something runs it: a live job lock or a task of the family.
+    # Without either, the run died (OOM, SIGKILL) and a relaunch is what it needs.
+    alive = bool(facts.running_tasks) or (facts.job_lock is not None and facts.job_lock.state == "live")
+    blocking_runs = [r for r in facts.runs if r.status == "SUCCEEDED" or (r.status == "RUNNING" and alive)]
     if blocking_runs:
         run = blocking_runs[0]
         checks.append(
@@ -238,3 +241,89 @@ def operator_identity(sts: Any) -> str:
         raise DependencyError(
             f"cannot tell who you are (sts:GetCallerIdentity): {type(exc).__name__}"
         ) from None
+
+
+@dataclass(frozen=True)
+class LaunchPlan:
+    """Everything a launch decides on before it starts anything: the facts, the guards, the request."""
+
+    run_date: date
+    facts: Facts
+    checks: list[Check]
+    request: dict[str, Any]
+    operator: str
+
+    @property
+    def failed(self) -> list[Check]:
+        """The blocking guards that did not pass: any one refuses the launch."""
+        return [c for c in self.checks if c.blocking and not c.ok]
+
+    @property
+    def warnings(self) -> list[Check]:
+        """Guards that did not pass but only warn (e.g. the estimated finish is past the cutoff)."""
+        return [c for c in self.checks if not c.blocking and not c.ok]
+
+    def refusal(self) -> RefusedError | None:
+        """The error a refused launch ends with, or None when every blocking guard passed."""
+        if not self.failed:
+            return None
+        first = self.failed[0]
+        return RefusedError(
+            f"launch refused: {first.name}: {first.detail}",
+            hint="floatctl status says what to do; nothing was started",
+        )
+
+
+def plan_launch(runtime: Any, now: datetime, run_date: date, after_cutoff: bool) -> LaunchPlan:
+    """Gather the facts, run the guards and build the RunTask request for `run_date` (starts nothing)."""
+    from jobs.oncall import gather
+
+    facts = gather(runtime, now, run_date)
+    checks = guard_checks(facts, run_date, now, after_cutoff)
+    operator = runtime.operator()
+    request = build_request(facts, runtime.settings, run_date, operator, attempt=len(facts.runs) + 1)
+    return LaunchPlan(run_date, facts, checks, request, operator)
+
+
+def start_launch(runtime: Any, plan: LaunchPlan) -> str:
+    """Start the planned task (refused plans raise) and write the audit event; the task ARN."""
+    from jobs.audit import AuditEvent
+
+    refusal = plan.refusal()
+    if refusal is not None:
+        raise refusal
+    task_arn = run_task(runtime.aws.client("ecs"), plan.request)
+    runtime.audit().record(
+        AuditEvent(
+            actor=plan.operator,
+            action="launch",
+            target=f"day-before-ach run date {plan.run_date}",
+            reason="manual launch",
+            after={"task_arn": task_arn, "client_token": plan.request["clientToken"]},
+        )
+    )
+    return task_arn
+
+
+def follow_launch(
+    runtime: Any,
+    task_arn: str,
+    run_date: date,
+    on_update: Callable[[TaskUpdate], None],
+    timeout_s: float = 3 * 3600,
+    poll_s: float = 2.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """Follow a launched task of `run_date` to its app container's exit code."""
+    return follow(
+        runtime.aws.client("ecs"),
+        runtime.history(),
+        runtime.settings.cluster,
+        task_arn,
+        calendar.due_window(run_date).end,
+        runtime.settings.app_container,
+        on_update,
+        timeout_s=timeout_s,
+        poll_s=poll_s,
+        sleep=sleep,
+    )

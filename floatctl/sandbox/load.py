@@ -102,6 +102,23 @@ def _replace_dynamodb(settings: Settings, clients: Any, scenario: Scenario, now:
                 actor="scenario",
             )
         )
+    from jobs.calendar import due_window
+    from jobs.history import RunRecord
+
+    for run in scenario.runs:
+        history.put_run(
+            RunRecord(
+                run.run_id,
+                due_window(run.run_date).end,
+                run.run_date,
+                run.started_at,
+                status=run.status,
+                started_by=run.started_by,
+                task_arn=run.task_arn,
+                counts=run.counts,
+                finished_at=None if run.status == "RUNNING" else run.started_at,
+            )
+        )
     locks = LockStore(ddb, settings.locks_table)
     for lk in scenario.locks:
         locks.put(

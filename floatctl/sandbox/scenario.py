@@ -24,6 +24,7 @@ OUTCOMES = (
     "SKIP_LOCKED",
 )
 LOCK_NAMESPACES = ("float", "job")
+RUN_STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "INTERRUPTED")
 
 
 class ScenarioError(UsageError):
@@ -76,11 +77,25 @@ class LockRow:
 
 
 @dataclass(frozen=True)
+class RunRow:
+    """A run record (status, when, by whom), to stage a missed, failed or dead run."""
+
+    run_id: str
+    run_date: date
+    status: str
+    started_at: datetime
+    started_by: str = "schedule"
+    task_arn: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Scenario:
     floats: list[FloatRow] = field(default_factory=list)
     cards: list[CardRow] = field(default_factory=list)
     history: list[HistoryRow] = field(default_factory=list)
     locks: list[LockRow] = field(default_factory=list)
+    runs: list[RunRow] = field(default_factory=list)
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -100,11 +115,11 @@ def parse_scenario(data: Any, source: str = "scenario") -> Scenario:
     """Validate a decoded scenario document."""
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: the top level must be an object with floats/cards/history/locks")
-    unknown = set(data) - {"floats", "cards", "history", "locks"}
+    unknown = set(data) - {"floats", "cards", "history", "locks", "runs"}
     if unknown:
         raise ScenarioError(f"{source}: unknown key {sorted(unknown)[0]!r}")
     lists = {}
-    for key in ("floats", "cards", "history", "locks"):
+    for key in ("floats", "cards", "history", "locks", "runs"):
         value = data.get(key, [])
         if not isinstance(value, list):
             raise ScenarioError(f"{source}: {key} must be a list")
@@ -119,7 +134,9 @@ def parse_scenario(data: Any, source: str = "scenario") -> Scenario:
     history = [_history(f"history[{i}]", item) for i, item in enumerate(lists["history"])]
     locks = [_lock(f"locks[{i}]", item) for i, item in enumerate(lists["locks"])]
     _unique(source, "locks", [(lk.namespace, lk.lock_key) for lk in locks], "namespace/lock_key")
-    return Scenario(floats, cards, history, locks)
+    runs = [_run(f"runs[{i}]", item) for i, item in enumerate(lists["runs"])]
+    _unique(source, "runs", [r.run_id for r in runs], "run_id")
+    return Scenario(floats, cards, history, locks, runs)
 
 
 def _unique(source: str, name: str, keys: list[Any], what: str) -> None:
@@ -254,4 +271,22 @@ def _lock(where: str, item: dict[str, Any]) -> LockRow:
         owner_task=_str(f"{where}.owner_task", item["owner_task"]),
         lease_expires_in_s=_int(f"{where}.lease_expires_in_s", item["lease_expires_in_s"]),
         rvn=_str(f"{where}.rvn", item.get("rvn"), nullable=True),
+    )
+
+
+def _run(where: str, item: dict[str, Any]) -> RunRow:
+    _check_keys(
+        where, item, ("run_id", "run_date", "status", "started_at"), ("started_by", "task_arn", "counts")
+    )
+    counts = item.get("counts", {})
+    if not isinstance(counts, dict) or not all(isinstance(v, int) for v in counts.values()):
+        raise ScenarioError(f"{where}.counts: expected an object of integers")
+    return RunRow(
+        run_id=_str(f"{where}.run_id", item["run_id"]),
+        run_date=_date(f"{where}.run_date", item["run_date"]),
+        status=_str(f"{where}.status", item["status"], choices=RUN_STATUSES),
+        started_at=_datetime(f"{where}.started_at", item["started_at"]),
+        started_by=_str(f"{where}.started_by", item.get("started_by", "schedule")),
+        task_arn=_str(f"{where}.task_arn", item.get("task_arn"), nullable=True),
+        counts=counts,
     )

@@ -1,0 +1,85 @@
+"""`floatctl recover`: every diagnosis branch from a scenario file, and the action performed."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+AT_1931 = "2026-11-20T19:31:00-05:00"
+
+
+def _load(cli, name, tmp_path):
+    text = (SCENARIOS / f"recover-{name}.json").read_text().replace("HOSTNAME", socket.gethostname())
+    path = tmp_path / f"{name}.json"
+    path.write_text(text)
+    assert cli("sandbox", "seed", "--from", str(path)).exit_code == 0
+
+
+@pytest.fixture(autouse=True)
+def evening(monkeypatch, sandbox):
+    monkeypatch.setenv("FLOATCTL_NOW", AT_1931)
+    yield
+    from floatctl.sandbox.state import sandbox_dir  # noqa: F401  (sandbox faults are cleared by seeds)
+
+
+@pytest.mark.parametrize(
+    ("name", "state", "action"),
+    [
+        ("never-fired", "never-fired", "launch"),
+        ("failed", "failed", "launch"),
+        ("interrupted", "interrupted", "launch"),
+        ("succeeded", "succeeded", "nothing"),
+        ("running", "running", "wait"),
+        ("died", "died", "release-orphaned-lock-and-launch"),
+    ],
+)
+def test_each_diagnosis(cli, tmp_path, name, state, action):
+    _load(cli, name, tmp_path)
+    result = cli("-o", "json", "recover", "day-before-ach", "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    diagnosis = json.loads(result.stdout)
+    assert (diagnosis["state"], diagnosis["action"]) == (state, action)
+
+
+def test_before_the_fire_on_a_weekend_and_past_cutoff(cli, tmp_path, monkeypatch):
+    _load(cli, "never-fired", tmp_path)
+    monkeypatch.setenv("FLOATCTL_NOW", "2026-11-20T18:00:00-05:00")
+    assert json.loads(cli("-o", "json", "recover", "day-before-ach").stdout)["state"] == "not-yet-due"
+    monkeypatch.setenv("FLOATCTL_NOW", "2026-11-21T12:00:00-05:00")
+    assert json.loads(cli("-o", "json", "recover", "day-before-ach").stdout)["state"] == "no-fire"
+    monkeypatch.setenv("FLOATCTL_NOW", "2026-11-20T21:10:00-05:00")
+    late = json.loads(cli("-o", "json", "recover", "day-before-ach").stdout)
+    assert late["action"] == "tell-finance"
+    assert (
+        json.loads(cli("-o", "json", "recover", "day-before-ach", "--after-cutoff", "--dry-run").stdout)[
+            "action"
+        ]
+        == "launch"
+    )
+
+
+def test_a_dead_run_is_recovered_end_to_end_and_audited(cli, tmp_path):
+    _load(cli, "died", tmp_path)
+    result = cli(
+        "recover", "day-before-ach", "--yes", "--wait", "--poll", "0.3", "--reason", "task OOM at 19:04"
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "released job/day-before-ach" in result.stderr and "task STOPPED" in result.stderr
+    after = json.loads(cli("-o", "json", "recover", "day-before-ach").stdout)
+    assert after["state"] == "succeeded" and after["action"] == "nothing"
+    audit = json.loads(cli("-o", "json", "history", "--audit").stdout)["audit"]
+    actions = [a["action"] for a in audit]
+    assert {"recover", "launch", "lock.release"} <= set(actions)
+    recover = next(a for a in audit if a["action"] == "recover")
+    assert recover["reason"] == "task OOM at 19:04" and recover["before"]["state"] == "died"
+    assert recover["after"]["task_arn"].startswith("arn:aws:ecs") and recover["actor"].startswith("arn:aws")
+
+
+def test_running_means_no_action_even_with_yes(cli, tmp_path):
+    _load(cli, "running", tmp_path)
+    result = cli("recover", "day-before-ach", "--yes")
+    assert result.exit_code == 0 and "next action: wait" in result.stdout and "launched" not in result.stderr
