@@ -54,12 +54,18 @@ class BatchOptions:
 
     def __post_init__(self) -> None:
         if not 0 <= self.shard_index < self.shard_count:
-            raise UsageError(f"--shard-index {self.shard_index} must be below --shard-count {self.shard_count}")
+            raise UsageError(
+                f"--shard-index {self.shard_index} must be below --shard-count {self.shard_count}"
+            )
 
     @property
     def job_lock_key(self) -> str:
         """One run per environment; with shards, one run per shard."""
-        return JOB_NAME if self.shard_count == 1 else f"{JOB_NAME}#shard-{self.shard_index}-of-{self.shard_count}"
+        return (
+            JOB_NAME
+            if self.shard_count == 1
+            else f"{JOB_NAME}#shard-{self.shard_index}-of-{self.shard_count}"
+        )
 
     @property
     def shard_rate(self) -> float:
@@ -242,7 +248,11 @@ class Run:
 
     def _take_job_lock(self) -> None:
         lease = self.a.locks.acquire(
-            JOB_NAMESPACE, self.options.job_lock_key, self.summary.run_id, self.identity.owner_task, JOB_LEASE_S
+            JOB_NAMESPACE,
+            self.options.job_lock_key,
+            self.summary.run_id,
+            self.identity.owner_task,
+            JOB_LEASE_S,
         )
         if lease is None:
             held = self.a.locks.get(JOB_NAMESPACE, self.options.job_lock_key)
@@ -428,11 +438,15 @@ class Run:
             held[0] = self.a.locks.renew(held[0], FLOAT_LEASE_S)  # fence: is the float still ours?
         except LeaseLost:
             held.clear()  # not ours to release any more
-            self._record_outcome(FloatOutcome(row, SKIP_LOCKED, "float lease lost before submitting"), span=span)
+            self._record_outcome(
+                FloatOutcome(row, SKIP_LOCKED, "float lease lost before submitting"), span=span
+            )
             return
         assert row.due_date is not None and row.user_id is not None and row.amount_cents is not None
         key = idempotency_key(row.id, row.due_date)
-        self.a.history.put_event(self._event(row, ACH_PENDING, "submitting next-day ACH", idempotency_key=key))
+        self.a.history.put_event(
+            self._event(row, ACH_PENDING, "submitting next-day ACH", idempotency_key=key)
+        )
         crashpoints.reached("after_pending")
 
         try:

@@ -6,6 +6,7 @@ running tasks, the calendar and the cutoff -- and one sentence of what to do.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -107,7 +108,7 @@ def gather(runtime: Any, now: datetime, run_date: date | None = None) -> Facts:
     facts.runs = runtime.history().runs(calendar.due_window(facts.focus_run_date).end)
     lease = runtime.locks().get(JOB_NAMESPACE, JOB_NAME)
     if lease is not None:
-        facts.job_lock = view_lock(lease, runtime.liveness(), now.timestamp())
+        facts.job_lock = view_lock(lease, runtime.liveness(), time.time())  # leases run on real time
     facts.running_tasks = running_tasks(runtime.aws.client("ecs"), settings.cluster, settings.task_family)
     return facts
 
@@ -173,3 +174,111 @@ def advice(facts: Facts) -> str:
     if left <= 0:
         return f"Run {run.run_id} ended {run.status} and the cutoff has passed: tell finance before any late launch."
     return f"Run {run.run_id} ended {run.status}: relaunch to finish the rest with floatctl launch day-before-ach --wait ({minutes})."
+
+
+def ny_time(moment: datetime | None) -> str:
+    """A moment as New York wall time with the weekday (`Fri 2026-11-20 19:00 EST`)."""
+    return moment.astimezone(calendar.NEW_YORK).strftime("%a %Y-%m-%d %H:%M %Z") if moment else "unknown"
+
+
+def cutoff_text(seconds: float) -> str:
+    """Time to the cutoff for people: `1 h 29 min`, or how long ago it passed."""
+    if seconds <= 0:
+        return f"past the cutoff by {int(-seconds // 60)} min"
+    return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60)} min"
+
+
+def status_document(facts: Facts) -> dict[str, Any]:
+    """The status as one JSON-ready document (`floatctl status -o json`, and the TUI's status screen)."""
+    now = facts.now
+    today = facts.today
+    window = facts.focus_window
+    run = facts.latest_run
+    return {
+        "env": facts.env,
+        "now": now.isoformat(),
+        "schedule": None
+        if facts.schedule is None
+        else {
+            "name": facts.schedule.name,
+            "expression": facts.schedule.expression,
+            "timezone": facts.schedule.timezone,
+            "state": facts.schedule.state,
+            "retry_attempts": facts.schedule.retry_attempts,
+        },
+        "schedule_error": facts.schedule_error,
+        "last_fire": facts.last_fire.isoformat() if facts.last_fire else None,
+        "next_fire": facts.next_fire.isoformat() if facts.next_fire else None,
+        "run_date": facts.focus_run_date.isoformat() if facts.focus_run_date else None,
+        "due_window": {"start": window.start.isoformat(), "end": window.end.isoformat()} if window else None,
+        "run": None
+        if run is None
+        else {
+            "run_id": run.run_id,
+            "status": run.status,
+            "started_at": run.started_at.isoformat(),
+            "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+            "started_by": run.started_by,
+            "task_arn": run.task_arn,
+            "counts": run.counts,
+            "submitted_amount_cents": run.submitted_amount_cents,
+        },
+        "runs_for_due_date": len(facts.runs),
+        "job_lock": facts.job_lock.as_json(time.time()) if facts.job_lock else None,
+        "running_tasks": facts.running_tasks,
+        "today": {
+            "date": today.isoformat(),
+            "business_day": calendar.is_business_day(today),
+            "holiday": calendar.holiday_name(today),
+            "next_business_day": calendar.next_business_day(today).isoformat(),
+        },
+        "seconds_to_cutoff": round(facts.seconds_to_cutoff(facts.focus_run_date)),
+        "advice": advice(facts),
+    }
+
+
+def status_fields(facts: Facts, document: dict[str, Any]) -> list[tuple[str, str]]:
+    """The status as (label, sentence) pairs for people: the `status` table and the TUI's facts panel."""
+    window = facts.focus_window
+    run = facts.latest_run
+    lock = facts.job_lock
+    today = document["today"]
+    return [
+        ("env", facts.env),
+        ("now", facts.now.astimezone(calendar.NEW_YORK).strftime("%Y-%m-%d %H:%M %Z")),
+        (
+            "schedule",
+            facts.schedule_error
+            or f"{facts.schedule.expression} {facts.schedule.timezone} {facts.schedule.state}"
+            f" (retries {facts.schedule.retry_attempts})",
+        ),
+        ("last fire", ny_time(facts.last_fire)),
+        ("next fire", ny_time(facts.next_fire)),
+        (
+            "run date / due window",
+            f"{document['run_date']} / {window.start}..{window.end}" if window else "-",
+        ),
+        (
+            "run",
+            f"{run.run_id} {run.status} ({', '.join(f'{k}={v}' for k, v in sorted(run.counts.items())) or 'no counts yet'})"
+            if run
+            else "none recorded",
+        ),
+        (
+            "job lock",
+            f"{lock.state}: run {lock.lease.owner} on {lock.lease.owner_task} ({lock.lease.seconds_left():.0f}s left)"
+            if lock
+            else "free",
+        ),
+        (
+            "running tasks",
+            ", ".join(f"{t['task_arn'].split('/')[-1]} {t['last_status']}" for t in facts.running_tasks)
+            or "none",
+        ),
+        (
+            "today",
+            f"{today['date']} {'business day' if today['business_day'] else 'not a business day'}"
+            + (f" ({today['holiday']})" if today["holiday"] else ""),
+        ),
+        ("to cutoff", cutoff_text(document["seconds_to_cutoff"])),
+    ]

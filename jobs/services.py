@@ -259,7 +259,11 @@ class PaymentsClient:
 
         def attempt() -> Any:
             response = self.http.request(
-                "POST", url, body=body, headers={"Idempotency-Key": idempotency_key}, before_send=before_attempt
+                "POST",
+                url,
+                body=body,
+                headers={"Idempotency-Key": idempotency_key},
+                before_send=before_attempt,
             )
             if response.status in RETRYABLE_STATUS:
                 raise _Retryable(f"payments HTTP {response.status}", response.status, _retry_after(response))

@@ -9,7 +9,7 @@ import typer
 
 from floatctl.commands import options as opt
 from floatctl.output import dollars
-from jobs.errors import FloatctlError, UsageError
+from jobs.errors import UsageError
 
 
 def history(
@@ -25,8 +25,8 @@ def history(
     ] = False,
 ) -> None:
     """Newest first, with verdicts, reasons and payment ids (cards never beyond last4)."""
-    from jobs.calendar import due_window, today_in_new_york
-    from jobs.history import FloatEvent, RunRecord
+    from jobs.calendar import today_in_new_york
+    from jobs.history_search import find_history
 
     chosen = [x for x in (float_id, user_id, run_id) if x is not None] + (
         [date_] if date_ and not audit else []
@@ -36,36 +36,16 @@ def history(
     if audit and (float_id or user_id or run_id):
         raise UsageError("--audit goes with --date only")
     app_ctx = ctx.obj
-    runtime = app_ctx.runtime()
-    store = runtime.history()
-    runs: list[RunRecord] = []
-    events: list[FloatEvent] = []
-    audits = []
     if audit:
         day = opt.run_date(date_) if date_ else today_in_new_york()
-        audits = runtime.audit().on(day)
-    elif float_id is not None:
-        events = store.float_events(float_id)
-    elif user_id is not None:
-        events = store.by_user_id(user_id)
-    elif run_id is not None:
-        items = store.by_run_id(run_id)
-        if not items:
-            raise FloatctlError(
-                f"no run {run_id!r} in {app_ctx.env}", hint="run ids look like 20261123T000012Z-1a2b3c4d"
-            )
-        runs = [RunRecord.from_item(i) for i in items if i.get("kind") == "run"]
-        events = [FloatEvent.from_item(i) for i in items if i.get("kind") == "float_event"]
-    else:
+    elif float_id is None and user_id is None and run_id is None:
         day = opt.run_date(date_)
-        runs = store.runs(due_window(day).end)
-        for run in runs:
-            events.extend(
-                FloatEvent.from_item(i) for i in store.by_run_id(run.run_id) if i.get("kind") == "float_event"
-            )
-        events.sort(key=lambda e: e.event_at, reverse=True)
-        audits = runtime.audit().on(day)
-    _render(app_ctx.output, runs, events, audits)
+    else:
+        day = None
+    found = find_history(
+        app_ctx.runtime(), float_id=float_id, user_id=user_id, run_id=run_id, day=day, audit_only=audit
+    )
+    _render(app_ctx.output, found.runs, found.events, found.audits)
 
 
 def _render(out, runs, events, audits) -> None:

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from floatctl.commands import options as opt
-from jobs.errors import RefusedError
 
 app = typer.Typer(help="Start a batch task by hand (a missed-fire recovery).", no_args_is_help=True)
 
@@ -35,8 +34,7 @@ def day_before_ach(
 ) -> None:
     """Check the guards, show the RunTask request copied from the schedule, confirm, launch."""
     from jobs import calendar, clock
-    from jobs.launch import build_request, guard_checks, run_task
-    from jobs.oncall import gather
+    from jobs.launch import plan_launch, start_launch
 
     app_ctx = ctx.obj
     out = app_ctx.output
@@ -44,12 +42,10 @@ def day_before_ach(
     now = clock.now()
     run_date = opt.run_date(date_) if date_ else calendar.today_in_new_york(now)
     runtime = app_ctx.runtime()
-    facts = gather(runtime, now, run_date)
-    checks = guard_checks(facts, run_date, now, after_cutoff)
-    operator = runtime.operator()
-    request = build_request(facts, runtime.settings, run_date, operator, attempt=len(facts.runs) + 1)
-    failed = [c for c in checks if c.blocking and not c.ok]
-    if out.is_json and (dry_run or failed):
+    plan = plan_launch(runtime, now, run_date, after_cutoff)
+    checks, request = plan.checks, plan.request
+    refusal = plan.refusal()
+    if out.is_json and (dry_run or refusal):
         out.json(
             {
                 "env": app_ctx.env,
@@ -57,7 +53,7 @@ def day_before_ach(
                 "dry_run": dry_run,
                 "checks": [c.__dict__ for c in checks],
                 "request": request,
-                "refused": bool(failed),
+                "refused": bool(refusal),
             }
         )
     elif not out.is_json:
@@ -68,11 +64,8 @@ def day_before_ach(
             from floatctl.output import to_json
 
             out.line(to_json(request))
-    if failed:
-        raise RefusedError(
-            f"launch refused: {failed[0].name}: {failed[0].detail}",
-            hint="floatctl status says what to do; nothing was started",
-        )
+    if refusal:
+        raise refusal
     for check in checks:
         if not check.ok:
             out.warn(f"{check.name}: {check.detail}")
@@ -81,8 +74,7 @@ def day_before_ach(
     from floatctl.confirm import confirm
 
     confirm(app_ctx, f"launch day-before-ach for run date {run_date} in {app_ctx.env}?", yes)
-    task_arn = run_task(runtime.aws.client("ecs"), request)
-    _audit(runtime, operator, run_date, task_arn, request)
+    task_arn = start_launch(runtime, plan)
     out.info(f"launched {task_arn}")
     if not wait:
         if out.is_json:
@@ -102,23 +94,8 @@ def _show_checks(out, checks) -> None:
     )
 
 
-def _audit(runtime, operator, run_date, task_arn, request) -> None:
-    from jobs.audit import AuditEvent
-
-    runtime.audit().record(
-        AuditEvent(
-            actor=operator,
-            action="launch",
-            target=f"day-before-ach run date {run_date}",
-            reason="manual launch",
-            after={"task_arn": task_arn, "client_token": request["clientToken"]},
-        )
-    )
-
-
 def _follow(app_ctx, runtime, task_arn, run_date, timeout_min, poll_s) -> int:
-    from jobs.calendar import due_window
-    from jobs.launch import follow
+    from jobs.launch import follow_launch
 
     out = app_ctx.output
     last = {}
@@ -133,17 +110,7 @@ def _follow(app_ctx, runtime, task_arn, run_date, timeout_min, poll_s) -> int:
         out.info(line)
         last["update"] = update
 
-    code = follow(
-        runtime.aws.client("ecs"),
-        runtime.history(),
-        runtime.settings.cluster,
-        task_arn,
-        due_window(run_date).end,
-        runtime.settings.app_container,
-        show,
-        timeout_s=timeout_min * 60,
-        poll_s=poll_s,
-    )
+    code = follow_launch(runtime, task_arn, run_date, show, timeout_s=timeout_min * 60, poll_s=poll_s)
     if out.is_json:
         update = last.get("update")
         out.json(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from jobs.errors import FloatctlError, RefusedError, UsageError
+from jobs.errors import FloatctlError, UsageError
 
 app = typer.Typer(help="Inspect and release locks (DynamoDB, by Query; never Scan).", no_args_is_help=True)
 NAMESPACES = ("job", "float")
@@ -27,11 +27,10 @@ def _split(key: str, namespace: str | None) -> tuple[str, str]:
 def _views(app_ctx, namespaces):
     import time
 
-    from jobs.oncall import view_lock
+    from jobs.lock_admin import lock_views
 
-    runtime = app_ctx.runtime()
-    locks, liveness, now = runtime.locks(), runtime.liveness(), time.time()
-    return [view_lock(lease, liveness, now) for ns in namespaces for lease in locks.list(ns)], now
+    now = time.time()
+    return lock_views(app_ctx.runtime(), namespaces, now), now
 
 
 @app.command("list")
@@ -110,46 +109,19 @@ def release(
     import time
 
     from floatctl.confirm import confirm
-    from jobs.audit import AuditEvent
-    from jobs.oncall import view_lock
+    from jobs.lock_admin import check_release, release_lock
 
     if not reason.strip():
         raise UsageError("--reason must say why")
     app_ctx = ctx.obj
     ns, lock_key = _split(key, namespace)
     runtime = app_ctx.runtime()
-    locks = runtime.locks()
-    lease = locks.get(ns, lock_key)
-    if lease is None:
-        raise FloatctlError(f"no lock {ns}/{lock_key}: nothing to release")
     now = time.time()
-    view = view_lock(lease, runtime.liveness(), now)
-    if lease.rvn != rvn:
-        raise RefusedError(
-            f"the lock changed since you looked (rvn is now {lease.rvn}): run floatctl locks show {key} again"
-        )
-    if view.state == "live" and not force:
-        raise RefusedError(
-            f"{ns}/{lock_key} is live (owner {lease.owner_task} is {view.owner_state}, {lease.seconds_left():.0f}s left)",
-            hint="wait for it to expire, or pass --force if you know the owner is gone",
-        )
+    view = check_release(runtime, ns, lock_key, rvn, force, now, shown_as=key)
     if dry_run:
         app_ctx.output.info(f"would release {ns}/{lock_key} ({view.state}); nothing changed")
         return
     operator = runtime.operator()
-    confirm(app_ctx, f"release {ns}/{lock_key} ({view.state}, owner {lease.owner})?", yes)
-    if not locks.delete(ns, lock_key, rvn):
-        raise RefusedError(
-            "the lock changed while you confirmed; nothing released: look again with locks show"
-        )
-    runtime.audit().record(
-        AuditEvent(
-            actor=operator,
-            action="lock.release",
-            target=f"{ns}/{lock_key}",
-            reason=reason,
-            before=view.as_json(now),
-            after=None,
-        )
-    )
+    confirm(app_ctx, f"release {ns}/{lock_key} ({view.state}, owner {view.lease.owner})?", yes)
+    release_lock(runtime, view, reason, operator, now)
     app_ctx.output.info(f"released {ns}/{lock_key} (was {view.state}); audited as {operator}")

@@ -59,11 +59,18 @@ MaxAttempts = Annotated[
 
 
 ShardIndex = Annotated[
-    int, typer.Option("--shard-index", min=0, envvar="FLOATCTL_SHARD_INDEX", help="this task's shard (0-based)")
+    int,
+    typer.Option("--shard-index", min=0, envvar="FLOATCTL_SHARD_INDEX", help="this task's shard (0-based)"),
 ]
 ShardCount = Annotated[
-    int, typer.Option("--shard-count", min=1, max=64, envvar="FLOATCTL_SHARD_COUNT",
-                      help="tasks sharing the window; each takes rate/count")
+    int,
+    typer.Option(
+        "--shard-count",
+        min=1,
+        max=64,
+        envvar="FLOATCTL_SHARD_COUNT",
+        help="tasks sharing the window; each takes rate/count",
+    ),
 ]
 
 

@@ -129,10 +129,17 @@ class Harness:
         command = [sys.executable, "-m", "floatctl", "-o", "json", *args]
         if defaults and args and args[0] == "run":
             command += ["--date", RUN_DATE.isoformat(), "--payment-submit-rate", str(rate)]
-        return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                env={**self.env, **(env or {})})
+        return subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**self.env, **(env or {})},
+        )
 
-    def finish(self, proc: subprocess.Popen[str], timeout: float = 180) -> tuple[int, dict[str, Any] | None, str]:
+    def finish(
+        self, proc: subprocess.Popen[str], timeout: float = 180
+    ) -> tuple[int, dict[str, Any] | None, str]:
         try:
             out, err = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -174,7 +181,9 @@ class Harness:
                 time.sleep(rng.uniform(0.8, 3.0))
                 proc.send_signal(signal.SIGKILL)
             else:
-                proc = self.start("run", "day-before-ach", env={"FLOATCTL_CRASH_AT": f"{point}:{rng.randint(1, 12)}"})
+                proc = self.start(
+                    "run", "day-before-ach", env={"FLOATCTL_CRASH_AT": f"{point}:{rng.randint(1, 12)}"}
+                )
             code, _, _ = self.finish(proc)
             figures.runs += 1
             figures.exit_codes[code] += 1
@@ -209,8 +218,16 @@ class Harness:
         first = self.start("run", "day-before-ach")
         self._wait_for_job_lock()
         second_code = self.run()[0]
-        launch = self.finish(self.start("launch", "day-before-ach", "--date", RUN_DATE.isoformat(), "--yes",
-                                        env={"FLOATCTL_NOW": "2026-11-20T19:31:00-05:00"}))
+        launch = self.finish(
+            self.start(
+                "launch",
+                "day-before-ach",
+                "--date",
+                RUN_DATE.isoformat(),
+                "--yes",
+                env={"FLOATCTL_NOW": "2026-11-20T19:31:00-05:00"},
+            )
+        )
         first_code = self.finish(first)[0]
         figures.runs += 3
         figures.exit_codes.update([first_code, second_code, launch[0]])
@@ -235,9 +252,14 @@ class Harness:
         self.load(scenarios.mixed(floats, seed=seed))
         expected, in_window = self.expected()
         settings = {
-            "payments.error_rate": 0.2, "payments.throttle_rate": 0.2, "payments.retry_after_s": 1,
-            "payments.timeout_rate": 0.1, "payments.timeout_hang_s": 2, "users.error_rate": 0.2,
-            "dynamodb.throttle_rate": 0.1, "payments.seed": seed,
+            "payments.error_rate": 0.2,
+            "payments.throttle_rate": 0.2,
+            "payments.retry_after_s": 1,
+            "payments.timeout_rate": 0.1,
+            "payments.timeout_hang_s": 2,
+            "users.error_rate": 0.2,
+            "dynamodb.throttle_rate": 0.1,
+            "payments.seed": seed,
         }
         actions.faults_request(self.sandbox, "PUT", settings)
         figures.faults = settings
@@ -249,7 +271,9 @@ class Harness:
         figures.runs += 1
         figures.exit_codes[code] += 1
         if summary is None:
-            figures.problems.append(f"the faulted run ended without a summary (exit {code}): {err.strip()[-300:]}")
+            figures.problems.append(
+                f"the faulted run ended without a summary (exit {code}): {err.strip()[-300:]}"
+            )
         else:
             counts = summary["counts"]
             figures.unaccounted += in_window - sum(counts.values())
@@ -267,7 +291,9 @@ class Harness:
     def _terminate_backends(self, after: float) -> None:
         time.sleep(after)
         with psycopg.connect(self.sandbox.dsn("postgres"), autocommit=True) as conn:
-            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'floatctl'")
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'floatctl'"
+            )
 
     def graceful_stop(self, trials: int, seed: int = 5) -> Figures:
         """SIGTERM at random moments: 143 within 25 s, locks released, the run record INTERRUPTED."""
@@ -323,10 +349,22 @@ class Harness:
             {"id": 2, "user_id": 2, "status": "SCHEDULING", "amount_cents": -100, "due_date": due},
             {"id": 3, "user_id": 3, "status": "SCHEDULING", "amount_cents": 0, "due_date": due},
             {"id": 4, "user_id": None, "status": "SCHEDULING", "amount_cents": 100, "due_date": due},
-            {"id": 5, "user_id": 5, "status": "WEIRD", "amount_cents": 100, "due_date": due,
-             "replica": {"status": "SCHEDULING"}},
-            {"id": 6, "user_id": 6, "status": "SCHEDULING", "amount_cents": 100, "due_date": "2027-01-05",
-             "replica": {"due_date": due}},
+            {
+                "id": 5,
+                "user_id": 5,
+                "status": "WEIRD",
+                "amount_cents": 100,
+                "due_date": due,
+                "replica": {"status": "SCHEDULING"},
+            },
+            {
+                "id": 6,
+                "user_id": 6,
+                "status": "SCHEDULING",
+                "amount_cents": 100,
+                "due_date": "2027-01-05",
+                "replica": {"due_date": due},
+            },
         ]
         self.load({"floats": rows})
         code, summary, err = self.run()
@@ -335,12 +373,18 @@ class Harness:
         tried.append(("malformed rows", ok, f"exit {code}: {verdicts}"))
 
         # Services that break their contract.
-        for service, mode in (("users", "bad_json"), ("users", "missing_cards"), ("users", "missing_field"),
-                              ("payments", "bad_json"), ("payments", "missing_payment_id"),
-                              ("payments", "error_body")):
+        for service, mode in (
+            ("users", "bad_json"),
+            ("users", "missing_cards"),
+            ("users", "missing_field"),
+            ("payments", "bad_json"),
+            ("payments", "missing_payment_id"),
+            ("payments", "error_body"),
+        ):
             self.load(scenarios.mixed(6, seed=9) | {"cards": []})
-            actions.faults_request(self.sandbox, "PUT", {f"{service}.contract_break": mode,
-                                                         f"{service}.contract_break_rate": 1})
+            actions.faults_request(
+                self.sandbox, "PUT", {f"{service}.contract_break": mode, f"{service}.contract_break_rate": 1}
+            )
             code, summary, err = self.run()
             counts = summary["counts"] if summary else {}
             ok = code == 1 and counts == {"FAILED": 6}
@@ -358,8 +402,11 @@ class Harness:
         sm = self.app.aws().client("secretsmanager")
         name = self.app.settings.main_secret
         original = sm.get_secret_value(SecretId=name)["SecretString"]
-        for bad, fragment in (("not json", "not valid JSON"), ('{"host": "x"}', "lacks"),
-                              ('{"host":"h","port":"p","username":"u","password":"pw-9x","dbname":"d"}', "port")):
+        for bad, fragment in (
+            ("not json", "not valid JSON"),
+            ('{"host": "x"}', "lacks"),
+            ('{"host":"h","port":"p","username":"u","password":"pw-9x","dbname":"d"}', "port"),
+        ):
             sm.put_secret_value(SecretId=name, SecretString=bad)
             try:
                 code, _, err = self.run()
@@ -381,15 +428,25 @@ class Harness:
         ):
             code, _, err = self.finish(self.start(*args, defaults=False))
             one_line(" ".join(args), code, err, 2, fragment)
-        code, _, err = self.finish(subprocess.Popen(
-            [sys.executable, "-m", "floatctl", "status"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env={**self.env, "FLOATCTL_HTTP_ATTEMPTS": "zero"}))
+        code, _, err = self.finish(
+            subprocess.Popen(
+                [sys.executable, "-m", "floatctl", "status"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env={**self.env, "FLOATCTL_HTTP_ATTEMPTS": "zero"},
+            )
+        )
         one_line("FLOATCTL_HTTP_ATTEMPTS=zero", code, err, 2, "FLOATCTL_HTTP_ATTEMPTS")
 
         # Scenario files.
         self.load(scenarios.mixed(3))
-        for text, fragment in (("{", "not JSON"), ('{"floats": [{"id": "x"}]}', "floats[0].id"),
-                               ('{"locks": [{"namespace": "nope"}]}', "locks[0]"), ("[]", "top level")):
+        for text, fragment in (
+            ("{", "not JSON"),
+            ('{"floats": [{"id": "x"}]}', "floats[0].id"),
+            ('{"locks": [{"namespace": "nope"}]}', "locks[0]"),
+            ("[]", "top level"),
+        ):
             path = tmp_dir / "bad.json"
             path.write_text(text)
             code, _, err = self.finish(self.start("sandbox", "seed", "--from", str(path)))
@@ -406,29 +463,55 @@ class Harness:
     def prod_needs_confirmation(self) -> Figures:
         """In prod, state changes without --yes and without a terminal are refused and change nothing."""
         figures = Figures("prod confirmation")
-        self.load(scenarios.mixed(3) | {"locks": [{"namespace": "float", "lock_key": "float#9", "owner": "r",
-                                                   "owner_task": "gone-host:1", "lease_expires_in_s": -5,
-                                                   "rvn": "rv"}]})
+        self.load(
+            scenarios.mixed(3)
+            | {
+                "locks": [
+                    {
+                        "namespace": "float",
+                        "lock_key": "float#9",
+                        "owner": "r",
+                        "owner_task": "gone-host:1",
+                        "lease_expires_in_s": -5,
+                        "rvn": "rv",
+                    }
+                ]
+            }
+        )
         settings = self.app.settings
         ecs = self.app.aws().client("ecs")
 
         def launched() -> int:
-            return len(ecs.list_tasks(cluster=settings.cluster, startedBy="floatctl-launch").get("taskArns", []))
+            return len(
+                ecs.list_tasks(cluster=settings.cluster, startedBy="floatctl-launch").get("taskArns", [])
+            )
 
         before = launched()
         prod = {
-            "AWS_ENDPOINT_URL": settings.aws_endpoint_url, "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing", "PAYMENTS_API_URL": settings.payments_api_url,
-            "USERS_API_URL": settings.users_api_url, "FLOATCTL_LOCKS_TABLE": settings.locks_table,
-            "FLOATCTL_HISTORY_TABLE": settings.history_table, "FLOATCTL_CLUSTER": settings.cluster,
-            "FLOATCTL_TASK_FAMILY": settings.task_family, "FLOATCTL_SCHEDULE_NAME": settings.schedule_name,
+            "AWS_ENDPOINT_URL": settings.aws_endpoint_url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "PAYMENTS_API_URL": settings.payments_api_url,
+            "USERS_API_URL": settings.users_api_url,
+            "FLOATCTL_LOCKS_TABLE": settings.locks_table,
+            "FLOATCTL_HISTORY_TABLE": settings.history_table,
+            "FLOATCTL_CLUSTER": settings.cluster,
+            "FLOATCTL_TASK_FAMILY": settings.task_family,
+            "FLOATCTL_SCHEDULE_NAME": settings.schedule_name,
             "FLOATCTL_NOW": "2026-11-20T19:31:00-05:00",
         }
-        for args in (("locks", "release", "float#9", "--rvn", "rv", "--reason", "test"),
-                     ("launch", "day-before-ach", "--date", RUN_DATE.isoformat())):
-            proc = subprocess.Popen([sys.executable, "-m", "floatctl", "--env", "prod", *args],
-                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                    text=True, env={**self.env, **prod})
+        for args in (
+            ("locks", "release", "float#9", "--rvn", "rv", "--reason", "test"),
+            ("launch", "day-before-ach", "--date", RUN_DATE.isoformat()),
+        ):
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "floatctl", "--env", "prod", *args],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env={**self.env, **prod},
+            )
             code, _, err = self.finish(proc)
             figures.runs += 1
             if code != 3 or "PRODUCTION" not in err or "--yes" not in err:

@@ -52,14 +52,38 @@ def main() -> int:
         shutil.rmtree(root, ignore_errors=True)
     rows = []
     for f in trials:
-        rows.append((
-            f.name, f.runs, sum(f.kills.values()) or "", f.duplicates, f.lost + f.extra, f.unaccounted,
-            f"{f.max_per_second} / {f.rate}", max(f.sigterm_exit_s, default="") or "",
-            ", ".join(f"{k}={v}" for k, v in f.faults.items()) or "", "ok" if f.ok and not f.problems else "BROKEN",
-        ))
-    print(tabulate(rows, headers=("trial", "runs", "kills", "duplicates (0)", "lost/extra (0)", "unaccounted (0)",
-                                  "max/1s vs R", "SIGTERM exit s (≤25)", "faults / inputs", "promise"),
-                   tablefmt="github"))
+        rows.append(
+            (
+                f.name,
+                f.runs,
+                sum(f.kills.values()) or "",
+                f.duplicates,
+                f.lost + f.extra,
+                f.unaccounted,
+                f"{f.max_per_second} / {f.rate}",
+                max(f.sigterm_exit_s, default="") or "",
+                ", ".join(f"{k}={v}" for k, v in f.faults.items()) or "",
+                "ok" if f.ok and not f.problems else "BROKEN",
+            )
+        )
+    print(
+        tabulate(
+            rows,
+            headers=(
+                "trial",
+                "runs",
+                "kills",
+                "duplicates (0)",
+                "lost/extra (0)",
+                "unaccounted (0)",
+                "max/1s vs R",
+                "SIGTERM exit s (≤25)",
+                "faults / inputs",
+                "promise",
+            ),
+            tablefmt="github",
+        )
+    )
     kills = {k: v for f in trials for k, v in f.kills.items()}
     print(f"\nkill points: {kills}; wall time {time.monotonic() - started:.0f} s")
     broken = [p for f in trials for p in f.problems] + [f.name for f in trials if not f.ok]

@@ -94,8 +94,15 @@ def test_hadolint_reports_no_error_or_warning():
 
 def test_actionlint_is_clean_on_the_deploy_workflow():
     result = _run(
-        [str(tool("actionlint")), "-no-color", "-format", "{{json .}}", "-shellcheck", str(tool("shellcheck")),
-         ".github/workflows/deploy.yaml"]
+        [
+            str(tool("actionlint")),
+            "-no-color",
+            "-format",
+            "{{json .}}",
+            "-shellcheck",
+            str(tool("shellcheck")),
+            ".github/workflows/deploy.yaml",
+        ]
     )
     findings = json.loads(result.stdout or "[]")
     messages = [f"{f['filepath']}:{f['line']}:{f['column']} {f['message']} [{f['kind']}]" for f in findings]

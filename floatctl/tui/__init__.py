@@ -1,0 +1,1 @@
+"""The operator's Textual app (`floatctl tui`). Only `floatctl tui` imports this package."""

@@ -1,0 +1,95 @@
+"""Messages the screens' thread workers post, each named for what happened."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.message import Message
+
+
+class StatusLoaded(Message):
+    """The on-call facts were gathered: the JSON document of `floatctl status` and its labelled lines."""
+
+    def __init__(self, facts: Any, document: dict[str, Any], fields: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.facts = facts
+        self.document = document
+        self.fields = fields
+
+
+class PreviewLoaded(Message):
+    """The dry run of a run date finished: every float with every rule's result."""
+
+    def __init__(self, preview: Any) -> None:
+        super().__init__()
+        self.preview = preview
+
+
+class PreviewExported(Message):
+    """The shown preview rows were written to a CSV file."""
+
+    def __init__(self, path: Path, rows: int) -> None:
+        super().__init__()
+        self.path = path
+        self.rows = rows
+
+
+class LocksLoaded(Message):
+    """The locks of both namespaces were read, each with its state."""
+
+    def __init__(self, views: list[Any], now: float) -> None:
+        super().__init__()
+        self.views = views
+        self.now = now
+
+
+class LockReleased(Message):
+    """A lock was deleted (conditionally on the rvn the operator saw) and the release audited."""
+
+    def __init__(self, target: str, was_state: str, operator: str) -> None:
+        super().__init__()
+        self.target = target
+        self.was_state = was_state
+        self.operator = operator
+
+
+class HistoryLoaded(Message):
+    """A history search came back (run records, float events, audit events)."""
+
+    def __init__(self, query: str, findings: Any) -> None:
+        super().__init__()
+        self.query = query
+        self.findings = findings
+
+
+class LaunchPlanned(Message):
+    """The launch guards ran and the RunTask request was built; nothing was started."""
+
+    def __init__(self, plan: Any) -> None:
+        super().__init__()
+        self.plan = plan
+
+
+class TaskLaunched(Message):
+    """RunTask started the task (and the launch was audited)."""
+
+    def __init__(self, task_arn: str) -> None:
+        super().__init__()
+        self.task_arn = task_arn
+
+
+class TaskUpdated(Message):
+    """The followed task changed status, or its run record its counts."""
+
+    def __init__(self, update: Any) -> None:
+        super().__init__()
+        self.update = update
+
+
+class TaskFinished(Message):
+    """The followed task stopped; `exit_code` is its app container's."""
+
+    def __init__(self, exit_code: int) -> None:
+        super().__init__()
+        self.exit_code = exit_code

@@ -1,0 +1,1 @@
+"""One module per screen: the five operator views and the two confirm modals."""

@@ -1,0 +1,162 @@
+"""Search collection-history by float, user, run or run date, and read the operator audit ledger."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import DataTable, Footer, Input, Select
+
+from floatctl.tui.format import dollars
+from floatctl.tui.messages import HistoryLoaded
+from floatctl.tui.screens.base import OperatorScreen
+from floatctl.tui.widgets.env_banner import EnvBanner
+from floatctl.tui.widgets.message_line import MessageLine
+from floatctl.tui.widgets.tables import fill_table
+
+KINDS = (
+    ("float id", "float"),
+    ("user id", "user"),
+    ("run id", "run"),
+    ("run date", "date"),
+    ("audit of a day", "audit"),
+)
+RUN_COLUMNS = ("run", "status", "run date", "due", "started", "by", "counts", "submitted")
+EVENT_COLUMNS = ("at", "float", "user", "run", "outcome", "amount", "due", "payment", "reason")
+AUDIT_COLUMNS = ("at", "actor", "action", "target", "reason")
+PLACEHOLDERS = {
+    "float": "float id, e.g. 1187",
+    "user": "user id, e.g. 10004",
+    "run": "run id, e.g. 20261123T000012Z-1a2b3c4d",
+    "date": "run date: YYYY-MM-DD, today, yesterday",
+    "audit": "day: YYYY-MM-DD, today (empty: today)",
+}
+
+
+def search_arguments(kind: str, text: str) -> dict[str, Any]:
+    """The keyword arguments of jobs.history_search.find_history for one search; UsageError on bad input."""
+    from jobs import calendar, clock
+    from jobs.errors import UsageError
+
+    text = text.strip()
+    if kind in ("float", "user"):
+        if not text.isdigit():
+            raise UsageError(f"a {kind} id is a number, not {text!r}")
+        return {f"{kind}_id": int(text)}
+    if kind == "run":
+        if not text:
+            raise UsageError("type a run id")
+        return {"run_id": text}
+    try:
+        day = calendar.parse_run_date(text or "today", now=clock.now())
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    return {"day": day, "audit_only": kind == "audit"}
+
+
+class HistoryScreen(OperatorScreen):
+    """`floatctl history` as a search box: the same jobs.history_search.find_history behind both."""
+
+    TITLE_TEXT = "History"
+    AUTO_FOCUS = "#history-query"
+    BINDINGS = [Binding("slash", "focus_search", "Search", tooltip="Type a float, user, run id or date")]
+
+    def compose(self) -> ComposeResult:
+        yield EnvBanner(self.TITLE_TEXT)
+        with Horizontal(id="history-controls"):
+            yield Select(KINDS, value="float", allow_blank=False, id="history-kind")
+            yield Input(placeholder=PLACEHOLDERS["float"], id="history-query")
+        with VerticalScroll(id="history-results"):
+            yield DataTable(id="history-runs", cursor_type="row")
+            yield DataTable(id="history-events", cursor_type="row", zebra_stripes=True)
+            yield DataTable(id="history-audit", cursor_type="row")
+        yield MessageLine()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#history-runs", DataTable).border_title = "runs"
+        self.query_one("#history-audit", DataTable).border_title = "audit"
+        for table in self.query(DataTable):
+            table.display = False
+        self.say("choose what to search by, type it, press Enter")
+
+    def action_focus_search(self) -> None:
+        self.query_one("#history-query", Input).focus()
+
+    @on(Select.Changed, "#history-kind")
+    def kind_changed(self, event: Select.Changed) -> None:
+        self.query_one("#history-query", Input).placeholder = PLACEHOLDERS[str(event.value)]
+
+    @on(Input.Submitted, "#history-query")
+    def search_submitted(self) -> None:
+        kind = str(self.query_one("#history-kind", Select).value)
+        text = self.query_one("#history-query", Input).value
+        self.say(f"searching by {kind} {text}…")
+        self.search(kind, text)
+
+    @work(thread=True, exclusive=True, group="history", exit_on_error=False)
+    def search(self, kind: str, text: str) -> None:
+        from jobs.history_search import find_history
+
+        arguments = search_arguments(kind, text)
+        findings = find_history(self.runtime(), **arguments)
+        self.post_message(HistoryLoaded(f"{kind} {text.strip() or 'today'}", findings))
+
+    def on_history_loaded(self, message: HistoryLoaded) -> None:
+        found = message.findings
+        runs = self.query_one("#history-runs", DataTable)
+        fill_table(
+            runs,
+            RUN_COLUMNS,
+            [
+                (
+                    r.run_id,
+                    r.status,
+                    str(r.run_date),
+                    str(r.due_date),
+                    r.started_at.isoformat(timespec="seconds"),
+                    r.started_by,
+                    " ".join(f"{k}={v}" for k, v in sorted(r.counts.items())),
+                    dollars(r.submitted_amount_cents),
+                )
+                for r in found.runs
+            ],
+        )
+        events = self.query_one("#history-events", DataTable)
+        fill_table(
+            events,
+            EVENT_COLUMNS,
+            [
+                (
+                    e.event_at.isoformat(timespec="seconds"),
+                    str(e.float_id),
+                    "-" if e.user_id is None else str(e.user_id),
+                    e.run_id,
+                    e.outcome,
+                    dollars(e.amount_cents),
+                    str(e.due_date),
+                    e.payment_id or "",
+                    e.reason,
+                )
+                for e in found.events
+            ],
+        )
+        events.border_title = f"{len(found.events)} events"
+        audit = self.query_one("#history-audit", DataTable)
+        fill_table(
+            audit,
+            AUDIT_COLUMNS,
+            [
+                (a.at.isoformat(timespec="seconds"), a.actor, a.action, a.target, a.reason)
+                for a in found.audits
+            ],
+        )
+        runs.display, events.display, audit.display = bool(found.runs), bool(found.events), bool(found.audits)
+        self.say(
+            f"{message.query}: nothing recorded"
+            if found.empty
+            else f"{message.query}: {len(found.runs)} runs, {len(found.events)} events, {len(found.audits)} audit events"
+        )

@@ -1,0 +1,223 @@
+"""A missed-fire recovery: the guards as a checklist, the exact RunTask request, confirm, follow to exit code."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rich.console import RenderableType
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Checkbox, Footer, Input, Label, Static
+from textual.worker import get_current_worker
+
+from floatctl.tui.messages import LaunchPlanned, TaskFinished, TaskLaunched, TaskUpdated
+from floatctl.tui.screens.base import OperatorScreen
+from floatctl.tui.screens.confirm_launch import ConfirmLaunchScreen
+from floatctl.tui.widgets.checklist import Checklist
+from floatctl.tui.widgets.env_banner import EnvBanner
+from floatctl.tui.widgets.message_line import MessageLine
+
+FOLLOW_POLL_S = 1.0
+FOLLOW_TIMEOUT_S = 3 * 3600
+
+
+class FollowStopped(Exception):
+    """The app is quitting: stop polling the task (the task itself keeps running)."""
+
+
+def render_request(request: dict[str, Any]) -> RenderableType:
+    """The RunTask request exactly as it will be sent, as highlighted JSON."""
+    from rich.json import JSON
+
+    from floatctl.output import to_json
+
+    return JSON(to_json(request))
+
+
+def update_line(update: Any) -> str:
+    """One observation of the followed task, worded as `launch --wait` words it."""
+    counts = ", ".join(f"{k}={v}" for k, v in sorted((update.counts or {}).items()))
+    line = f"task {update.last_status}" + (f"; run {update.run_status} {counts}" if update.run_status else "")
+    if update.last_status == "STOPPED":
+        line += f"; exit code {update.exit_code} ({update.stopped_reason})"
+    return line
+
+
+class LaunchScreen(OperatorScreen):
+    """`floatctl launch day-before-ach` with the same plan (jobs.launch.plan_launch) and the same start."""
+
+    TITLE_TEXT = "Launch"
+    AUTO_FOCUS = "#launch-request"
+    BINDINGS = [
+        Binding("r", "recheck", "Re-check", tooltip="Run the launch guards again"),
+        Binding("x", "launch", "Launch", tooltip="Launch day-before-ach for the run date (asks to confirm)"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.plan: Any = None
+        self.busy = False
+        self.exit_code: int | None = None
+        self.follow_lines: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield EnvBanner(self.TITLE_TEXT)
+        with Horizontal(id="launch-form"):
+            yield Label("run date", classes="form-label")
+            yield Input(placeholder="YYYY-MM-DD", id="launch-date")
+            yield Checkbox("after the 21:00 ET cutoff (finance agreed)", id="after-cutoff")
+        yield Checklist(id="launch-checks")
+        yield Static("", id="launch-verdict")
+        with VerticalScroll(id="launch-request"):
+            yield Static("", id="launch-request-json")
+        yield Static("", id="launch-follow")
+        yield MessageLine()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        from jobs import calendar, clock
+
+        self.query_one("#launch-request").border_title = "RunTask request"
+        self.query_one("#launch-follow").border_title = "task"
+        self.query_one("#launch-date", Input).value = calendar.today_in_new_york(clock.now()).isoformat()
+        self.action_recheck()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "launch":
+            if not self.writable:
+                return False  # hidden from the footer and the palette
+            ready = self.plan is not None and self.plan.refusal() is None and not self.busy
+            return True if ready else None
+        return True
+
+    def action_recheck(self) -> None:
+        from jobs import calendar, clock
+
+        try:
+            run_date = calendar.parse_run_date(self.query_one("#launch-date", Input).value, now=clock.now())
+        except ValueError as exc:
+            self.query_one(MessageLine).error(str(exc))
+            return
+        self.plan = None
+        self.refresh_bindings()
+        self.query_one("#launch-verdict", Static).update("checking the guards…")
+        self.plan_launch(run_date, self.query_one("#after-cutoff", Checkbox).value)
+
+    @on(Input.Submitted, "#launch-date")
+    @on(Checkbox.Changed, "#after-cutoff")
+    def form_changed(self) -> None:
+        if not self.busy:
+            self.action_recheck()
+
+    def action_launch(self) -> None:
+        plan = self.plan
+        if not self.writable or plan is None or plan.refusal() is not None or self.busy:
+            return
+
+        def decided(confirmed: bool | None) -> None:
+            if confirmed:
+                self.busy = True
+                self.exit_code = None
+                self.follow_lines = []
+                self.refresh_bindings()
+                self.query_one("#launch-follow", Static).update("checking the guards again, then starting…")
+                self.launch_and_follow(plan, self.query_one("#after-cutoff", Checkbox).value)
+            else:
+                self.say("launch cancelled; nothing was started")
+
+        self.app.push_screen(ConfirmLaunchScreen(plan, self.operator_app.env), decided)
+
+    @work(thread=True, exclusive=True, group="launch-plan", exit_on_error=False)
+    def plan_launch(self, run_date: Any, after_cutoff: bool) -> None:
+        from jobs import clock
+        from jobs.launch import plan_launch
+
+        self.post_message(LaunchPlanned(plan_launch(self.runtime(), clock.now(), run_date, after_cutoff)))
+
+    @work(thread=True, group="launch", exit_on_error=False)
+    def launch_and_follow(self, confirmed: Any, after_cutoff: bool) -> None:
+        from jobs import clock
+        from jobs.errors import RefusedError
+        from jobs.launch import follow_launch, plan_launch, start_launch
+
+        worker = get_current_worker()
+
+        def sleep(seconds: float) -> None:
+            """Wait between polls; stop following (not the task) when the app quits."""
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline:
+                if worker.is_cancelled:
+                    raise FollowStopped
+                time.sleep(0.05)
+
+        runtime = self.runtime()
+        # The confirmed plan may be minutes old: launch only if the guards still pass now and the
+        # request is still the one the operator confirmed.
+        plan = plan_launch(runtime, clock.now(), confirmed.run_date, after_cutoff)
+        if plan.refusal() is None and plan.request != confirmed.request:
+            raise RefusedError(
+                "the RunTask request changed since you confirmed; nothing was started: look again"
+            )
+        task_arn = start_launch(runtime, plan)
+        self.post_message(TaskLaunched(task_arn))
+        try:
+            code = follow_launch(
+                runtime,
+                task_arn,
+                plan.run_date,
+                lambda update: self.post_message(TaskUpdated(update)),
+                timeout_s=FOLLOW_TIMEOUT_S,
+                poll_s=FOLLOW_POLL_S,
+                sleep=sleep,
+            )
+        except FollowStopped:
+            return
+        self.post_message(TaskFinished(code))
+
+    def worker_failed(self, worker: Any) -> None:
+        if worker.name == "launch_and_follow":
+            self.busy = False
+            if not self.follow_lines:
+                self.query_one("#launch-follow", Static).update("nothing was started")
+            self.action_recheck()
+
+    def on_launch_planned(self, message: LaunchPlanned) -> None:
+        plan = self.plan = message.plan
+        self.query_one(Checklist).show(plan.checks)
+        verdict = self.query_one("#launch-verdict", Static)
+        refusal = plan.refusal()
+        verdict.set_class(refusal is not None, "-refused")
+        verdict.set_class(refusal is None and self.writable, "-ready")
+        verdict.set_class(refusal is None and not self.writable, "-read-only")
+        if refusal is not None:
+            text = f"Refused: {plan.failed[0].name}. Nothing can be started."
+        elif not self.writable:
+            text = "The guards pass. Read-only: launching is disabled (start with --allow-writes)."
+        else:
+            text = f"Ready: press x to launch run date {plan.run_date} (you confirm first)."
+        verdict.update(text)
+        self.query_one("#launch-request-json", Static).update(render_request(plan.request))
+        self.refresh_bindings()
+
+    def on_task_launched(self, message: TaskLaunched) -> None:
+        self.say(f"launched {message.task_arn}")
+        self.follow_lines = [f"launched {message.task_arn}"]
+        self.query_one("#launch-follow", Static).update("\n".join(self.follow_lines))
+
+    def on_task_updated(self, message: TaskUpdated) -> None:
+        self.follow_lines = [*self.follow_lines, update_line(message.update)][-6:]
+        self.query_one("#launch-follow", Static).update("\n".join(self.follow_lines))
+
+    def on_task_finished(self, message: TaskFinished) -> None:
+        self.busy = False
+        self.exit_code = message.exit_code
+        follow = self.query_one("#launch-follow", Static)
+        follow.set_class(message.exit_code == 0, "-succeeded")
+        follow.set_class(message.exit_code != 0, "-failed")
+        self.follow_lines = [*self.follow_lines, f"exit code {message.exit_code}"]
+        follow.update("\n".join(self.follow_lines))
+        self.say(f"the task stopped with exit code {message.exit_code}")
+        self.action_recheck()

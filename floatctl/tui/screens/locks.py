@@ -1,0 +1,140 @@
+"""The locks of both namespaces with their state; release one through a confirm modal that asks why."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Static
+
+from floatctl.tui.format import coarse
+from floatctl.tui.messages import LockReleased, LocksLoaded
+from floatctl.tui.screens.base import OperatorScreen
+from floatctl.tui.screens.release_lock import LockRelease, ReleaseLockScreen
+from floatctl.tui.widgets.env_banner import EnvBanner
+from floatctl.tui.widgets.message_line import MessageLine
+from floatctl.tui.widgets.tables import fill_table
+
+COLUMNS = ("namespace", "key", "state", "owner", "owner task", "owner is", "age", "lease left")
+STATE_STYLES = {"live": "green", "expired": "yellow", "orphaned": "bold red"}
+
+
+def lease_left(view: Any, now: float) -> str:
+    left = view.lease.lease_expires_at - now
+    return "expired" if left <= 0 else coarse(left)
+
+
+class LocksScreen(OperatorScreen):
+    """`floatctl locks list` and `locks release`, with the same guards (one copy, in jobs.lock_admin)."""
+
+    TITLE_TEXT = "Locks"
+    AUTO_FOCUS = "#locks-table"
+    BINDINGS = [
+        Binding("r", "refresh", "Refresh", tooltip="Read the locks again"),
+        Binding("x", "release", "Release", tooltip="Release the highlighted lock (asks for a reason)"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.views: list[Any] = []
+        self.now = 0.0
+
+    def compose(self) -> ComposeResult:
+        yield EnvBanner(self.TITLE_TEXT)
+        yield DataTable(id="locks-table", cursor_type="row", zebra_stripes=True)
+        yield Static(id="locks-hint")
+        yield MessageLine()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        fill_table(self.query_one(DataTable), COLUMNS, [])
+        self.query_one("#locks-hint", Static).update(
+            "live: leave it or let it expire · expired: free for the next acquire · "
+            "orphaned: its owner is provably dead"
+            + ("" if self.writable else " · read-only: releasing is disabled (start with --allow-writes)")
+        )
+        self.action_refresh()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "release":
+            if not self.writable:
+                return False  # hidden from the footer and the palette
+            return True if self.views else None
+        return True
+
+    def action_refresh(self) -> None:
+        self.load_locks()
+
+    def selected(self) -> Any | None:
+        table = self.query_one(DataTable)
+        if not self.views or table.cursor_row < 0 or table.cursor_row >= len(self.views):
+            return None
+        return self.views[table.cursor_row]
+
+    def action_release(self) -> None:
+        view = self.selected()
+        if not self.writable or view is None:
+            return
+
+        def decided(decision: LockRelease | None) -> None:
+            if decision is None:
+                self.say("release cancelled; nothing changed")
+            else:
+                self.release(view, decision)
+
+        self.app.push_screen(ReleaseLockScreen(view, self.now, self.operator_app.env), decided)
+
+    @work(thread=True, exclusive=True, group="locks", exit_on_error=False)
+    def load_locks(self) -> None:
+        from jobs.lock_admin import LOCK_NAMESPACES, lock_views
+
+        now = time.time()
+        self.post_message(LocksLoaded(lock_views(self.runtime(), LOCK_NAMESPACES, now), now))
+
+    @work(thread=True, group="release", exit_on_error=False)
+    def release(self, view: Any, decision: LockRelease) -> None:
+        from jobs.lock_admin import check_release, release_lock
+
+        runtime = self.runtime()
+        lease = view.lease
+        now = time.time()
+        checked = check_release(runtime, lease.namespace, lease.lock_key, lease.rvn, decision.force, now)
+        operator = runtime.operator()
+        release_lock(runtime, checked, decision.reason, operator, now)
+        self.post_message(LockReleased(f"{lease.namespace}/{lease.lock_key}", checked.state, operator))
+
+    def worker_failed(self, worker: Any) -> None:
+        if worker.name == "release":
+            self.load_locks()
+
+    def on_lock_released(self, message: LockReleased) -> None:
+        self.say(f"released {message.target} (was {message.was_state}); audited as {message.operator}")
+        self.load_locks()
+
+    def on_locks_loaded(self, message: LocksLoaded) -> None:
+        self.views, self.now = message.views, message.now
+        table = self.query_one(DataTable)
+        fill_table(
+            table,
+            COLUMNS,
+            [
+                (
+                    view.lease.namespace,
+                    view.lease.lock_key,
+                    Text(view.state, style=STATE_STYLES.get(view.state, "")),
+                    view.lease.owner,
+                    view.lease.owner_task,
+                    view.owner_state,
+                    coarse(message.now - view.lease.acquired_at),
+                    lease_left(view, message.now),
+                )
+                for view in self.views
+            ],
+            keys=[f"{v.lease.namespace}/{v.lease.lock_key}" for v in self.views],
+        )
+        table.border_title = f"{len(self.views)} locks"
+        self.refresh_bindings()

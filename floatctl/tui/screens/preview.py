@@ -1,0 +1,227 @@
+"""Finance's preview: every float of a run date with each rule's result, filters, totals, ETA, CSV export."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Footer, Input, Select, Static
+
+from floatctl.commands.preview import RULE_MARK as RULE_MARKS
+from floatctl.tui.format import dollars
+from floatctl.tui.messages import PreviewExported, PreviewLoaded
+from floatctl.tui.screens.base import OperatorScreen
+from floatctl.tui.widgets.env_banner import EnvBanner
+from floatctl.tui.widgets.message_line import MessageLine
+from floatctl.tui.widgets.tables import fill_table
+from jobs.domain import SKIP_LOCKED, SUBMIT_ACH, VERDICTS
+from jobs.preview import ERROR
+from jobs.rules import RULES
+
+RULE_STYLES = {"pass": "green", "fail": "bold red", "not_checked": "dim", "error": "bold magenta"}
+PREVIEW_WORKERS = 8
+# The preview takes no lock, so it never shows SKIP_LOCKED (as `floatctl preview --verdict`).
+VERDICT_CHOICES = tuple(v for v in (*VERDICTS, ERROR) if v != SKIP_LOCKED)
+COLUMNS = ("float", "user", "amount", "due", *RULES, "verdict", "reason")
+
+
+def row_matches(row: Any, verdict: str | None, text: str) -> bool:
+    """The verdict filter and the free-text filter (every word must appear in id, user, verdict or reason)."""
+    if verdict and row.verdict != verdict:
+        return False
+    haystack = f"{row.float.id} {row.float.user_id} {row.verdict} {row.reason}".lower()
+    return all(word in haystack for word in text.lower().split())
+
+
+def write_csv(path: Path, rows: list[Any]) -> None:
+    """The rows with the columns of `floatctl preview -o csv` (amounts in cents, rules as ok/FAIL/-)."""
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["float_id", "user_id", "amount_cents", "due_date", *RULES, "verdict", "reason"])
+        for row in rows:
+            f = row.float
+            results = {r.rule: r.status for r in row.rules}
+            writer.writerow(
+                [
+                    f.id,
+                    "" if f.user_id is None else f.user_id,
+                    "" if f.amount_cents is None else f.amount_cents,
+                    f.due_date.isoformat() if f.due_date else "",
+                    *(RULE_MARKS[results.get(name, "not_checked")] for name in RULES),
+                    row.verdict,
+                    row.reason,
+                ]
+            )
+
+
+class PreviewScreen(OperatorScreen):
+    """The dry run of one run date: nothing locked, nothing written, nothing paid."""
+
+    TITLE_TEXT = "Preview"
+    AUTO_FOCUS = "#preview-table"
+    BINDINGS = [
+        Binding("r", "run_preview", "Run", tooltip="Dry-run the batch for the run date again"),
+        Binding("slash", "focus_filter", "Filter", tooltip="Filter the rows by id, user, verdict or reason"),
+        Binding("e", "export", "Export CSV", tooltip="Write the shown rows to a CSV file"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.preview: Any = None
+        self.shown: list[Any] = []
+
+    def compose(self) -> ComposeResult:
+        yield EnvBanner(self.TITLE_TEXT)
+        with Horizontal(id="preview-controls"):
+            yield Input(placeholder="run date YYYY-MM-DD", id="run-date")
+            yield Select([(v, v) for v in VERDICT_CHOICES], prompt="every verdict", id="verdict")
+            yield Input(placeholder="filter: float, user, verdict, reason", id="filter")
+        yield DataTable(id="preview-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="preview-detail", markup=False)
+        with Horizontal(id="preview-summary"):
+            yield Static(id="preview-totals")
+            yield Static(id="preview-timing")
+        yield MessageLine()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        from jobs import calendar, clock
+
+        fill_table(self.query_one(DataTable), COLUMNS, [])
+        self.query_one("#run-date", Input).value = calendar.today_in_new_york(clock.now()).isoformat()
+        self.action_run_preview()
+
+    def action_run_preview(self) -> None:
+        from jobs import calendar, clock
+
+        text = self.query_one("#run-date", Input).value
+        try:
+            run_date = calendar.parse_run_date(text, now=clock.now())
+        except ValueError as exc:
+            self.query_one(MessageLine).error(str(exc))
+            return
+        self.say(f"previewing run date {run_date}…")
+        self.query_one(DataTable).loading = True
+        self.build(run_date)
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_export(self) -> None:
+        if self.preview is None:
+            return
+        directory = self.operator_app.export_dir
+        path = directory / f"preview-{self.operator_app.env}-{self.preview.options.run_date}.csv"
+        self.export(path, list(self.shown))
+
+    @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
+    def build(self, run_date: Any) -> None:
+        from jobs.batch import BatchOptions
+        from jobs.preview import build_preview
+
+        preview = build_preview(
+            BatchOptions(run_date=run_date), self.runtime().sources(), workers=PREVIEW_WORKERS
+        )
+        self.post_message(PreviewLoaded(preview))
+
+    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
+    def export(self, path: Path, rows: list[Any]) -> None:
+        write_csv(path, rows)
+        self.post_message(PreviewExported(path, len(rows)))
+
+    def worker_failed(self, worker: Any) -> None:
+        self.query_one(DataTable).loading = False
+
+    def on_preview_loaded(self, message: PreviewLoaded) -> None:
+        self.preview = message.preview
+        self.query_one(DataTable).loading = False
+        window = self.preview.options.window
+        self.say(
+            f"run date {self.preview.options.run_date}: {len(self.preview.rows)} floats due {window.start}..{window.end}"
+        )
+        self.show_totals()
+        self.refilter()
+
+    def on_preview_exported(self, message: PreviewExported) -> None:
+        self.say(f"exported {message.rows} rows to {message.path}")
+
+    @on(Input.Submitted, "#run-date")
+    def run_date_entered(self) -> None:
+        self.action_run_preview()
+
+    @on(Input.Changed, "#filter")
+    @on(Select.Changed, "#verdict")
+    def filters_changed(self) -> None:
+        self.refilter()
+
+    def refilter(self) -> None:
+        """Show the rows that pass both filters (no I/O: the preview is already in memory)."""
+        if self.preview is None:
+            return
+        verdict = self.query_one("#verdict", Select).value
+        verdict = verdict if isinstance(verdict, str) else None
+        text = self.query_one("#filter", Input).value
+        self.shown = [row for row in self.preview.rows if row_matches(row, verdict, text)]
+        fill_table(
+            self.query_one(DataTable),
+            COLUMNS,
+            [self.cells(row) for row in self.shown],
+            keys=[str(row.float.id) for row in self.shown],
+        )
+        amount = dollars(sum(max(r.float.amount_cents or 0, 0) for r in self.shown))
+        totals = self.query_one("#preview-totals", Static)
+        totals.border_subtitle = f"showing {len(self.shown)} of {len(self.preview.rows)} floats, {amount}"
+
+    @on(DataTable.RowHighlighted, "#preview-table")
+    def row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The highlighted float's verdict and every rule's reason, in full."""
+        index = event.cursor_row
+        detail = self.query_one("#preview-detail", Static)
+        if not 0 <= index < len(self.shown):
+            detail.update("")
+            return
+        row = self.shown[index]
+        rules = " · ".join(f"{r.rule} {RULE_MARKS[r.status]}: {r.reason or '-'}" for r in row.rules)
+        detail.update(f"float {row.float.id} → {row.verdict}: {row.reason}\n{rules}")
+
+    @staticmethod
+    def cells(row: Any) -> list[Any]:
+        """One preview row as table cells: ids, dollars, each rule's mark, the verdict, the reason."""
+        f = row.float
+        results = {r.rule: r.status for r in row.rules}
+        marks = [results.get(name, "not_checked") for name in RULES]
+        return [
+            str(f.id),
+            "-" if f.user_id is None else str(f.user_id),
+            Text(dollars(f.amount_cents), justify="right"),
+            str(f.due_date or "-"),
+            *(Text(RULE_MARKS[mark], style=RULE_STYLES[mark]) for mark in marks),
+            Text(row.verdict, style="bold" if row.verdict == SUBMIT_ACH else ""),
+            row.reason,
+        ]
+
+    def show_totals(self) -> None:
+        from rich.table import Table
+
+        totals = Table(box=None, padding=(0, 1), show_edge=False)
+        totals.add_column("verdict")
+        totals.add_column("floats", justify="right")
+        totals.add_column("amount", justify="right")
+        for verdict, total in self.preview.totals().items():
+            totals.add_row(verdict, str(total["count"]), dollars(total["amount_cents"]))
+        self.query_one("#preview-totals", Static).update(totals)
+        timing = self.preview.timing()
+        fits = "fits" if timing["fits"] else "DOES NOT FIT"
+        timing_widget = self.query_one("#preview-timing", Static)
+        timing_widget.set_class(not timing["fits"], "-late")
+        timing_widget.update(
+            f"{timing['submissions']} submissions at {timing['rate_per_s']}/s need {timing['needed_s']}s.\n"
+            f"{max(timing['seconds_to_cutoff'], 0) / 60:.0f} min from {timing['start_at'][11:16]} ET "
+            f"to the 21:00 ET cutoff: {fits}."
+        )

@@ -1,0 +1,40 @@
+"""Fixtures for the TUI tests: an app bound to the session sandbox, a frozen clock."""
+
+from __future__ import annotations
+
+import pytest
+from pytest_textual_snapshot import SVGImageExtension
+
+from tests.tui.support import AFTER_FIRE
+
+# pytest-textual-snapshot 1.0 names its extension in `_file_extension`, which syrupy 7 no longer reads
+# (it reads `file_extension`): without this the SVG snapshots are written as `.raw` files.
+SVGImageExtension.file_extension = "svg"
+
+
+@pytest.fixture
+def at_1931(monkeypatch):
+    """Freeze the project's clock 31 minutes after Friday's missed fire."""
+    monkeypatch.setenv("FLOATCTL_NOW", AFTER_FIRE)
+
+
+@pytest.fixture
+def make_app(app_context, tmp_path):
+    """Build the operator app on the session sandbox; CSV exports go to tmp_path."""
+
+    def make(writable: bool = True, initial: str = "status"):
+        from floatctl.tui.app import FloatctlApp
+
+        return FloatctlApp(app_context, writable=writable, initial=initial, export_dir=tmp_path)
+
+    return make
+
+
+@pytest.fixture
+def steady_request(monkeypatch):
+    """Render the RunTask request with fixed network ids (moto draws new ones per sandbox)."""
+    from floatctl.tui.screens import launch
+    from tests.tui.support import mask_network_ids
+
+    original = launch.render_request
+    monkeypatch.setattr(launch, "render_request", lambda request: original(mask_network_ids(request)))
