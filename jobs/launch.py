@@ -4,6 +4,7 @@ the task to its exit code (DescribeTasks with our own deadline, not the CLI wait
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -285,24 +286,54 @@ def plan_launch(runtime: Any, now: datetime, run_date: date, after_cutoff: bool)
     return LaunchPlan(run_date, facts, checks, request, operator)
 
 
-def start_launch(runtime: Any, plan: LaunchPlan) -> str:
-    """Start the planned task (refused plans raise) and write the audit event; the task ARN."""
+def shard_requests(request: dict[str, Any], shards: int) -> list[dict[str, Any]]:
+    """The plan's request split into `shards` tasks: each pages its share and takes rate/shards."""
+    if shards == 1:
+        return [request]
+    requests = []
+    for index in range(shards):
+        shard = copy.deepcopy(request)
+        override = shard["overrides"]["containerOverrides"][0]
+        override["command"] = [
+            *override["command"],
+            "--shard-index",
+            str(index),
+            "--shard-count",
+            str(shards),
+        ]
+        shard["clientToken"] = f"{request['clientToken']}-s{index}of{shards}"
+        shard["tags"] = [*shard["tags"], {"key": "shard", "value": f"{index}/{shards}"}]
+        requests.append(shard)
+    return requests
+
+
+def start_launch(runtime: Any, plan: LaunchPlan, reason: str = "manual launch", shards: int = 1) -> str:
+    """Start the planned task (refused plans raise) and write the audit event; the (first) task ARN."""
+    return start_launches(runtime, plan, reason, shards)[0]
+
+
+def start_launches(
+    runtime: Any, plan: LaunchPlan, reason: str = "manual launch", shards: int = 1
+) -> list[str]:
+    """Start the planned task, or one per shard, and write the audit event; the task ARNs."""
     from jobs.audit import AuditEvent
 
     refusal = plan.refusal()
     if refusal is not None:
         raise refusal
-    task_arn = run_task(runtime.aws.client("ecs"), plan.request)
+    task_arns = [
+        run_task(runtime.aws.client("ecs"), request) for request in shard_requests(plan.request, shards)
+    ]
     runtime.audit().record(
         AuditEvent(
             actor=plan.operator,
             action="launch",
             target=f"day-before-ach run date {plan.run_date}",
-            reason="manual launch",
-            after={"task_arn": task_arn, "client_token": plan.request["clientToken"]},
+            reason=reason,
+            after={"task_arns": task_arns, "client_token": plan.request["clientToken"], "shards": shards},
         )
     )
-    return task_arn
+    return task_arns
 
 
 def follow_launch(

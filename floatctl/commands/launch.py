@@ -31,10 +31,18 @@ def day_before_ach(
     poll_s: Annotated[
         float, typer.Option("--poll", min=0.1, help="seconds between DescribeTasks calls")
     ] = 2.0,
+    shards: Annotated[
+        int,
+        typer.Option(
+            "--shards", min=1, max=16, help="start N tasks, each paging 1/N of the floats at rate/N"
+        ),
+    ] = 1,
+    reason: Annotated[str | None, typer.Option("--reason", help="why (audited; required in prod)")] = None,
 ) -> None:
     """Check the guards, show the RunTask request copied from the schedule, confirm, launch."""
     from jobs import calendar, clock
-    from jobs.launch import plan_launch, start_launch
+    from jobs.errors import UsageError
+    from jobs.launch import plan_launch, shard_requests, start_launches
 
     app_ctx = ctx.obj
     out = app_ctx.output
@@ -43,7 +51,9 @@ def day_before_ach(
     run_date = opt.run_date(date_) if date_ else calendar.today_in_new_york(now)
     runtime = app_ctx.runtime()
     plan = plan_launch(runtime, now, run_date, after_cutoff)
-    checks, request = plan.checks, plan.request
+    checks = plan.checks
+    requests = shard_requests(plan.request, shards)
+    request = requests[0] if shards == 1 else requests
     refusal = plan.refusal()
     if out.is_json and (dry_run or refusal):
         out.json(
@@ -60,7 +70,7 @@ def day_before_ach(
         _show_checks(out, checks)
         if dry_run:
             out.line()
-            out.line("RunTask request:")
+            out.line("RunTask request:" if shards == 1 else f"RunTask requests ({shards} shards):")
             from floatctl.output import to_json
 
             out.line(to_json(request))
@@ -71,19 +81,25 @@ def day_before_ach(
             out.warn(f"{check.name}: {check.detail}")
     if dry_run:
         return
+    if app_ctx.env == "prod" and not (reason and reason.strip()):
+        raise UsageError(
+            "--reason is required in prod: say why you launch by hand (it goes to the audit ledger)"
+        )
     from floatctl.confirm import confirm
 
-    confirm(app_ctx, f"launch day-before-ach for run date {run_date} in {app_ctx.env}?", yes)
-    task_arn = start_launch(runtime, plan)
-    out.info(f"launched {task_arn}")
+    what = "day-before-ach" if shards == 1 else f"day-before-ach as {shards} shards"
+    confirm(app_ctx, f"launch {what} for run date {run_date} in {app_ctx.env}?", yes)
+    task_arns = start_launches(runtime, plan, reason or "manual launch", shards)
+    for task_arn in task_arns:
+        out.info(f"launched {task_arn}")
     if not wait:
         if out.is_json:
-            out.json({"task_arn": task_arn, "request": request})
+            out.json({"task_arn": task_arns[0], "task_arns": task_arns, "request": request})
         else:
-            out.line(task_arn)
+            out.line("\n".join(task_arns))
         return
-    code = _follow(app_ctx, runtime, task_arn, run_date, timeout_min, poll_s)
-    raise typer.Exit(code)
+    codes = [_follow(app_ctx, runtime, arn, run_date, timeout_min, poll_s) for arn in task_arns]
+    raise typer.Exit(max(codes))
 
 
 def _show_checks(out, checks) -> None:

@@ -75,12 +75,14 @@ ShardCount = Annotated[
 
 
 def run_date(text: str | None) -> date:
-    """The run date from --date, or today in New York; a bad value is a usage error."""
+    """The run date from --date, or today in New York (by jobs.clock: FLOATCTL_NOW freezes it)."""
+    from jobs import clock
     from jobs.calendar import parse_run_date, today_in_new_york
 
+    now = clock.now()
     if text is None:
-        return today_in_new_york()
+        return today_in_new_york(now)
     try:
-        return parse_run_date(text)
+        return parse_run_date(text, now=now)
     except ValueError as exc:
         raise UsageError(f"--date: {exc}") from None

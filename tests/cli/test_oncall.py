@@ -151,3 +151,27 @@ def test_status_and_launch_when_the_schedule_is_missing(sandbox, load, cli, monk
 def test_bad_dates_and_flags_exit_2(cli, args):
     result = cli(*args)
     assert result.exit_code == 2 and result.stderr.startswith("error: ")
+
+
+def test_launch_shards_starts_n_tasks_that_pay_the_set_once(sandbox, load, cli, at_1931):
+    from floatctl.sandbox import actions
+
+    load(scenarios.mixed(24, seed=25))
+    expected = {
+        r["float_id"] for r in _json(cli("-o", "json", "preview"))["rows"] if r["verdict"] == "SUBMIT_ACH"
+    }
+    dry = _json(cli("-o", "json", "launch", "day-before-ach", "--shards", "3", "--dry-run"))
+    commands = [r["overrides"]["containerOverrides"][0]["command"] for r in dry["request"]]
+    assert [c[-4:] for c in commands] == [["--shard-index", str(i), "--shard-count", "3"] for i in range(3)]
+    assert len({r["clientToken"] for r in dry["request"]}) == 3
+    launched = cli("launch", "day-before-ach", "--shards", "3", "--yes", "--wait", "--poll", "0.3")
+    assert launched.exit_code == 0, launched.stderr
+    assert launched.stderr.count("launched arn:") == 3
+    paid = [p["float_id"] for p in actions.payments(sandbox)]
+    assert sorted(paid) == sorted(expected)
+
+
+def test_prod_launch_needs_a_reason(cli, monkeypatch, at_1931):
+    monkeypatch.setenv("FLOATCTL_ENV", "prod")
+    result = cli("launch", "day-before-ach", "--yes")
+    assert result.exit_code != 0 and result.stderr.startswith(("error:", "*** PRODUCTION"))

@@ -502,7 +502,7 @@ class Harness:
         }
         for args in (
             ("locks", "release", "float#9", "--rvn", "rv", "--reason", "test"),
-            ("launch", "day-before-ach", "--date", RUN_DATE.isoformat()),
+            ("launch", "day-before-ach", "--date", RUN_DATE.isoformat(), "--reason", "test"),
         ):
             proc = subprocess.Popen(
                 [sys.executable, "-m", "floatctl", "--env", "prod", *args],
