@@ -40,7 +40,7 @@ def day_before_ach(
     reason: Annotated[str | None, typer.Option("--reason", help="why (audited; required in prod)")] = None,
 ) -> None:
     """Check the guards, show the RunTask request copied from the schedule, confirm, launch."""
-    from jobs import calendar, clock
+    from jobs import clock
     from jobs.errors import UsageError
     from jobs.launch import plan_launch, shard_requests, start_launches
 
@@ -48,7 +48,7 @@ def day_before_ach(
     out = app_ctx.output
     out.banner(app_ctx.env)
     now = clock.now()
-    run_date = opt.run_date(date_) if date_ else calendar.today_in_new_york(now)
+    run_date = opt.run_date(date_)
     runtime = app_ctx.runtime()
     plan = plan_launch(runtime, now, run_date, after_cutoff)
     checks = plan.checks
@@ -98,7 +98,7 @@ def day_before_ach(
         else:
             out.line("\n".join(task_arns))
         return
-    codes = [_follow(app_ctx, runtime, arn, run_date, timeout_min, poll_s) for arn in task_arns]
+    codes = [follow_and_report(app_ctx, runtime, arn, run_date, timeout_min, poll_s) for arn in task_arns]
     raise typer.Exit(max(codes))
 
 
@@ -110,7 +110,8 @@ def _show_checks(out, checks) -> None:
     )
 
 
-def _follow(app_ctx, runtime, task_arn, run_date, timeout_min, poll_s) -> int:
+def follow_and_report(app_ctx, runtime, task_arn, run_date, timeout_min, poll_s) -> int:
+    """Follow one task to its exit code, a line per change on stderr (JSON at the end with -o json)."""
     from jobs.launch import follow_launch
 
     out = app_ctx.output

@@ -27,14 +27,14 @@ def day_before_ach(
 ) -> None:
     """Never fired, failed, interrupted, died, running, or succeeded -- and what to do about it."""
     from floatctl.confirm import confirm
-    from jobs import calendar, clock
+    from jobs import clock
     from jobs.recover import diagnose, perform
 
     app_ctx = ctx.obj
     out = app_ctx.output
     out.banner(app_ctx.env)
     now = clock.now()
-    run_date = opt.run_date(date_) if date_ else calendar.today_in_new_york(now)
+    run_date = opt.run_date(date_)
     runtime = app_ctx.runtime()
     diagnosis = diagnose(runtime, now, run_date, after_cutoff)
     document = diagnosis.as_json()
@@ -53,13 +53,6 @@ def day_before_ach(
         out.info(f"released {result['released']}")
     out.info(f"launched {result['task_arn']}")
     if wait:
-        from jobs.launch import follow_launch
+        from floatctl.commands.launch import follow_and_report
 
-        def show(update) -> None:
-            counts = ", ".join(f"{k}={v}" for k, v in sorted((update.counts or {}).items()))
-            out.info(
-                f"task {update.last_status}"
-                + (f"; run {update.run_status} {counts}" if update.run_status else "")
-            )
-
-        raise typer.Exit(follow_launch(runtime, result["task_arn"], run_date, show, poll_s=poll_s))
+        raise typer.Exit(follow_and_report(app_ctx, runtime, result["task_arn"], run_date, 180, poll_s))
