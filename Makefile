@@ -22,9 +22,9 @@ $(TOOLS_STAMP): tools/requirements-tools.lock
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check -r tools/requirements-tools.lock
 	@touch $(TOOLS_STAMP)
 
-## run: bring up the sandbox with seed data and run the day-before-ach batch against it
+## run: bring up the sandbox with fresh seed data and run the day-before-ach batch against it
 run: $(STAMP)
-	$(BIN)/floatctl sandbox up
+	$(BIN)/floatctl sandbox reset
 	$(BIN)/floatctl run day-before-ach
 
 ## test: the whole suite against the real sandbox parts
