@@ -64,7 +64,9 @@ def build_data(n: int, share: float, layout: str = "even", seed: int = 1, run_da
     floats, cards, n_submit = [], [], 0
     for i in range(n):
         user = FIRST_USER + i
-        floats.append((FIRST_FLOAT + i, user, "SCHEDULING", rng.randrange(1_000, 90_000), days[i % len(days)]))
+        floats.append(
+            (FIRST_FLOAT + i, user, "SCHEDULING", rng.randrange(1_000, 90_000), days[i % len(days)])
+        )
         if needs_ach(i, n, share, layout):
             n_submit += 1
         else:
@@ -216,7 +218,9 @@ def run_process(command: list[str], env: dict[str, str], timeout: float = 900) -
         document = json.loads(stdout) if stdout.strip() else None
     except ValueError:
         document = None
-    return Proc(proc.returncode, wall, peak_kib / 1024, usage.ru_utime + usage.ru_stime, stdout, stderr, document)
+    return Proc(
+        proc.returncode, wall, peak_kib / 1024, usage.ru_utime + usage.ru_stime, stdout, stderr, document
+    )
 
 
 # -- the private sandbox ----------------------------------------------------------------------------------
@@ -250,18 +254,17 @@ class Bench:
         for db in ("main", "replica"):
             with psycopg.connect(self.sandbox.dsn(db), autocommit=True) as conn:
                 conn.execute("TRUNCATE floats")
-                with conn.cursor() as cur:
-                    with cur.copy("COPY floats (id, user_id, status, amount_cents, due_date) FROM STDIN") as cp:
-                        for row in data.floats:
-                            cp.write_row(row)
+                copy = "COPY floats (id, user_id, status, amount_cents, due_date) FROM STDIN"
+                with conn.cursor() as cur, cur.copy(copy) as cp:
+                    for row in data.floats:
+                        cp.write_row(row)
                 conn.execute("VACUUM ANALYZE floats")
         with psycopg.connect(self.sandbox.dsn("services"), autocommit=True) as conn:
             conn.execute("TRUNCATE debit_cards, payments, payment_requests RESTART IDENTITY")
-            with conn.cursor() as cur:
-                copy = "COPY debit_cards (card_id, user_id, last4, is_primary, status, exp_month, exp_year) FROM STDIN"
-                with cur.copy(copy) as cp:
-                    for row in data.cards:
-                        cp.write_row(row)
+            copy = "COPY debit_cards (card_id, user_id, last4, is_primary, status, exp_month, exp_year) FROM STDIN"
+            with conn.cursor() as cur, cur.copy(copy) as cp:
+                for row in data.cards:
+                    cp.write_row(row)
             conn.execute("VACUUM ANALYZE debit_cards")
         self.reset_dynamodb()
 
@@ -297,7 +300,9 @@ class Bench:
 
         actions.faults_request(self.sandbox, "DELETE")
         if settings:
-            actions.faults_request(self.sandbox, "PUT", {k.replace("_", ".", 1): v for k, v in settings.items()})
+            actions.faults_request(
+                self.sandbox, "PUT", {k.replace("_", ".", 1): v for k, v in settings.items()}
+            )
 
     def request_times(self) -> list[float]:
         """Receive times (epoch s) of every POST the Payments simulator logged."""
@@ -361,7 +366,11 @@ def start_sandbox(directory: Path, patched: bool = True, timeout: float = 120) -
     with open(directory / "services.log", "ab") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "benchmarks.fast_sandbox", str(directory)],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=env,
         )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

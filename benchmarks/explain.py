@@ -22,20 +22,40 @@ RATE, EVAL_MS, SUBMIT_MS = 20, 20, 50
 
 
 def _profile(bench, out: Path, wall: bool, workers: int) -> float:
-    args = [sys.executable, "-m", "benchmarks.profile_run", str(out), *(["--wall"] if wall else []), "--",
-            "-o", "json", "run", "day-before-ach", "--date", RUN_DATE.isoformat(),
-            "--payment-submit-rate", str(RATE), "--workers", str(workers)]
+    args = [
+        sys.executable,
+        "-m",
+        "benchmarks.profile_run",
+        str(out),
+        *(["--wall"] if wall else []),
+        "--",
+        "-o",
+        "json",
+        "run",
+        "day-before-ach",
+        "--date",
+        RUN_DATE.isoformat(),
+        "--payment-submit-rate",
+        str(RATE),
+        "--workers",
+        str(workers),
+    ]
     proc = run_process(args, dict(bench.env, PYTHONPATH=str(REPO)), timeout=1800)
     if proc.code != 0:
         raise RuntimeError(proc.stderr[-500:])
     return proc.seconds() or proc.wall_s
 
 
-def _cumulative(stats: pstats.Stats, file_part: str, function: str, largest: bool = False) -> tuple[int, float]:
+def _cumulative(
+    stats: pstats.Stats, file_part: str, function: str, largest: bool = False
+) -> tuple[int, float]:
     """Calls and cumulative seconds of `function` in files matching `file_part` (summed, or the largest
     one when several functions of that name nest, like botocore's two User-Agent `to_string`)."""
-    found = [(nc, ct) for (filename, _line, name), (_cc, nc, _tt, ct, _callers) in stats.stats.items()  # type: ignore[attr-defined]
-             if file_part in filename and name == function]
+    found = [
+        (nc, ct)
+        for (filename, _line, name), (_cc, nc, _tt, ct, _callers) in stats.stats.items()  # type: ignore[attr-defined]
+        if file_part in filename and name == function
+    ]
     if not found:
         return 0, 0.0
     if largest:
@@ -72,13 +92,19 @@ def main() -> None:
         blocked = _callers_time(stats, "jobs/batch.py", "_put", "_evaluate_one")
         _, users = _cumulative(stats, "jobs/services.py", "debit_cards")
         bound = data.n_submit / RATE
-        print(f"1. {args.n} floats, {data.n_submit} needing ACH at the lowest ids, R={RATE}/s, W={workers}, "
-              f"t_eval={EVAL_MS} ms, t_submit={SUBMIT_MS} ms (profiled, so slower than unprofiled):")
-        print(f"   makespan {makespan:.1f} s; rate bound {bound:.1f} s; "
-              f"evaluation bound {args.n * EVAL_MS / 1000 / workers:.1f} s")
-        print(f"   evaluation workers' wall time {evaluating:.1f} worker-s, of which blocked handing SUBMIT_ACH "
-              f"floats to the full submission queue (Run._put from Run._evaluate_one) {blocked:.1f} worker-s "
-              f"({100 * blocked / max(evaluating, 1e-9):.0f} %); in the users call {users:.1f} worker-s")
+        print(
+            f"1. {args.n} floats, {data.n_submit} needing ACH at the lowest ids, R={RATE}/s, W={workers}, "
+            f"t_eval={EVAL_MS} ms, t_submit={SUBMIT_MS} ms (profiled, so slower than unprofiled):"
+        )
+        print(
+            f"   makespan {makespan:.1f} s; rate bound {bound:.1f} s; "
+            f"evaluation bound {args.n * EVAL_MS / 1000 / workers:.1f} s"
+        )
+        print(
+            f"   evaluation workers' wall time {evaluating:.1f} worker-s, of which blocked handing SUBMIT_ACH "
+            f"floats to the full submission queue (Run._put from Run._evaluate_one) {blocked:.1f} worker-s "
+            f"({100 * blocked / max(evaluating, 1e-9):.0f} %); in the users call {users:.1f} worker-s"
+        )
 
         bench.load(build_data(args.n, 0.3, "even"))
         bench.faults(users_latency_ms=EVAL_MS, payments_latency_ms=SUBMIT_MS)
@@ -92,10 +118,12 @@ def main() -> None:
     _, signing = _cumulative(stats, "botocore/signers.py", "sign")
     _, http = _cumulative(stats, "jobs/services.py", "request")
     _, logging_ = _cumulative(stats, "logging/__init__.py", "emit")
-    print(f"2. CPU of the same run spread evenly: {total:.1f} s profiled, of which DynamoDB calls through "
-          f"botocore {100 * botocore / total:.0f} % (building the User-Agent header {100 * user_agent / total:.0f} %, "
-          f"SigV4 signing {100 * signing / total:.0f} %), users/payments HTTP {100 * http / total:.0f} %, "
-          f"log lines {100 * logging_ / total:.0f} %")
+    print(
+        f"2. CPU of the same run spread evenly: {total:.1f} s profiled, of which DynamoDB calls through "
+        f"botocore {100 * botocore / total:.0f} % (building the User-Agent header {100 * user_agent / total:.0f} %, "
+        f"SigV4 signing {100 * signing / total:.0f} %), users/payments HTTP {100 * http / total:.0f} %, "
+        f"log lines {100 * logging_ / total:.0f} %"
+    )
     print(f"   profiles: {out}/start-wall.pstats, {out}/even-cpu.pstats (python -m pstats FILE)")
 
 

@@ -127,14 +127,31 @@ class Row:
         c = self.case
         return {
             **asdict(c),
-            "n_submit": c.n_submit, "rate": c.rate, "workers": c.workers,
-            "rate_bound_s": c.rate_bound_s, "eval_bound_s": c.eval_bound_s, "bound_s": c.bound_s,
-            "floor_s": c.floor_s, "makespan_s": self.makespan_s, "wall_s": self.wall_s, "cpu_s": self.cpu_s,
-            "sandbox_cpu_s": self.sandbox_cpu_s, "machine_busy": self.machine_busy,
-            "ratio": self.ratio, "floor_ratio": self.floor_ratio, "ok": self.ok, "counts": self.counts,
-            "max_1s": self.max_1s, "max_1s_ratio": self.max_1s / c.rate if self.max_1s is not None else None,
-            "mean_rate": self.mean_rate, "mean_rate_ratio": self.mean_rate / c.rate if self.mean_rate else None,
-            "tightest_s": self.tightest_s, "over_windows": self.over_windows, "rate_ok": self.rate_ok, "timeline": self.timeline, "error": self.error,
+            "n_submit": c.n_submit,
+            "rate": c.rate,
+            "workers": c.workers,
+            "rate_bound_s": c.rate_bound_s,
+            "eval_bound_s": c.eval_bound_s,
+            "bound_s": c.bound_s,
+            "floor_s": c.floor_s,
+            "makespan_s": self.makespan_s,
+            "wall_s": self.wall_s,
+            "cpu_s": self.cpu_s,
+            "sandbox_cpu_s": self.sandbox_cpu_s,
+            "machine_busy": self.machine_busy,
+            "ratio": self.ratio,
+            "floor_ratio": self.floor_ratio,
+            "ok": self.ok,
+            "counts": self.counts,
+            "max_1s": self.max_1s,
+            "max_1s_ratio": self.max_1s / c.rate if self.max_1s is not None else None,
+            "mean_rate": self.mean_rate,
+            "mean_rate_ratio": self.mean_rate / c.rate if self.mean_rate else None,
+            "tightest_s": self.tightest_s,
+            "over_windows": self.over_windows,
+            "rate_ok": self.rate_ok,
+            "timeline": self.timeline,
+            "error": self.error,
         }
 
 
@@ -144,7 +161,10 @@ def grid(level: str = "standard", overhead_ms: float = 15.0) -> list[Case]:
     confounded with any single factor) plus the clustered, slow-submission case at N=10k; `smoke` is
     two short rows."""
     if level == "smoke":
-        return [Case(500, 0.3, 20, 50, "even", 8, overhead_ms), Case(500, 0.8, 150, 1500, "start", 8, overhead_ms)]
+        return [
+            Case(500, 0.3, 20, 50, "even", 8, overhead_ms),
+            Case(500, 0.8, 150, 1500, "start", 8, overhead_ms),
+        ]
     cases = []
     sizes = (2_000, 10_000) if level == "full" else (2_000,)
     for n in sizes:
@@ -196,7 +216,9 @@ def run_case(bench: Bench, case: Case) -> Row:
     return row
 
 
-def timeline(proc: Any, requests: list[float], events: list[tuple[float, str]], case: Case) -> dict[str, float]:
+def timeline(
+    proc: Any, requests: list[float], events: list[tuple[float, str]], case: Case
+) -> dict[str, float]:
     """Where the makespan went, in seconds from the run's started_at: the first and last Payments
     request received, when the skip-floats were recorded, and the tail after the last submission."""
     from datetime import datetime

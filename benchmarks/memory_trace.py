@@ -72,7 +72,11 @@ def main() -> None:
         sample()
         first_t, first, first_objects = snapshots[0]
         last_t, last, last_objects = snapshots[-1]
-        lines = [f"exit {code}; snapshots at {first_t:.0f} s and {last_t:.0f} s", "", "t s, VmRSS MiB, traced MiB:"]
+        lines = [
+            f"exit {code}; snapshots at {first_t:.0f} s and {last_t:.0f} s",
+            "",
+            "t s, VmRSS MiB, traced MiB:",
+        ]
         lines += [f"  {t:7.0f} {rss:8.1f} {traced:8.1f}" for t, rss, traced in curve]
         grown = Counter({k: last_objects[k] - first_objects.get(k, 0) for k in last_objects})
         lines += ["", "live objects that grew most (type: +count):"]

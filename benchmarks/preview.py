@@ -22,7 +22,14 @@ def run(bench: Bench, n: int = N, eval_ms: int = EVAL_MS, workers: int = WORKERS
     bench.faults(users_latency_ms=eval_ms)
     try:
         proc = bench.floatctl(
-            "preview", "--date", RUN_DATE.isoformat(), "--workers", str(workers), "--page-size", "200", timeout=1800
+            "preview",
+            "--date",
+            RUN_DATE.isoformat(),
+            "--workers",
+            str(workers),
+            "--page-size",
+            "200",
+            timeout=1800,
         )
     finally:
         bench.faults()
@@ -32,7 +39,14 @@ def run(bench: Bench, n: int = N, eval_ms: int = EVAL_MS, workers: int = WORKERS
     bound = n * eval_ms / 1000 / workers
     ratio = proc.wall_s / bound
     return {
-        "n": n, "rows": rows, "eval_ms": eval_ms, "workers": workers, "bound_s": bound,
-        "wall_s": proc.wall_s, "ratio": ratio, "target": TARGET, "ok": ratio <= TARGET and rows == n,
+        "n": n,
+        "rows": rows,
+        "eval_ms": eval_ms,
+        "workers": workers,
+        "bound_s": bound,
+        "wall_s": proc.wall_s,
+        "ratio": ratio,
+        "target": TARGET,
+        "ok": ratio <= TARGET and rows == n,
         "totals": proc.document.get("totals", {}),
     }

@@ -11,6 +11,7 @@ printed and saved as benchmarks/results/latest.md and latest.json (docs/performa
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -35,18 +36,24 @@ def machine() -> dict[str, Any]:
         except OSError:
             return ""
 
-    cpu = next((line.split(":", 1)[1].strip() for line in read("/proc/cpuinfo").splitlines()
-                if line.startswith("model name")), platform.processor() or "?")
-    mem_kb = next((int(line.split()[1]) for line in read("/proc/meminfo").splitlines()
-                   if line.startswith("MemTotal:")), 0)
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in read("/proc/cpuinfo").splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "?",
+    )
+    mem_kb = next(
+        (int(line.split()[1]) for line in read("/proc/meminfo").splitlines() if line.startswith("MemTotal:")),
+        0,
+    )
     versions = {}
     from importlib import metadata
 
     for package in ("typer", "botocore", "moto", "psycopg"):
-        try:
+        with contextlib.suppress(metadata.PackageNotFoundError):
             versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            pass
     return {
         "nproc": len(os.sched_getaffinity(0)),
         "cpu": cpu,
@@ -66,24 +73,42 @@ def fmt(value: float | None, digits: int = 2) -> str:
 
 def startup_tables(result: dict[str, Any]) -> str:
     rows = [
-        (r["command"], f"{r['median_ms']:.0f}", f"{r['min_ms']:.0f}", fmt(r["ratio"]),
-         f"≤ {r['target']}" if r["target"] else "", verdict(r["ok"]) if r["ok"] is not None else "", r["runs"])
+        (
+            r["command"],
+            f"{r['median_ms']:.0f}",
+            f"{r['min_ms']:.0f}",
+            fmt(r["ratio"]),
+            f"≤ {r['target']}" if r["target"] else "",
+            verdict(r["ok"]) if r["ok"] is not None else "",
+            r["runs"],
+        )
         for r in result["rows"]
     ]
-    text = tabulate(rows, headers=("command", "median ms", "min ms", "× bare --help", "target", "", "runs"),
-                    tablefmt="github")
-    imports = result["imports"]
-    text += (f"\n\n`python -X importtime -c \"import floatctl.cli\"`: {imports['modules']} modules, "
-             f"{imports['total_ms']:.0f} ms of import self-time, floatctl.cli {imports['cli_ms']:.0f} ms cumulative; heavy packages imported: "
-             f"{', '.join(imports['heavy_imported']) or 'none'}.\n\n")
-    text += tabulate(
-        [(i + 1, a[0], f"{a[1]:.1f}", b[0], f"{b[1]:.1f}")
-         for i, (a, b) in enumerate(zip(imports["by_cumulative"], imports["by_self"], strict=False))],
-        headers=("#", "imported by floatctl.cli, cumulative", "ms", "any module, self", "ms"), tablefmt="github",
+    text = tabulate(
+        rows,
+        headers=("command", "median ms", "min ms", "× bare --help", "target", "", "runs"),
+        tablefmt="github",
     )
-    text += (f"\n\n`floatctl status --help` imports {imports['status_help_extra_modules']} modules more than "
-             f"`floatctl --help` ({imports['status_help_extra_ms']:.0f} ms self-time); the largest: "
-             + ", ".join(f"{m} {ms:.0f} ms" for m, ms in imports["status_help_extra_top"]) + ".")
+    imports = result["imports"]
+    text += (
+        f'\n\n`python -X importtime -c "import floatctl.cli"`: {imports["modules"]} modules, '
+        f"{imports['total_ms']:.0f} ms of import self-time, floatctl.cli {imports['cli_ms']:.0f} ms cumulative; heavy packages imported: "
+        f"{', '.join(imports['heavy_imported']) or 'none'}.\n\n"
+    )
+    text += tabulate(
+        [
+            (i + 1, a[0], f"{a[1]:.1f}", b[0], f"{b[1]:.1f}")
+            for i, (a, b) in enumerate(zip(imports["by_cumulative"], imports["by_self"], strict=False))
+        ],
+        headers=("#", "imported by floatctl.cli, cumulative", "ms", "any module, self", "ms"),
+        tablefmt="github",
+    )
+    text += (
+        f"\n\n`floatctl status --help` imports {imports['status_help_extra_modules']} modules more than "
+        f"`floatctl --help` ({imports['status_help_extra_ms']:.0f} ms self-time); the largest: "
+        + ", ".join(f"{m} {ms:.0f} ms" for m, ms in imports["status_help_extra_top"])
+        + "."
+    )
     return text
 
 
@@ -91,16 +116,48 @@ def makespan_table(rows: list[makespan.Row]) -> str:
     table = []
     for r in rows:
         c = r.case
-        table.append((
-            f"{c.n:,}", c.share, c.eval_ms, c.submit_ms, c.layout, c.n_submit, c.rate, c.workers,
-            fmt(c.rate_bound_s, 1), fmt(c.eval_bound_s, 1), fmt(r.makespan_s, 1), fmt(r.wall_s, 1),
-            fmt(r.ratio), fmt(r.floor_ratio), "≤ 1.05", verdict(r.ok) if not r.error else f"ERROR {r.error}",
-        ))
-    return tabulate(table, headers=(
-        "N", "ACH share", "t_eval ms", "t_submit ms", "ACH floats", "N_submit", "R/s", "W",
-        "N_submit/R s", "N·t_eval/W s", "makespan s", "wall s", "makespan/bound", "limiter floor/bound",
-        "target", "",
-    ), tablefmt="github")
+        table.append(
+            (
+                f"{c.n:,}",
+                c.share,
+                c.eval_ms,
+                c.submit_ms,
+                c.layout,
+                c.n_submit,
+                c.rate,
+                c.workers,
+                fmt(c.rate_bound_s, 1),
+                fmt(c.eval_bound_s, 1),
+                fmt(r.makespan_s, 1),
+                fmt(r.wall_s, 1),
+                fmt(r.ratio),
+                fmt(r.floor_ratio),
+                "≤ 1.05",
+                verdict(r.ok) if not r.error else f"ERROR {r.error}",
+            )
+        )
+    return tabulate(
+        table,
+        headers=(
+            "N",
+            "ACH share",
+            "t_eval ms",
+            "t_submit ms",
+            "ACH floats",
+            "N_submit",
+            "R/s",
+            "W",
+            "N_submit/R s",
+            "N·t_eval/W s",
+            "makespan s",
+            "wall s",
+            "makespan/bound",
+            "limiter floor/bound",
+            "target",
+            "",
+        ),
+        tablefmt="github",
+    )
 
 
 def timeline_table(rows: list[makespan.Row]) -> str:
@@ -109,19 +166,52 @@ def timeline_table(rows: list[makespan.Row]) -> str:
         c, t = r.case, r.timeline
         if not t:
             continue
-        table.append((
-            f"{c.n:,}", c.share, c.eval_ms, c.submit_ms, c.layout, fmt(c.bound_s, 1), fmt(t.get("first_request"), 1),
-            fmt(t.get("last_request"), 1), fmt(t.get("first_skip"), 1), fmt(t.get("median_skip"), 1),
-            fmt(t.get("last_skip"), 1), fmt(t.get("finished"), 1), fmt(t.get("tail_after_last_request"), 1),
-            fmt(100 * t["skips_after_last_request"], 0) + " %" if "skips_after_last_request" in t else "-",
-            fmt(r.cpu_s, 0), fmt(r.sandbox_cpu_s, 0),
-            fmt(100 * r.machine_busy, 0) + " %" if r.machine_busy is not None else "-",
-        ))
-    return tabulate(table, headers=(
-        "N", "ACH share", "t_eval ms", "t_submit ms", "ACH floats", "bound s", "1st Payments request s",
-        "last request s", "1st skip s", "median skip s", "last skip s", "finished s", "tail s",
-        "skips after last request", "run CPU s", "sandbox CPU s", "machine busy",
-    ), tablefmt="github")
+        table.append(
+            (
+                f"{c.n:,}",
+                c.share,
+                c.eval_ms,
+                c.submit_ms,
+                c.layout,
+                fmt(c.bound_s, 1),
+                fmt(t.get("first_request"), 1),
+                fmt(t.get("last_request"), 1),
+                fmt(t.get("first_skip"), 1),
+                fmt(t.get("median_skip"), 1),
+                fmt(t.get("last_skip"), 1),
+                fmt(t.get("finished"), 1),
+                fmt(t.get("tail_after_last_request"), 1),
+                fmt(100 * t["skips_after_last_request"], 0) + " %"
+                if "skips_after_last_request" in t
+                else "-",
+                fmt(r.cpu_s, 0),
+                fmt(r.sandbox_cpu_s, 0),
+                fmt(100 * r.machine_busy, 0) + " %" if r.machine_busy is not None else "-",
+            )
+        )
+    return tabulate(
+        table,
+        headers=(
+            "N",
+            "ACH share",
+            "t_eval ms",
+            "t_submit ms",
+            "ACH floats",
+            "bound s",
+            "1st Payments request s",
+            "last request s",
+            "1st skip s",
+            "median skip s",
+            "last skip s",
+            "finished s",
+            "tail s",
+            "skips after last request",
+            "run CPU s",
+            "sandbox CPU s",
+            "machine busy",
+        ),
+        tablefmt="github",
+    )
 
 
 def rate_table(rows: list[makespan.Row]) -> str:
@@ -130,36 +220,89 @@ def rate_table(rows: list[makespan.Row]) -> str:
         c = r.case
         if r.max_1s is None:
             continue
-        table.append((
-            f"{c.n:,}", c.share, c.submit_ms, c.layout, c.rate, r.max_1s, fmt(r.max_1s / c.rate),
-            "≤ 1.00", fmt(r.tightest_s, 3), r.over_windows, fmt(r.mean_rate, 2), fmt(r.mean_rate / c.rate if r.mean_rate else None, 3),
-            "≥ 0.97" if c.rate_bound else "(not rate-bound)", verdict(bool(r.rate_ok)),
-        ))
-    return tabulate(table, headers=(
-        "N", "ACH share", "t_submit ms", "ACH floats", "R/s", "max in 1 s", "max/R", "target",
-        "shortest span of R+1 requests s", "requests over R in 1 s", "mean rate/s", "mean/R", "target", "",
-    ), tablefmt="github")
+        table.append(
+            (
+                f"{c.n:,}",
+                c.share,
+                c.submit_ms,
+                c.layout,
+                c.rate,
+                r.max_1s,
+                fmt(r.max_1s / c.rate),
+                "≤ 1.00",
+                fmt(r.tightest_s, 3),
+                r.over_windows,
+                fmt(r.mean_rate, 2),
+                fmt(r.mean_rate / c.rate if r.mean_rate else None, 3),
+                "≥ 0.97" if c.rate_bound else "(not rate-bound)",
+                verdict(bool(r.rate_ok)),
+            )
+        )
+    return tabulate(
+        table,
+        headers=(
+            "N",
+            "ACH share",
+            "t_submit ms",
+            "ACH floats",
+            "R/s",
+            "max in 1 s",
+            "max/R",
+            "target",
+            "shortest span of R+1 requests s",
+            "requests over R in 1 s",
+            "mean rate/s",
+            "mean/R",
+            "target",
+            "",
+        ),
+        tablefmt="github",
+    )
 
 
 def memory_table(result: dict[str, Any]) -> str:
     rows = []
     for key in ("small", "large"):
         m = result[key]
-        rows.append((f"{m['n']:,}", fmt(m["peak_rss_mb"], 1), fmt(m["makespan_s"], 1), fmt(m["cpu_s"], 1),
-                     fmt(m["floats_per_s"], 0), ", ".join(f"{k} {v}" for k, v in sorted(m["counts"].items()))))
-    text = tabulate(rows, headers=("floats", "peak RSS MiB", "makespan s", "CPU s", "floats/s", "outcomes"),
-                    tablefmt="github")
-    text += (f"\n\npeak RSS {result['large']['n']:,} / {result['small']['n']:,}: **{result['ratio']:.3f}** "
-             f"(target ≤ {result['target']:.2f}) {verdict(result['ok'])}")
+        rows.append(
+            (
+                f"{m['n']:,}",
+                fmt(m["peak_rss_mb"], 1),
+                fmt(m["makespan_s"], 1),
+                fmt(m["cpu_s"], 1),
+                fmt(m["floats_per_s"], 0),
+                ", ".join(f"{k} {v}" for k, v in sorted(m["counts"].items())),
+            )
+        )
+    text = tabulate(
+        rows,
+        headers=("floats", "peak RSS MiB", "makespan s", "CPU s", "floats/s", "outcomes"),
+        tablefmt="github",
+    )
+    text += (
+        f"\n\npeak RSS {result['large']['n']:,} / {result['small']['n']:,}: **{result['ratio']:.3f}** "
+        f"(target ≤ {result['target']:.2f}) {verdict(result['ok'])}"
+    )
     return text
 
 
 def preview_table(result: dict[str, Any]) -> str:
-    return tabulate([(
-        f"{result['n']:,}", result["eval_ms"], result["workers"], fmt(result["bound_s"], 1),
-        fmt(result["wall_s"], 1), fmt(result["ratio"]), f"≤ {result['target']}", verdict(result["ok"]),
-    )], headers=("floats", "t_eval ms", "W", "N·t_eval/W s", "wall s", "wall/bound", "target", ""),
-        tablefmt="github")
+    return tabulate(
+        [
+            (
+                f"{result['n']:,}",
+                result["eval_ms"],
+                result["workers"],
+                fmt(result["bound_s"], 1),
+                fmt(result["wall_s"], 1),
+                fmt(result["ratio"]),
+                f"≤ {result['target']}",
+                verdict(result["ok"]),
+            )
+        ],
+        headers=("floats", "t_eval ms", "W", "N·t_eval/W s", "wall s", "wall/bound", "target", ""),
+        tablefmt="github",
+    )
 
 
 # -- the run -----------------------------------------------------------------------------------------------
@@ -183,15 +326,20 @@ def main() -> int:
     info = machine()
     info["load_before"] = os.getloadavg()
     print(f"# floatctl benchmarks — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
-    print(f"machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory_gib']} GiB, Python {info['python']}; "
-          f"load average {', '.join(f'{x:.1f}' for x in info['load_before'])}\n", flush=True)
+    print(
+        f"machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory_gib']} GiB, Python {info['python']}; "
+        f"load average {', '.join(f'{x:.1f}' for x in info['load_before'])}\n",
+        flush=True,
+    )
     results: dict[str, Any] = {"machine": info, "grid": args.grid}
     sections: list[tuple[str, str]] = []
 
     if "startup" in only:
         print("start-up ...", flush=True)
         results["startup"] = startup.run(args.startup_runs)
-        sections.append(("Start-up (median of %d runs each)" % args.startup_runs, startup_tables(results["startup"])))
+        sections.append(
+            (f"Start-up (median of {args.startup_runs} runs each)", startup_tables(results["startup"]))
+        )
         print(sections[-1][1] + "\n", flush=True)
 
     if {"makespan", "preview", "memory"} & set(only):
@@ -201,23 +349,37 @@ def main() -> int:
                 if "makespan" in only:
                     overhead = makespan.eval_overhead(bench)
                     results["eval_overhead"] = overhead
-                    print(f"per-float evaluation overhead besides the users call: {overhead['per_float_ms']:.1f} ms "
-                          f"({overhead['n']} floats, W={overhead['workers']}, t_eval=0)", flush=True)
+                    print(
+                        f"per-float evaluation overhead besides the users call: {overhead['per_float_ms']:.1f} ms "
+                        f"({overhead['n']} floats, W={overhead['workers']}, t_eval=0)",
+                        flush=True,
+                    )
                     rows = []
                     for case in makespan.grid(args.grid, overhead["per_float_ms"]):
                         row = makespan.run_case(bench, case)
                         rows.append(row)
-                        print(f"  N={case.n} share={case.share} t_eval={case.eval_ms} t_submit={case.submit_ms} "
-                              f"{case.layout}: R={case.rate} W={case.workers} bound={case.bound_s:.1f}s "
-                              f"makespan={fmt(row.makespan_s, 1)}s ratio={fmt(row.ratio)} "
-                              f"floor={fmt(row.floor_ratio)} max1s={row.max_1s}/{case.rate}"
-                              + (f" ERROR {row.error}" if row.error else ""), flush=True)
+                        print(
+                            f"  N={case.n} share={case.share} t_eval={case.eval_ms} t_submit={case.submit_ms} "
+                            f"{case.layout}: R={case.rate} W={case.workers} bound={case.bound_s:.1f}s "
+                            f"makespan={fmt(row.makespan_s, 1)}s ratio={fmt(row.ratio)} "
+                            f"floor={fmt(row.floor_ratio)} max1s={row.max_1s}/{case.rate}"
+                            + (f" ERROR {row.error}" if row.error else ""),
+                            flush=True,
+                        )
                     results["makespan"] = [r.as_json() for r in rows]
-                    sections.append(("Makespan / lower bound (target ≤ 1.05 on every row)", makespan_table(rows)))
-                    sections.append(("Where the time went (seconds from the run's started_at; history event_at, "
-                                     "Payments received_at)", timeline_table(rows)))
-                    sections.append(("Partner rate, from the simulator's payment_requests.received_at",
-                                     rate_table(rows)))
+                    sections.append(
+                        ("Makespan / lower bound (target ≤ 1.05 on every row)", makespan_table(rows))
+                    )
+                    sections.append(
+                        (
+                            "Where the time went (seconds from the run's started_at; history event_at, "
+                            "Payments received_at)",
+                            timeline_table(rows),
+                        )
+                    )
+                    sections.append(
+                        ("Partner rate, from the simulator's payment_requests.received_at", rate_table(rows))
+                    )
                 if "preview" in only:
                     print("preview ...", flush=True)
                     results["preview"] = preview.run(bench, args.preview_n)
@@ -236,14 +398,19 @@ def main() -> int:
     elapsed = time.monotonic() - started
     info["load_after"] = os.getloadavg()
     results["elapsed_s"] = elapsed
-    report = [f"machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory_gib']} GiB RAM, Python {info['python']}, "
-              f"{info['platform']}; " + ", ".join(f"{k} {v}" for k, v in info["versions"].items())
-              + f"; load average before {info['load_before'][0]:.1f}, after {info['load_after'][0]:.1f}; "
-              f"grid `{args.grid}`; bench time {elapsed / 60:.1f} min"]
+    report = [
+        f"machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory_gib']} GiB RAM, Python {info['python']}, "
+        f"{info['platform']}; "
+        + ", ".join(f"{k} {v}" for k, v in info["versions"].items())
+        + f"; load average before {info['load_before'][0]:.1f}, after {info['load_after'][0]:.1f}; "
+        f"grid `{args.grid}`; bench time {elapsed / 60:.1f} min"
+    ]
     if "eval_overhead" in results:
         o = results["eval_overhead"]
-        report.append(f"per-float evaluation overhead besides the users call (lock, re-fetch, history query, "
-                      f"event write, release): {o['per_float_ms']:.1f} ms per worker")
+        report.append(
+            f"per-float evaluation overhead besides the users call (lock, re-fetch, history query, "
+            f"event write, release): {o['per_float_ms']:.1f} ms per worker"
+        )
     for title, table in sections:
         report.append(f"### {title}\n\n{table}")
     text = "\n\n".join(report) + "\n"

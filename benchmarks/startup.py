@@ -48,7 +48,9 @@ def floatctl_command() -> list[str]:
 
 def _time_once(command: list[str], env: dict[str, str]) -> float:
     started = time.perf_counter()
-    done = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    done = subprocess.run(
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
+    )
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} exited {done.returncode}: {done.stderr.decode()[-300:]}")
@@ -62,7 +64,9 @@ def measure(repeats: int = REPEATS) -> list[Timing]:
         Timing("bare typer app --help", [sys.executable, str(BARE_APP), "--help"], []),
         Timing("floatctl --help", [*floatctl, "--help"], []),
         Timing("floatctl status --help", [*floatctl, "status", "--help"], []),
-        Timing("bare typer app hello --help (reference)", [sys.executable, str(BARE_APP), "hello", "--help"], []),
+        Timing(
+            "bare typer app hello --help (reference)", [sys.executable, str(BARE_APP), "hello", "--help"], []
+        ),
     ]
     for t in timings:
         _time_once(t.command, env)  # warm the file cache and the .pyc files
@@ -109,8 +113,11 @@ def import_offenders(top: int = 10) -> dict[str, object]:
     status_help = importtime([*base_args, "status", "--help"])
     extra = [r for r in status_help if r[0] not in root_help]
     extra_top = sorted((r for r in extra), key=lambda r: -r[2])[:6]
-    heavy = [m for m in ("boto3", "botocore", "psycopg", "ddtrace", "textual", "datadog", "moto", "pgserver")
-             if any(r[0] == m for r in cli)]
+    heavy = [
+        m
+        for m in ("boto3", "botocore", "psycopg", "ddtrace", "textual", "datadog", "moto", "pgserver")
+        if any(r[0] == m for r in cli)
+    ]
     return {
         "total_ms": total_ms,
         "modules": len(cli),
@@ -131,13 +138,15 @@ def run(repeats: int = REPEATS) -> dict[str, object]:
     for t in timings:
         ratio = t.median_s / bare
         is_target = t.name in ("floatctl --help", "floatctl status --help")
-        rows.append({
-            "command": t.name,
-            "median_ms": t.median_s * 1000,
-            "min_ms": min(t.samples) * 1000,
-            "ratio": ratio,
-            "target": TARGET if is_target else None,
-            "ok": (ratio <= TARGET) if is_target else None,
-            "runs": len(t.samples),
-        })
+        rows.append(
+            {
+                "command": t.name,
+                "median_ms": t.median_s * 1000,
+                "min_ms": min(t.samples) * 1000,
+                "ratio": ratio,
+                "target": TARGET if is_target else None,
+                "ok": (ratio <= TARGET) if is_target else None,
+                "runs": len(t.samples),
+            }
+        )
     return {"rows": rows, "imports": import_offenders()}
