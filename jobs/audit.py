@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -67,11 +68,15 @@ class AuditEvent:
 class AuditLog:
     """Writes and reads audit events by New York day."""
 
-    def __init__(self, ddb: Any, table: str) -> None:
+    def __init__(self, ddb: Any, table: str, trace_id: Callable[[], str | None] = lambda: None) -> None:
         self.ddb = ddb
         self.table = table
+        self.trace_id = trace_id
 
     def record(self, event: AuditEvent) -> None:
+        """Write the event, stamped with the trace it happened under (when tracing is on)."""
+        if event.trace_id is None:
+            event = replace(event, trace_id=self.trace_id())
         self.ddb.put_item(TableName=self.table, Item=event.item())
 
     def on(self, day: date) -> list[AuditEvent]:

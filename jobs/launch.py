@@ -321,18 +321,19 @@ def start_launches(
     refusal = plan.refusal()
     if refusal is not None:
         raise refusal
-    task_arns = [
-        run_task(runtime.aws.client("ecs"), request) for request in shard_requests(plan.request, shards)
-    ]
-    runtime.audit().record(
-        AuditEvent(
-            actor=plan.operator,
-            action="launch",
-            target=f"day-before-ach run date {plan.run_date}",
-            reason=reason,
-            after={"task_arns": task_arns, "client_token": plan.request["clientToken"], "shards": shards},
+    with runtime.operator_span("launch", run_date=str(plan.run_date), shards=shards):
+        task_arns = [
+            run_task(runtime.aws.client("ecs"), request) for request in shard_requests(plan.request, shards)
+        ]
+        runtime.audit().record(
+            AuditEvent(
+                actor=plan.operator,
+                action="launch",
+                target=f"day-before-ach run date {plan.run_date}",
+                reason=reason,
+                after={"task_arns": task_arns, "client_token": plan.request["clientToken"], "shards": shards},
+            )
         )
-    )
     return task_arns
 
 

@@ -54,17 +54,18 @@ def release_lock(runtime: Any, view: LockView, reason: str, operator: str, now: 
     from jobs.errors import RefusedError
 
     lease = view.lease
-    if not runtime.locks().delete(lease.namespace, lease.lock_key, lease.rvn):
-        raise RefusedError(
-            "the lock changed while you confirmed; nothing released: look again with locks show"
+    with runtime.operator_span("lock.release", lock=f"{lease.namespace}/{lease.lock_key}"):
+        if not runtime.locks().delete(lease.namespace, lease.lock_key, lease.rvn):
+            raise RefusedError(
+                "the lock changed while you confirmed; nothing released: look again with locks show"
+            )
+        runtime.audit().record(
+            AuditEvent(
+                actor=operator,
+                action="lock.release",
+                target=f"{lease.namespace}/{lease.lock_key}",
+                reason=reason,
+                before=view.as_json(now),
+                after=None,
+            )
         )
-    runtime.audit().record(
-        AuditEvent(
-            actor=operator,
-            action="lock.release",
-            target=f"{lease.namespace}/{lease.lock_key}",
-            reason=reason,
-            before=view.as_json(now),
-            after=None,
-        )
-    )

@@ -113,21 +113,23 @@ def perform(
 
     operator = runtime.operator()
     result: dict[str, Any] = {"action": diagnosis.action}
-    if diagnosis.action == RELEASE_AND_LAUNCH:
-        lease = diagnosis.facts.job_lock.lease
-        view = check_release(runtime, lease.namespace, lease.lock_key, lease.rvn, False, now.timestamp())
-        release_lock(runtime, view, f"recover: {reason}", operator, now.timestamp())
-        result["released"] = f"{lease.namespace}/{lease.lock_key}"
-    plan = plan_launch(runtime, now, diagnosis.run_date, after_cutoff)
-    result["task_arn"] = start_launch(runtime, plan)
-    runtime.audit().record(
-        AuditEvent(
-            actor=operator,
-            action="recover",
-            target=f"day-before-ach run date {diagnosis.run_date}",
-            reason=reason,
-            before=diagnosis.as_json(),
-            after=result,
+    # One trace for the whole recovery: the release and launch spans (and audit events) sit under it.
+    with runtime.operator_span("recover", run_date=str(diagnosis.run_date), diagnosis=diagnosis.state):
+        if diagnosis.action == RELEASE_AND_LAUNCH:
+            lease = diagnosis.facts.job_lock.lease
+            view = check_release(runtime, lease.namespace, lease.lock_key, lease.rvn, False, now.timestamp())
+            release_lock(runtime, view, f"recover: {reason}", operator, now.timestamp())
+            result["released"] = f"{lease.namespace}/{lease.lock_key}"
+        plan = plan_launch(runtime, now, diagnosis.run_date, after_cutoff)
+        result["task_arn"] = start_launch(runtime, plan, f"recover: {reason}")
+        runtime.audit().record(
+            AuditEvent(
+                actor=operator,
+                action="recover",
+                target=f"day-before-ach run date {diagnosis.run_date}",
+                reason=reason,
+                before=diagnosis.as_json(),
+                after=result,
+            )
         )
-    )
     return result

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +20,7 @@ class Runtime:
     pool_size: int = 8
     _floats: Any = None
     _http: Any = None
+    _tracing: Any = None
 
     @classmethod
     def from_settings(cls, settings: Settings, pool_size: int = 8) -> Runtime:
@@ -43,7 +46,21 @@ class Runtime:
     def audit(self) -> Any:
         from jobs.audit import AuditLog
 
-        return AuditLog(self.aws.client("dynamodb"), self.settings.history_table)
+        return AuditLog(self.aws.client("dynamodb"), self.settings.history_table, self.tracing().trace_id)
+
+    def tracing(self) -> Any:
+        """Spans for operator actions: ddtrace when DD_TRACE_ENABLED, else none (ddtrace not imported)."""
+        if self._tracing is None:
+            from jobs import telemetry
+
+            self._tracing = telemetry.tracing_from_env()
+        return self._tracing
+
+    @contextmanager
+    def operator_span(self, action: str, **tags: Any) -> Iterator[Any]:
+        """A span around one state-changing operator action; its trace id goes to the audit event."""
+        with self.tracing().span(f"floatctl.{action}", env=self.settings.env, **tags) as span:
+            yield span
 
     def operator(self) -> str:
         """The STS identity of whoever runs this command."""
@@ -104,5 +121,7 @@ class Runtime:
         )
 
     def close(self) -> None:
+        if self._tracing is not None:
+            self._tracing.close()
         if self._floats is not None:
             self._floats.close()

@@ -65,9 +65,10 @@ class Tracing:
         return self.tracer is not None
 
     def start(self, name: str, parent: Any = None, activate: bool = True, **tags: Any) -> Any:
-        """Start a span (a child of `parent` when given, across threads); None when tracing is off."""
+        """Start a span, a child of `parent` (across threads) or of this thread's active span; None when off."""
         if self.tracer is None:
             return None
+        parent = parent if parent is not None else self.tracer.current_span()
         span = self.tracer.start_span(name, child_of=parent, activate=activate, service=None)
         for key, value in tags.items():
             span.set_tag(key, value)
@@ -94,6 +95,11 @@ class Tracing:
         finally:
             if span is not None:
                 span.finish()
+
+    def trace_id(self) -> str | None:
+        """The current trace's id as logs carry it (dd.trace_id), or None outside a span."""
+        value = self.log_context().get("dd.trace_id")
+        return value if value and value != "0" else None
 
     def log_context(self) -> dict[str, str]:
         """dd.* fields for the log line written now, under the current span."""
@@ -129,12 +135,16 @@ class Telemetry:
 NOOP = Telemetry()
 
 
+def tracing_from_env(environ: dict[str, str] | None = None) -> Tracing:
+    """ddtrace when DD_TRACE_ENABLED is true (patching psycopg, botocore, urllib3), else no spans."""
+    environ = dict(os.environ if environ is None else environ)
+    return Tracing(_tracer()) if _truthy(environ.get("DD_TRACE_ENABLED")) else Tracing()
+
+
 def setup(env: str, environ: dict[str, str] | None = None) -> Telemetry:
     """Turn on what the environment asks for; patch psycopg, botocore and urllib3 before they are used."""
     environ = dict(os.environ if environ is None else environ)
-    tracing = Tracing()
-    if _truthy(environ.get("DD_TRACE_ENABLED")):
-        tracing = Tracing(_tracer())
+    tracing = tracing_from_env(environ)
     metrics = Metrics()
     if environ.get("DD_AGENT_HOST") or environ.get("DD_DOGSTATSD_URL") or environ.get("DD_DOGSTATSD_HOST"):
         metrics = Metrics(

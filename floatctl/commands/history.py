@@ -97,8 +97,11 @@ def _render(out, runs, events, audits) -> None:
         )
     if audits:
         out.table(
-            ("at", "actor", "action", "target", "reason"),
-            [(a.at.isoformat(timespec="seconds"), a.actor, a.action, a.target, a.reason) for a in audits],
+            ("at", "actor", "action", "target", "reason", "trace_id"),
+            [
+                (a.at.isoformat(timespec="seconds"), a.actor, a.action, a.target, a.reason, a.trace_id or "-")
+                for a in audits
+            ],
             title="audit",
         )
     if not (runs or events or audits):

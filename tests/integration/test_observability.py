@@ -294,3 +294,42 @@ def test_redaction_of_planted_values_in_logs_spans_and_metric_tags():
 
     Metrics(Client(), ["env:sandbox"]).increment("x", tags={"reason": f"card {PLANTED_CARD}"})
     assert PLANTED_CARD not in json.dumps(sent)
+
+
+def test_operator_actions_are_traced_and_the_audit_events_carry_the_trace_id(cli, test_agent, tmp_path):
+    """`recover` on a dead run: one trace (recover → lock.release, launch); all three audit events name it."""
+    scenario = Path(__file__).parents[1] / "cli" / "scenarios" / "recover-died.json"
+    seeded = tmp_path / "died.json"
+    seeded.write_text(scenario.read_text().replace("HOSTNAME", socket.gethostname()))
+    assert cli("sandbox", "seed", "--from", str(seeded)).exit_code == 0
+    urllib.request.urlopen(f"{test_agent}/test/session/clear").read()
+    env = {
+        **os.environ,
+        "FLOATCTL_NOW": "2026-11-20T19:31:00-05:00",
+        "DD_TRACE_ENABLED": "true",
+        "DD_TRACE_AGENT_URL": test_agent,
+        "DD_SERVICE": "floatctl",
+        "DD_INSTRUMENTATION_TELEMETRY_ENABLED": "false",
+        "DD_REMOTE_CONFIGURATION_ENABLED": "false",
+    }
+    floatctl = [sys.executable, "-m", "floatctl"]
+    recover = [*floatctl, "recover", "day-before-ach", "--yes", "--wait", "--poll", "0.3", "--reason", "OOM"]
+    done = subprocess.run(recover, capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    time.sleep(0.5)
+    spans = [s for t in json.loads(urllib.request.urlopen(f"{test_agent}/test/traces").read()) for s in t]
+    by_name = {s["name"]: s for s in spans if s["name"].startswith("floatctl.")}
+    assert set(by_name) == {"floatctl.recover", "floatctl.lock.release", "floatctl.launch"}
+    root = by_name["floatctl.recover"]
+    assert by_name["floatctl.launch"]["parent_id"] == root["span_id"]
+    assert by_name["floatctl.lock.release"]["parent_id"] == root["span_id"]
+    assert root["meta"]["diagnosis"] == "died"
+    trace_id = root["meta"]["_dd.p.tid"] + f"{root['trace_id']:016x}"
+
+    untraced = {k: v for k, v in env.items() if not k.startswith("DD_")}
+    listed = subprocess.run(
+        [*floatctl, "-o", "json", "history", "--audit"], capture_output=True, text=True, env=untraced
+    )
+    audit = [a for a in json.loads(listed.stdout)["audit"] if a["reason"].endswith("OOM")]
+    assert sorted(a["action"] for a in audit) == ["launch", "lock.release", "recover"]
+    assert {a["trace_id"] for a in audit} == {trace_id}
