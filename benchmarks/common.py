@@ -4,7 +4,6 @@ The benchmarks never touch anybody else's sandbox: `own_sandbox()` starts one in
 directory (the pattern of tests/faults/reliability.py) and always stops it. Loading 100k floats
 through `floatctl sandbox seed` would take minutes (row inserts, one DynamoDB put per item), so
 `Bench.load` COPYs the rows straight into the sandbox's tables and recreates the two DynamoDB tables.
-The sandbox runs with the two fixes of benchmarks/fast_sandbox.py (BENCH_STOCK_SANDBOX=1: without).
 """
 
 from __future__ import annotations
@@ -75,17 +74,6 @@ def build_data(n: int, share: float, layout: str = "even", seed: int = 1, run_da
 
 
 # -- figures --------------------------------------------------------------------------------------------
-
-
-def max_in_window(times: list[float], window: float = 1.0) -> int:
-    """The most events inside any sliding window of `window` seconds."""
-    times = sorted(times)
-    best, start = 0, 0
-    for end, t in enumerate(times):
-        while t - times[start] >= window:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
 
 
 def median(values: list[float]) -> float:
@@ -351,40 +339,6 @@ class Bench:
 REPO = Path(__file__).resolve().parent.parent
 
 
-def start_sandbox(directory: Path, patched: bool = True, timeout: float = 120) -> Any:
-    """Start the sandbox's services process as floatctl.sandbox.control.ensure_running does, but
-    through benchmarks.fast_sandbox (moto's Query reads one partition; the simulator answers without
-    a 40 ms Nagle stall) unless `patched` is off."""
-    from floatctl.sandbox.control import ensure_running, find
-
-    if not patched:
-        return ensure_running(directory)[0]
-    directory.mkdir(parents=True, exist_ok=True)
-    directory.chmod(0o755)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
-    with open(directory / "services.log", "ab") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.fast_sandbox", str(directory)],
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            env=env,
-        )
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        sandbox = find(directory)
-        if sandbox and sandbox.pid == proc.pid:
-            return sandbox
-        if proc.poll() is not None:
-            tail = (directory / "services.log").read_text(errors="replace")[-1500:]
-            raise RuntimeError(f"the sandbox failed to start (exit {proc.returncode}):\n{tail}")
-        time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError(f"the sandbox did not start within {timeout:.0f}s")
-
-
 @contextmanager
 def own_sandbox() -> Iterator[Bench]:
     """A sandbox of our own in a temporary directory, stopped and removed whatever happens."""
@@ -397,11 +351,11 @@ def own_sandbox() -> Iterator[Bench]:
     os.environ.pop("FLOATCTL_NOW", None)
     from floatctl.context import AppContext
     from floatctl.output import Output
-    from floatctl.sandbox.control import stop
+    from floatctl.sandbox.control import ensure_running, stop
     from jobs.settings import Settings
 
     try:
-        sandbox = start_sandbox(directory, patched=os.environ.get("BENCH_STOCK_SANDBOX") != "1")
+        sandbox = ensure_running(directory)[0]
         app = AppContext(Settings.load(), Output(format="json"))
         app._sandbox = sandbox
         env = {k: v for k, v in os.environ.items() if not k.startswith(("FLOATCTL_", "DD_"))}

@@ -28,7 +28,8 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from benchmarks.common import Bench, build_data, max_in_window
+from benchmarks.common import Bench, build_data
+from tests.faults.harness import max_in_window
 
 TARGET = 1.05
 RATE_TARGET_MAX = 1.0

@@ -11,8 +11,9 @@ from jobs.settings import Settings
 class AwsClients:
     """Lazily built, thread-safe boto3 clients (boto3 clients are safe to share across threads)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, max_connections: int = 32) -> None:
         self.settings = settings
+        self.max_connections = max_connections  # per client: one per thread that may call at once
         self._session: Any = None
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
@@ -41,7 +42,7 @@ class AwsClients:
                     connect_timeout=5,
                     read_timeout=20,
                     retries={"mode": "standard", "max_attempts": 5},
-                    max_pool_connections=32,
+                    max_pool_connections=self.max_connections,
                 )
                 self._clients[service] = session.client(
                     service, endpoint_url=self.settings.aws_endpoint_url, config=config

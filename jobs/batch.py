@@ -1,9 +1,13 @@
 """The day-before-ach pipeline (DESIGN §5).
 
-producer (replica pages) -> bounded queue -> evaluation workers -> small bounded queue -> submitters.
+producer (replica pages) -> bounded queue -> evaluation workers -> backlog -> submitters.
+
 Only submitters wait on the shared strict limiter, so skip-floats never queue behind submissions.
-A float's lock is held from evaluation to its history write. Each Payments attempt takes its limiter
-token just before it is sent, so the partner sees the rate the limiter enforces.
+A float is locked twice, briefly: while it is evaluated (a skip is recorded under that lock), and
+from the submitter's re-check of the guards to its history write. In between, a SUBMIT_ACH float
+waits in the backlog holding nothing, so evaluation runs ahead of the rate however the floats that
+need ACH are clustered (docs/decisions/submission-backlog.md). Each Payments attempt takes its
+limiter token just before it is sent, so the partner sees the rate the limiter enforces.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from jobs import crashpoints
 from jobs.calendar import DueWindow, due_window
 from jobs.domain import ACH_PENDING, FAILED, SKIP_LOCKED, SUBMIT_ACH, SUBMITTED, Float
 from jobs.errors import EXIT_FLOATS_FAILED, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, RefusedError, UsageError
-from jobs.evaluation import EvaluationError, Sources, evaluate
+from jobs.evaluation import EvaluationError, Sources, evaluate, recheck
 from jobs.history import FloatEvent, RunRecord, utc_now
 from jobs.keys import JOB_NAME, float_lock_key, idempotency_key
 from jobs.limiter import LimiterStopped
@@ -51,6 +55,7 @@ class BatchOptions:
     shard_index: int = 0
     shard_count: int = 1
     drain_timeout_s: float = 12.0  # + a 10 s read timeout in flight stays inside the 25 s stop
+    backlog: int = 10_000  # evaluated SUBMIT_ACH floats waiting for a submitter, no lock held
 
     def __post_init__(self) -> None:
         if not 0 <= self.shard_index < self.shard_count:
@@ -194,7 +199,7 @@ class Run:
         self.on_outcome = on_outcome or (lambda outcome: None)
         self.summary = RunSummary(new_run_id(), options.run_date, options.window)
         self._eval_q: queue.Queue[Any] = queue.Queue(maxsize=options.queue_size)
-        self._submit_q: queue.Queue[Any] = queue.Queue(maxsize=max(1, options.submitter_count))
+        self._submit_q: queue.Queue[Any] = queue.Queue(maxsize=max(1, options.backlog))
         self._mutex = threading.Lock()
         self._fatal: str | None = None
         self._job_lease: Lease | None = None
@@ -216,8 +221,9 @@ class Run:
                 self.a = self._adapters_factory()
             self.sources = Sources(self.a.floats, self.a.history, self.a.users)
             self._take_job_lock()
-            # The last holder may have submitted in the past second: keep the rate across a handover.
-            self.a.limiter.assume_full_window()
+            if self._job_lease is not None and self._job_lease.took_over:
+                # A holder that died may have submitted in the past second: keep the rate across it.
+                self.a.limiter.assume_full_window()
             record = self._record()
             self.a.history.put_run(record)
             self._heartbeat_thread = threading.Thread(
@@ -375,7 +381,7 @@ class Run:
                     span.finish()
 
     def _evaluate_one(self, row: Float, span: Any) -> bool:
-        """Lock, evaluate, and either record the skip or hand the float to a submitter (True)."""
+        """Lock, evaluate, and either record the skip or queue the float for a submitter (True)."""
         lease = self.a.locks.acquire(
             FLOAT_NAMESPACE,
             float_lock_key(row.id),
@@ -402,17 +408,26 @@ class Run:
                 outcome = FloatOutcome(row, evaluation.verdict, evaluation.reason, evaluation=evaluation)
                 self._record_outcome(outcome, span=span)
                 return False
-            handed_over = self._put(self._submit_q, (row, evaluation, lease, span))
-            return handed_over
+            if self._submit_q.qsize() < self.options.submitter_count:
+                # A submitter is free within about a second: hand the float over locked, as evaluated.
+                handed_over = self._put(self._submit_q, (row, evaluation, lease, span))
+                return handed_over
         finally:
             if not handed_over:
                 self._release(lease)
+        # A backlog: the float waits unlocked (a full backlog holds up this worker, never a lock),
+        # and its submitter locks it again and re-checks the guards.
+        return self._put(self._submit_q, (row, evaluation, None, span))
 
     def _submit_loop(self) -> None:
         while (item := self._submit_q.get()) is not _DONE:
             row, evaluation, lease, span = item
+            if lease is None and self.stop.soft.is_set():
+                if span is not None:  # from the backlog: nothing written, no lock; the rerun takes it
+                    span.finish()
+                continue
             self.tracing.activate(span)
-            held = [lease]  # the lease as last renewed: release needs its current rvn
+            held: list[Lease] = [lease] if lease else []  # the float's lease as last renewed
             try:
                 self._submit_one(row, evaluation, held, span)
             except Exception as exc:
@@ -432,15 +447,19 @@ class Run:
         self.metrics.histogram("limiter.wait_ms", waited * 1000)
 
     def _submit_one(self, row: Float, evaluation: Evaluation, held: list[Lease], span: Any) -> None:
+        """Make sure the float is ours, write ACH_PENDING, take a token just before sending, submit."""
         if self.stop.hard.is_set():
             return  # abandoned at the drain deadline: nothing was sent, the rerun takes it
-        try:
-            held[0] = self.a.locks.renew(held[0], FLOAT_LEASE_S)  # fence: is the float still ours?
-        except LeaseLost:
-            held.clear()  # not ours to release any more
-            self._record_outcome(
-                FloatOutcome(row, SKIP_LOCKED, "float lease lost before submitting"), span=span
-            )
+        if held:
+            try:
+                held[0] = self.a.locks.renew(held[0], FLOAT_LEASE_S)  # fence: is the float still ours?
+            except LeaseLost:
+                held.clear()  # not ours to release any more
+                self._record_outcome(
+                    FloatOutcome(row, SKIP_LOCKED, "float lease lost before submitting"), span=span
+                )
+                return
+        elif not self._lock_and_recheck(row, evaluation, held, span):
             return
         assert row.due_date is not None and row.user_id is not None and row.amount_cents is not None
         key = idempotency_key(row.id, row.due_date)
@@ -472,6 +491,34 @@ class Run:
         else:
             outcome = FloatOutcome(row, FAILED, result.reason, evaluation=evaluation)
         self._record_outcome(outcome, idempotency_key=key, span=span)
+
+    def _lock_and_recheck(self, row: Float, evaluation: Evaluation, held: list[Lease], span: Any) -> bool:
+        """Lock a float from the backlog and re-check its guards; False when it must not be submitted."""
+        lease = self.a.locks.acquire(
+            FLOAT_NAMESPACE,
+            float_lock_key(row.id),
+            self.summary.run_id,
+            self.identity.owner_task,
+            FLOAT_LEASE_S,
+        )
+        if lease is None:  # another run took it since we evaluated it: that run decides
+            self._record_outcome(
+                FloatOutcome(row, SKIP_LOCKED, "float lock taken by another run before submitting"),
+                span=span,
+            )
+            return False
+        held.append(lease)
+        try:
+            failed = recheck(row, self.sources, self.options.max_ach_attempts)
+        except EvaluationError as exc:
+            self._record_outcome(FloatOutcome(row, FAILED, f"{exc.rule}: {exc.reason}"), span=span)
+            return False
+        if failed is not None:
+            assert failed.verdict is not None
+            reason = f"at submission: {failed.reason}"
+            self._record_outcome(FloatOutcome(row, failed.verdict, reason, evaluation=evaluation), span=span)
+            return False
+        return True
 
     def _release(self, lease: Lease) -> None:
         try:
@@ -591,4 +638,7 @@ class Run:
                 log.error("writing the run record failed (try %s): %s", attempt + 1, exc)
                 time.sleep(0.5)
         if self._job_lease is not None:
+            # Hold the job lock until our last submission has left the partner's window, so the next
+            # holder, finding the lock free, may submit at once without breaking the rate.
+            time.sleep(self.a.limiter.quiet_in())
             self._release(self._job_lease)

@@ -103,3 +103,19 @@ def _fetch(rule: str, call: Any) -> Any:
         raise EvaluationError(rule, str(exc)) from None
     except Exception as exc:  # botocore and driver errors: the float fails, the run goes on
         raise EvaluationError(rule, f"{type(exc).__name__}: {exc}") from None
+
+
+def recheck(row: Float, sources: Sources, max_attempts: int) -> RuleResult | None:
+    """The guards again, at submission time under a fresh float lock: the failing result, or None.
+
+    Between evaluation and submission the float waited unlocked in the backlog, so another run may
+    have paid it or main may have moved on. The debit-card rule is not asked again (docs/decisions/
+    submission-backlog.md); exactly-once rests on the lock, these guards and the idempotency key.
+    """
+    assert row.due_date is not None
+    refetch = rules.check_refetch(row, _fetch("refetch", lambda: sources.floats.refetch(row.id)))
+    if refetch.failed:
+        return refetch
+    history = _fetch("history", lambda: sources.history.float_history(row.id, row.due_date))
+    result = rules.check_history(history, max_attempts)
+    return result if result.failed else None

@@ -6,6 +6,10 @@ burst allows nearly twice that); why this is hand-written is in docs/decisions/r
 What counts is what the partner receives, a few milliseconds after we admit a call. So starts are
 spaced evenly (``period / limit`` apart, never a burst of ``limit`` at once, whose sends queue up
 and arrive bunched), and the window carries a small margin for the admit-to-wire jitter.
+
+A waiter that wakes a little after its slot opened is booked at the slot (at most
+``LATE_CREDIT_SECONDS`` earlier than it really started), so wake-up lateness does not pile up into
+a lower mean rate; the credit comes out of the margin, which is why it is a fraction of it.
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ STOP_POLL_SECONDS = 0.02
 
 #: Slack added to the window for the time between admission and the request reaching the partner.
 WIRE_MARGIN_SECONDS = 0.025
+
+#: How much earlier than its real start a late-woken waiter may be booked (its slot), in seconds.
+LATE_CREDIT_SECONDS = 0.005
 
 #: The shortest pause, so float rounding near a window edge cannot spin without time passing.
 _MIN_PAUSE_SECONDS = 1e-6
@@ -81,13 +88,21 @@ class RateLimiter:
     def assume_full_window(self) -> None:
         """Act as if a whole window's worth of starts happened just now.
 
-        A run calls this when it takes the job lock: the previous holder (crashed, or stopped) may have
-        started submissions in the last period, and this process cannot see them.
+        A run calls this when it takes the job lock over from an expired or dead holder, whose last
+        submissions this process cannot see. (A holder that releases the lock waits for `quiet_in`
+        first, so a run that finds the lock free may start at once.)
         """
         with self._lock:
             now = self._clock()
             self._starts.clear()
             self._starts.extend([now] * self.limit)
+
+    def quiet_in(self) -> float:
+        """Seconds until the last start has left the window (0.0: another holder may start at once)."""
+        with self._lock:
+            if not self._starts:
+                return 0.0
+            return max(0.0, self._starts[-1] + self.period + self.margin - self._clock())
 
     def acquire(self, stop: threading.Event | None = None) -> float:
         """Wait for a free slot and return the seconds waited; raise LimiterStopped if ``stop`` is set first.
@@ -103,9 +118,11 @@ class RateLimiter:
                 with self._lock:
                     first = self._line[0] is turn
                     now = self._clock()
-                    delay = self._delay(now) if first else None
-                    if delay == 0.0:
-                        return self._admit(now, entered)
+                    delay = None
+                    if first:
+                        delay = self._delay(now)
+                        if delay == 0.0:
+                            return self._admit(now, self._booking(now, entered), entered)
                 if stop is not None and stop.is_set():
                     raise LimiterStopped("stopped while waiting for the payment rate limiter")
                 if delay is None:
@@ -119,18 +136,31 @@ class RateLimiter:
     def _delay(self, now: float) -> float:
         """Forget starts that left the window and return the seconds until one more may start (0.0: now)."""
         window = self.period + self.margin
-        while self._starts and now - self._starts[0] >= window:
+        while len(self._starts) > self.limit:  # the last `limit` starts are all the window needs
             self._starts.popleft()
+        in_window = len(self._starts) >= self.limit and now - self._starts[0] < window
         delay = 0.0
-        if len(self._starts) >= self.limit:  # still in the window: always a pause, however small
+        if in_window:  # always a pause, however small
             delay = max(self._starts[0] + window - now, _MIN_PAUSE_SECONDS)
         if self._starts and self._starts[-1] + self.spacing - now > 0:
             delay = max(delay, self._starts[-1] + self.spacing - now, _MIN_PAUSE_SECONDS)
         return delay
 
-    def _admit(self, now: float, entered: float) -> float:
-        """Record a start at ``now``, hand the turn to the next in line, and return the wait."""
-        self._starts.append(now)
+    def _booking(self, now: float, entered: float) -> float:
+        """When to book a start made at ``now``: its slot, if the caller waited for it and woke late."""
+        credit = min(LATE_CREDIT_SECONDS, self.margin / 5)
+        slot = -math.inf
+        if self._starts:
+            slot = self._starts[-1] + self.spacing
+        if len(self._starts) >= self.limit:
+            slot = max(slot, self._starts[-self.limit] + self.period + self.margin)
+        if credit <= 0 or entered >= slot or slot >= now:
+            return now
+        return max(slot, now - credit)
+
+    def _admit(self, now: float, booked: float, entered: float) -> float:
+        """Book a start at ``booked``, hand the turn to the next in line, and return the wait."""
+        self._starts.append(booked)
         self._line.popleft()
         if self._line:
             self._line[0].set()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from jobs import dynamo
@@ -37,6 +37,9 @@ class Lease:
     acquired_at: float
     lease_expires_at: float
     rvn: str
+    #: Taken from an expired lease or a dead owner (not from a released lock): the last holder may
+    #: have been working until moments ago. Known only to the acquirer; not stored.
+    took_over: bool = field(default=False, compare=False)
 
     def seconds_left(self, now: float | None = None) -> float:
         return self.lease_expires_at - (time.time() if now is None else now)
@@ -97,13 +100,14 @@ class LockStore:
         now = self.clock()
         lease = Lease(namespace, lock_key, owner, owner_task, now, now + lease_s, new_rvn())
         try:
-            self.ddb.put_item(
+            response = self.ddb.put_item(
                 TableName=self.table,
                 Item=lease.item(),
                 ConditionExpression="attribute_not_exists(lock_key) OR lease_expires_at < :now",
                 ExpressionAttributeValues={":now": {"N": str(int(now))}},
+                ReturnValues="ALL_OLD",
             )
-            return lease
+            return replace(lease, took_over=bool(response.get("Attributes")))
         except Exception as exc:
             if not dynamo.is_conditional_failure(exc):
                 raise
@@ -119,7 +123,7 @@ class LockStore:
                 ConditionExpression="rvn = :rvn",
                 ExpressionAttributeValues={":rvn": {"S": held.rvn}},
             )
-            return lease
+            return replace(lease, took_over=True)
         except Exception as exc:
             if dynamo.is_conditional_failure(exc):
                 return None

@@ -17,14 +17,19 @@ class Runtime:
 
     settings: Settings
     aws: AwsClients
-    pool_size: int = 8
+    pool_size: int = 8  # Postgres connections
+    connections: int = 16  # HTTP connections per AWS client and for the services
     _floats: Any = None
     _http: Any = None
     _tracing: Any = None
 
     @classmethod
-    def from_settings(cls, settings: Settings, pool_size: int = 8) -> Runtime:
-        return cls(settings, AwsClients(settings), pool_size)
+    def from_settings(cls, settings: Settings, pool_size: int = 8, threads: int = 0) -> Runtime:
+        """`threads`: how many threads may call out at once (the run's workers and submitters)."""
+        connections = max(16, pool_size * 2, threads + 2)
+        return cls(
+            settings, AwsClients(settings, max_connections=max(32, connections)), pool_size, connections
+        )
 
     def floats(self) -> Any:
         if self._floats is None:
@@ -88,7 +93,7 @@ class Runtime:
                 attempts=self.settings.http_attempts, read_timeout_s=self.settings.http_read_timeout_s
             )
             self._http = SignedHttp(
-                self.aws.credentials, self.settings.region, policy, pool_size=self.pool_size * 2
+                self.aws.credentials, self.settings.region, policy, pool_size=self.connections
             )
         return self._http
 

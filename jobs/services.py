@@ -64,6 +64,41 @@ class _Retryable(Exception):
         self.retry_after = retry_after
 
 
+_sending = threading.local()  # this thread's `before_send`, run by the connection at its first send()
+
+
+def _pool_classes() -> dict[str, Any]:
+    """urllib3 pools whose connections run the pending `before_send` just before the request's first
+    bytes go out: after the pool checkout, the TCP connect and urllib3's own request building, so
+    the limiter's token is taken as close to the wire as Python gets."""
+    import urllib3
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+
+    class _Hooked:
+        def send(self, data: Any) -> None:
+            hook = getattr(_sending, "before_send", None)
+            if hook is not None:
+                if self.sock is None:  # http.client connects lazily, here: connect before the token
+                    self.connect()  # type: ignore[attr-defined]
+                _sending.before_send = None
+                hook()
+            super().send(data)  # type: ignore[misc]
+
+    class HookedHTTPConnection(_Hooked, HTTPConnection):
+        pass
+
+    class HookedHTTPSConnection(_Hooked, HTTPSConnection):
+        pass
+
+    class HookedHTTPPool(urllib3.HTTPConnectionPool):
+        ConnectionCls = HookedHTTPConnection
+
+    class HookedHTTPSPool(urllib3.HTTPSConnectionPool):
+        ConnectionCls = HookedHTTPSConnection
+
+    return {"http": HookedHTTPPool, "https": HookedHTTPSPool}
+
+
 class SignedHttp:
     """A pooled urllib3 client that signs each request with SigV4 for API Gateway."""
 
@@ -82,6 +117,7 @@ class SignedHttp:
             retries=False,
             timeout=urllib3.Timeout(connect=policy.connect_timeout_s, read=policy.read_timeout_s),
         )
+        self._pool.pool_classes_by_scheme = _pool_classes()
         self._lock = threading.Lock()
 
     def request(
@@ -92,7 +128,11 @@ class SignedHttp:
         headers: dict[str, str] | None = None,
         before_send: Callable[[], None] | None = None,
     ) -> Any:
-        """One attempt: sign, run `before_send` (the rate limiter: as close to the wire as it gets), send."""
+        """One attempt: sign, send; `before_send` (the rate limiter) runs just before the first byte goes.
+
+        A connection that fails before sending never runs it: no token is spent on a call the partner
+        never saw. An exception from it (the limiter stopped) closes the unused connection.
+        """
         import urllib3
         from botocore.auth import SigV4Auth
         from botocore.awsrequest import AWSRequest
@@ -102,14 +142,17 @@ class SignedHttp:
             headers["Content-Type"] = "application/json"
         request = AWSRequest(method=method, url=url, data=body, headers=headers)
         SigV4Auth(self._credentials_provider(), "execute-api", self._region).add_auth(request)
-        if before_send is not None:
-            before_send()
+        _sending.before_send = before_send
         try:
             return self._pool.request(method, url, body=body, headers=dict(request.headers.items()))
+        except urllib3.exceptions.NewConnectionError as exc:  # a subclass of TimeoutError, but refused
+            raise _Retryable(f"connection failed ({type(exc).__name__})") from None
         except urllib3.exceptions.TimeoutError as exc:
             raise _Retryable(f"timed out ({type(exc).__name__})") from None
         except urllib3.exceptions.HTTPError as exc:
             raise _Retryable(f"connection failed ({type(exc).__name__})") from None
+        finally:
+            _sending.before_send = None
 
     def with_retries(
         self, attempt: Callable[[], Any], stop: threading.Event | None, before: Callable[[], None]

@@ -90,7 +90,9 @@ def _real_run(app_ctx, options, telemetry):
     from jobs.batch import Run, StopSignal
     from jobs.runtime import Runtime
 
-    runtime = Runtime.from_settings(app_ctx.settings, pool_size=options.workers + 2)
+    # Every worker and submitter may hold a connection at once: none is opened and dropped per call.
+    threads = options.workers + options.submitter_count
+    runtime = Runtime.from_settings(app_ctx.settings, pool_size=options.workers + 2, threads=threads)
     stop = StopSignal()
     previous = {
         s: signal.signal(s, lambda signum, _frame: stop.request(signum))

@@ -46,6 +46,9 @@ class AwsServer:
         )
         from werkzeug.serving import make_server
 
+        from floatctl.sandbox.moto_query import patch_moto
+
+        patch_moto()
         app = ThrottlingFront(DomainDispatcherApplication(create_backend_app), faults)
         self._server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)

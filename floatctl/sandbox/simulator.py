@@ -383,6 +383,9 @@ class _Handler(BaseHTTPRequestHandler):
     """HTTP/1.1 plumbing: read the request, ask the simulator, write JSON, log one line."""
 
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two send()s: with Nagle on, a keep-alive client's delayed ACK holds
+    # the body back ~40 ms, and every call would be that much slower than its latency fault says.
+    disable_nagle_algorithm = True
     server_version = "floatctl-simulator"
     sys_version = ""
     timeout = 120

@@ -31,7 +31,7 @@ def test_lock_lifecycle_with_fencing(runtime, load):
     load({})
     locks = LockStore(runtime.aws.client("dynamodb"), runtime.settings.locks_table)
     first = locks.acquire("float", "float#1", "run-a", "other-host:1", 60)
-    assert first is not None
+    assert first is not None and not first.took_over  # nobody held it
     assert locks.acquire("float", "float#1", "run-b", "other-host:2", 60) is None
     renewed = locks.renew(first, 60)
     assert renewed.rvn != first.rvn
@@ -73,8 +73,8 @@ def test_an_expired_lease_is_free_and_a_dead_local_owner_is_free(runtime, load):
         }
     )
     locks = runtime.locks()
-    assert locks.acquire("float", "float#2", "me", "me:1", 60) is not None
-    assert locks.acquire("float", "float#3", "me", "me:1", 60) is not None
+    assert locks.acquire("float", "float#2", "me", "me:1", 60).took_over  # expired
+    assert locks.acquire("float", "float#3", "me", "me:1", 60).took_over  # a dead owner
     assert locks.acquire("float", "float#4", "me", "me:1", 60) is None
     assert {lease.lock_key for lease in locks.list("float")} == {"float#2", "float#3", "float#4"}
 
@@ -257,3 +257,53 @@ def test_payments_retries_honour_retry_after_reuse_the_key_and_take_a_token_each
         idempotency_key="day-before-ach:1:2026-11-24",
     )
     assert not other.accepted and other.status == 409 and "other parameters" in other.reason
+
+
+def test_the_token_is_taken_at_the_first_send_after_connecting(runtime, load, sandbox):
+    """No token for a connection that never opened; a limiter stop sends nothing at all."""
+    import socket
+
+    import psycopg
+
+    from jobs.limiter import LimiterStopped
+
+    load({})
+    http = _http(runtime, attempts=1)
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{s.getsockname()[1]}"
+    tokens = []
+    refused = PaymentsClient(http, closed).submit(
+        float_id=1,
+        user_id=2,
+        amount_cents=300,
+        effective_date=date(2026, 11, 24),
+        idempotency_key="day-before-ach:1:2026-11-24",
+        before_attempt=lambda: tokens.append(1),
+    )
+    assert not refused.accepted and "connection failed" in refused.reason and tokens == []
+
+    def stopped():
+        raise LimiterStopped("stopped")
+
+    payments = PaymentsClient(http, runtime.settings.payments_api_url)
+    with pytest.raises(LimiterStopped):
+        payments.submit(
+            float_id=1,
+            user_id=2,
+            amount_cents=300,
+            effective_date=date(2026, 11, 24),
+            idempotency_key="day-before-ach:1:2026-11-24",
+            before_attempt=stopped,
+        )
+    with psycopg.connect(sandbox.dsn("services")) as conn:
+        assert conn.execute("SELECT count(*) FROM payment_requests").fetchone() == (0,)
+    sent = payments.submit(
+        float_id=1,
+        user_id=2,
+        amount_cents=300,
+        effective_date=date(2026, 11, 24),
+        idempotency_key="day-before-ach:1:2026-11-24",
+        before_attempt=lambda: tokens.append(1),
+    )
+    assert sent.accepted and tokens == [1]  # the pool is still good after the stopped attempt

@@ -309,3 +309,50 @@ def test_a_pending_ach_is_resubmitted_even_when_a_valid_card_appeared(sandbox, l
     code, summary = _run(cli)
     assert code == 0 and summary["counts"] == {"SUBMITTED": 1}
     assert _paid(sandbox) == {row["id"]: 1}
+
+
+def test_clustered_ach_floats_wait_unlocked_and_are_rechecked_before_submitting(
+    sandbox, load, cli, floatctl_proc, app_context
+):
+    """40 ACH floats first, 40 skip-floats after: the skips are done long before the rate lets the
+    ACH floats through (they do not queue behind them), and a float that changed on main while it
+    waited in the backlog is caught by the re-check under its lock, not paid."""
+    from datetime import datetime
+
+    ach = scenarios.mixed(40, seed=12)
+    floats, cards = list(ach["floats"]), []
+    for i, day in enumerate(["2026-11-21", "2026-11-22", "2026-11-23"] * 14):
+        if len(cards) == 40:
+            break
+        user = 50_000 + i
+        floats.append(
+            {"id": 20_000 + i, "user_id": user, "status": "SCHEDULING", "amount_cents": 900, "due_date": day}
+        )
+        cards.append(
+            {"user_id": user, "card_id": f"k{user}", "last4": "4242", "is_primary": True}
+            | {"status": "ACTIVE", "exp_month": 12, "exp_year": 2030}
+        )
+    load({"floats": floats, "cards": cards, "history": [], "locks": []})
+    last = ach["floats"][-1]["id"]  # the last ACH float: it waits longest in the backlog
+    proc = floatctl_proc("-o", "json", "run", "day-before-ach", "--date", DATE, "--payment-submit-rate", "4")
+    history = HistoryStore(app_context.aws().client("dynamodb"), app_context.settings.history_table)
+    deadline = time.monotonic() + 30
+    while not history.float_events(20_009) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the 10th skip-float is recorded: every ACH float has been evaluated
+    assert len(_paid(sandbox)) < 30
+    with psycopg.connect(sandbox.dsn("main"), autocommit=True) as conn:
+        conn.execute("UPDATE floats SET amount_cents = amount_cents + 1 WHERE id = %s", (last,))
+    assert proc.wait(timeout=60) == 0, proc.stderr.read()
+    summary = json.loads(proc.stdout.read())
+    assert summary["counts"] == {"SKIP_STALE": 1, "SKIP_VALID_CARD": 40, "SUBMITTED": 39}
+    events = [i for i in history.by_run_id(summary["run_id"]) if i.get("kind") == "float_event"]
+    stale = next(e for e in events if e["outcome"] == "SKIP_STALE")
+    assert stale["float_id"] == last and stale["reason"].startswith("at submission: main says amount")
+    at = {e["outcome"]: [] for e in events}
+    for e in events:
+        at[e["outcome"]].append(datetime.fromisoformat(e["event_at"].replace("Z", "+00:00")))
+    assert (
+        max(at["SKIP_VALID_CARD"]) < min(at["SUBMITTED"]) + (max(at["SUBMITTED"]) - min(at["SUBMITTED"])) / 3
+    )
+    paid = _paid(sandbox)
+    assert last not in paid and len(paid) == 39 and set(paid.values()) == {1}

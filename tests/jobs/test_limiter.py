@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jobs.limiter import STOP_POLL_SECONDS, LimiterStats, LimiterStopped, RateLimiter, window_for_rate
+from jobs.limiter import (
+    LATE_CREDIT_SECONDS,
+    STOP_POLL_SECONDS,
+    LimiterStats,
+    LimiterStopped,
+    RateLimiter,
+    window_for_rate,
+)
 
 
 class FakeClock:
@@ -243,3 +250,29 @@ def test_assume_full_window_holds_the_first_start_back_a_whole_window():
     limiter.assume_full_window()
     limiter.acquire()
     assert clock() == pytest.approx(1.025)
+
+
+def test_a_waiter_that_wakes_late_is_booked_at_its_slot_so_lateness_does_not_pile_up():
+    """Each wake 2 ms late: the mean rate stays limit per window, and no window is shorter than the
+    margin allows minus the credit (what the partner may see)."""
+    clock = FakeClock(0.0)
+    limiter = RateLimiter(10, clock=clock, sleep=lambda seconds: clock.sleep(seconds + 0.002))
+    starts = []
+    for _ in range(101):
+        limiter.acquire()
+        starts.append(clock())
+    assert starts[-1] <= 10 * 1.025 + 0.002 + 1e-9  # not 100 × 2 ms later
+    shortest = min(starts[i + 10] - starts[i] for i in range(len(starts) - 10))
+    assert shortest >= 1.025 - LATE_CREDIT_SECONDS - 1e-9
+    assert shortest >= 1.0  # still never more than 10 in a second
+
+
+def test_quiet_in_is_the_time_until_the_last_start_leaves_the_window():
+    clock = FakeClock(0.0)
+    limiter = RateLimiter(4, clock=clock, sleep=clock.sleep)
+    assert limiter.quiet_in() == 0.0
+    limiter.acquire()
+    limiter.acquire()
+    assert limiter.quiet_in() == pytest.approx(1.025)  # the second start was at 0.25
+    clock.now = 2.0
+    assert limiter.quiet_in() == 0.0
