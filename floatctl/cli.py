@@ -6,7 +6,6 @@ import sys
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
 from floatctl.commands import (
     calendar,
@@ -25,10 +24,11 @@ from floatctl.commands import (
 )
 from floatctl.context import AppContext
 from floatctl.output import FORMATS, Output
+from floatctl.plain_coercion import PlainGroup
 from jobs.errors import EXIT_SIGINT, EXIT_USAGE, FloatctlError
 
 
-class FloatctlGroup(TyperGroup):
+class FloatctlGroup(PlainGroup):
     """Maps the project's errors to a one-line message and its exit code, for every command."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
@@ -106,18 +106,18 @@ def root(
     ctx.call_on_close(ctx.obj.close)
 
 
-app.add_typer(run.app, name="run")
+app.add_typer(run.app, name="run", cls=PlainGroup)
 app.command("preview")(preview.preview)
 app.command("status")(status.status)
-app.add_typer(launch.app, name="launch")
-app.add_typer(locks.app, name="locks")
+app.add_typer(launch.app, name="launch", cls=PlainGroup)
+app.add_typer(locks.app, name="locks", cls=PlainGroup)
 app.command("history")(history.history)
 app.command("tui")(tui.tui)
 app.command("preflight")(preflight.preflight)
-app.add_typer(calendar.app, name="calendar")
+app.add_typer(calendar.app, name="calendar", cls=PlainGroup)
 app.command("diff")(diff.diff)
-app.add_typer(recover.app, name="recover")
-app.add_typer(sandbox.app, name="sandbox")
+app.add_typer(recover.app, name="recover", cls=PlainGroup)
+app.add_typer(sandbox.app, name="sandbox", cls=PlainGroup)
 app.command("version")(version.version)
 
 

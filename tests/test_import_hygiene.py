@@ -35,3 +35,13 @@ def test_help_starts_nothing(tmp_path):
         assert result.returncode == 0, result.stderr
         assert "Usage" in result.stdout
     assert not (tmp_path / "sb").exists()
+
+
+def test_a_command_help_does_not_load_pydantic():
+    """typer builds a pydantic adapter per processed option unless floatctl.plain_coercion applies."""
+    run_help = "from floatctl.cli import main\ntry:\n    main()\nexcept SystemExit:\n    pass"
+    for argv in (["status", "--help"], ["-o", "json", "-v", "locks", "list", "--help"], ["--help"]):
+        code = f"import sys, json; sys.argv = {['floatctl', *argv]!r}\n{run_help}\nprint(json.dumps(list(sys.modules)))"
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        loaded = {name.split(".")[0] for name in json.loads(out.stdout.strip().splitlines()[-1])}
+        assert "Usage" in out.stdout and "pydantic" not in loaded, argv
