@@ -164,7 +164,7 @@ def row_length(n: int, submit_ms: int) -> float:
     1.5 s calls needs ~100 s before ≤ 1.05 is within reach; 50 ms calls need ~30 s."""
     if n > 2_000:
         return 150
-    return 30 if submit_ms < 1000 else 100
+    return 60 if submit_ms < 1000 else 100
 
 
 def grid(level: str = "standard", overhead_ms: float = 15.0) -> list[Case]:

@@ -382,6 +382,8 @@ class Run:
 
     def _evaluate_one(self, row: Float, span: Any) -> bool:
         """Lock, evaluate, and either record the skip or queue the float for a submitter (True)."""
+        if self._submit_q.qsize() >= self.options.submitter_count:
+            return self._evaluate_for_backlog(row, span)
         lease = self.a.locks.acquire(
             FLOAT_NAMESPACE,
             float_lock_key(row.id),
@@ -418,6 +420,40 @@ class Run:
         # A backlog: the float waits unlocked (a full backlog holds up this worker, never a lock),
         # and its submitter locks it again and re-checks the guards.
         return self._put(self._submit_q, (row, evaluation, None, span))
+
+    def _evaluate_for_backlog(self, row: Float, span: Any) -> bool:
+        """Submitters busy: evaluate without the lock. A SUBMIT_ACH float joins the backlog unlocked
+        (its submitter locks and re-checks it), so it costs no lock here; a skip is written under it."""
+        try:
+            evaluation = evaluate(
+                row, self.options.window, self.sources, self.options.max_ach_attempts, stop=self.stop.hard
+            )
+        except EvaluationError as exc:
+            self._record_under_lock(FloatOutcome(row, FAILED, f"{exc.rule}: {exc.reason}"), span)
+            return False
+        if evaluation.verdict == SUBMIT_ACH:
+            return self._put(self._submit_q, (row, evaluation, None, span))
+        outcome = FloatOutcome(row, evaluation.verdict, evaluation.reason, evaluation=evaluation)
+        self._record_under_lock(outcome, span)
+        return False
+
+    def _record_under_lock(self, outcome: FloatOutcome, span: Any) -> None:
+        """Write an outcome holding the float's lock (held by someone alive: SKIP_LOCKED instead)."""
+        row = outcome.float
+        lease = self.a.locks.acquire(
+            FLOAT_NAMESPACE,
+            float_lock_key(row.id),
+            self.summary.run_id,
+            self.identity.owner_task,
+            FLOAT_LEASE_S,
+        )
+        if lease is None:
+            self._record_outcome(FloatOutcome(row, SKIP_LOCKED, "float lock held"), span=span)
+            return
+        try:
+            self._record_outcome(outcome, span=span)
+        finally:
+            self._release(lease)
 
     def _submit_loop(self) -> None:
         while (item := self._submit_q.get()) is not _DONE:

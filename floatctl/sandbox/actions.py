@@ -76,7 +76,8 @@ def seed_if_needed(app: AppContext, sandbox: Sandbox) -> None:
     stale = manifest is not None and manifest.get("run_date") != today_in_new_york().isoformat()
     if stale or float_count(sandbox) == 0:
         seed_default(app, sandbox, DEFAULT_FLOATS, DEFAULT_SEED)
-        app.output.info(f"sandbox seeded with {DEFAULT_FLOATS} floats for today's run")
+        why = f" (the default seed was for {manifest.get('run_date')})" if stale and manifest else ""
+        app.output.info(f"sandbox seeded with {DEFAULT_FLOATS} floats for today's run{why}")
 
 
 def payments(sandbox: Sandbox) -> list[dict[str, Any]]:

@@ -8,6 +8,9 @@ import hmac
 import json
 import logging
 import re
+import socket
+import struct
+import sys
 import threading
 import time
 import uuid
@@ -379,6 +382,26 @@ class _Server(ThreadingHTTPServer):
         logger.warning("connection from %s failed", client_address, exc_info=True)
 
 
+_SO_TIMESTAMP = 29  # Linux <asm-generic/socket.h>; also the control message's type (SCM_TIMESTAMP)
+_TIMEVAL = struct.Struct("@ll")
+
+
+def _arrival_time(sock: socket.socket) -> dt.datetime | None:
+    """When the next request's first packet reached the socket (the kernel's stamp), waiting for it
+    without consuming it; None off Linux, or when the peer closed."""
+    if sys.platform != "linux":
+        return None
+    try:
+        data, ancillary, _flags, _addr = sock.recvmsg(1, socket.CMSG_SPACE(_TIMEVAL.size), socket.MSG_PEEK)
+    except OSError:
+        return None
+    for level, kind, payload in ancillary:
+        if data and level == socket.SOL_SOCKET and kind == _SO_TIMESTAMP and len(payload) >= _TIMEVAL.size:
+            seconds, micros = _TIMEVAL.unpack(payload[: _TIMEVAL.size])
+            return dt.datetime.fromtimestamp(seconds + micros / 1e6, dt.UTC)
+    return None
+
+
 class _Handler(BaseHTTPRequestHandler):
     """HTTP/1.1 plumbing: read the request, ask the simulator, write JSON, log one line."""
 
@@ -390,6 +413,18 @@ class _Handler(BaseHTTPRequestHandler):
     sys_version = ""
     timeout = 120
 
+    def setup(self) -> None:
+        super().setup()
+        self._arrived: dt.datetime | None = None
+        if sys.platform == "linux":
+            # The kernel stamps each packet as it arrives: the partner's receive time, not the moment
+            # this process gets a CPU to read it (tens of ms later on a busy 2-core machine).
+            self.connection.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMP, 1)
+
+    def handle_one_request(self) -> None:
+        self._arrived = _arrival_time(self.connection)
+        super().handle_one_request()
+
     def do_GET(self) -> None:
         self._serve()
 
@@ -397,7 +432,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         started = time.monotonic()
-        received_at = dt.datetime.now(dt.UTC)
+        received_at = self._arrived or dt.datetime.now(dt.UTC)
         request = self._read(received_at)
         reply = request
         if isinstance(request, Request):

@@ -313,3 +313,24 @@ def test_parse_assignments_checks_each_item():
 
 def test_unknown_routes_are_404(simulator):
     assert call(simulator, "GET", "/v1/nothing").status == 404
+
+
+def test_a_request_is_stamped_when_it_reached_the_socket_not_when_it_was_read():
+    """The partner's receive time: the kernel's packet stamp, however late the simulator gets a CPU."""
+    import datetime as dt
+    import socket
+    import time
+
+    from floatctl.sandbox.simulator import _SO_TIMESTAMP, _arrival_time
+
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        client = socket.create_connection(server.getsockname())
+        conn, _ = server.accept()
+        with client, conn:
+            conn.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMP, 1)
+            sent = dt.datetime.now(dt.UTC)
+            client.sendall(b"GET / HTTP/1.1\r\n\r\n")
+            time.sleep(0.3)  # the simulator is busy elsewhere
+            arrived = _arrival_time(conn)
+            assert arrived is not None and abs((arrived - sent).total_seconds()) < 0.05
+            assert conn.recv(100).startswith(b"GET /")  # peeked, not consumed
