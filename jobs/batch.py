@@ -478,9 +478,11 @@ class Run:
                 if span is not None:
                     span.finish()
 
-    def _acquire_token(self) -> None:
+    def _acquire_token(self) -> Callable[[], None]:
+        """Wait for the limiter; what to call once the request has gone out (see RateLimiter.sent)."""
         waited = self.a.limiter.acquire(self.stop.hard)
         self.metrics.histogram("limiter.wait_ms", waited * 1000)
+        return self.a.limiter.sent
 
     def _submit_one(self, row: Float, evaluation: Evaluation, held: list[Lease], span: Any) -> None:
         """Make sure the float is ours, write ACH_PENDING, take a token just before sending, submit."""

@@ -75,6 +75,8 @@ class RateLimiter:
         self._sleep = sleep
         self._lock = threading.Lock()
         self._starts: deque[float] = deque()
+        self._next_seq = 0  # the sequence number the next booked start gets
+        self._mine = threading.local()  # this thread's last admitted start, until `sent`
         self._line: deque[threading.Event] = deque()
         self._acquisitions = 0
         self._wait_seconds = 0.0
@@ -96,13 +98,14 @@ class RateLimiter:
             now = self._clock()
             self._starts.clear()
             self._starts.extend([now] * self.limit)
+            self._next_seq += self.limit
 
     def quiet_in(self) -> float:
         """Seconds until the last start has left the window (0.0: another holder may start at once)."""
         with self._lock:
             if not self._starts:
                 return 0.0
-            return max(0.0, self._starts[-1] + self.period + self.margin - self._clock())
+            return max(0.0, max(self._starts) + self.period + self.margin - self._clock())
 
     def acquire(self, stop: threading.Event | None = None) -> float:
         """Wait for a free slot and return the seconds waited; raise LimiterStopped if ``stop`` is set first.
@@ -161,6 +164,8 @@ class RateLimiter:
     def _admit(self, now: float, booked: float, entered: float) -> float:
         """Book a start at ``booked``, hand the turn to the next in line, and return the wait."""
         self._starts.append(booked)
+        self._mine.seq = self._next_seq
+        self._next_seq += 1
         self._line.popleft()
         if self._line:
             self._line[0].set()
@@ -168,6 +173,24 @@ class RateLimiter:
         self._acquisitions += 1
         self._wait_seconds += waited
         return waited
+
+    def sent(self) -> None:
+        """Say that this thread's last admitted call has just gone out on the wire.
+
+        The window's margin covers a call that leaves a little after its admission. One that left
+        later than half the margin (its thread lost the GIL on the way) has its start moved to half a
+        margin before now, so the starts admitted after it keep their distance from when it really
+        went out. Called right after the first send(); rare, so it costs the mean rate nothing.
+        """
+        seq = getattr(self._mine, "seq", None)
+        if seq is None:
+            return
+        self._mine.seq = None
+        with self._lock:
+            now = self._clock()
+            index = seq - (self._next_seq - len(self._starts))
+            if 0 <= index < len(self._starts) and now - self._starts[index] > self.margin / 2:
+                self._starts[index] = now - self.margin / 2
 
     def _leave(self, turn: threading.Event) -> None:
         """Take an abandoned caller out of the line, passing the turn on if it was first."""

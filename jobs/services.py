@@ -77,12 +77,16 @@ def _pool_classes() -> dict[str, Any]:
     class _Hooked:
         def send(self, data: Any) -> None:
             hook = getattr(_sending, "before_send", None)
-            if hook is not None:
-                if self.sock is None:  # http.client connects lazily, here: connect before the token
-                    self.connect()  # type: ignore[attr-defined]
-                _sending.before_send = None
-                hook()
+            if hook is None:
+                super().send(data)  # type: ignore[misc]
+                return
+            if self.sock is None:  # http.client connects lazily, here: connect before the token
+                self.connect()  # type: ignore[attr-defined]
+            _sending.before_send = None
+            after = hook()  # the token; it may return what to call once the bytes are out
             super().send(data)  # type: ignore[misc]
+            if callable(after):
+                after()
 
     class HookedHTTPConnection(_Hooked, HTTPConnection):
         pass
@@ -126,7 +130,7 @@ class SignedHttp:
         url: str,
         body: bytes | None = None,
         headers: dict[str, str] | None = None,
-        before_send: Callable[[], None] | None = None,
+        before_send: Callable[[], Any] | None = None,
     ) -> Any:
         """One attempt: sign, send; `before_send` (the rate limiter) runs just before the first byte goes.
 
@@ -287,7 +291,7 @@ class PaymentsClient:
         amount_cents: int,
         effective_date: date,
         idempotency_key: str,
-        before_attempt: Callable[[], None] = lambda: None,
+        before_attempt: Callable[[], Any] = lambda: None,
         stop: threading.Event | None = None,
     ) -> PaymentResult:
         """Submit next-day ACH; `before_attempt` runs just before every attempt is sent (the rate limiter)."""

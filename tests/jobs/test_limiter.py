@@ -276,3 +276,20 @@ def test_quiet_in_is_the_time_until_the_last_start_leaves_the_window():
     assert limiter.quiet_in() == pytest.approx(1.025)  # the second start was at 0.25
     clock.now = 2.0
     assert limiter.quiet_in() == 0.0
+
+
+def test_a_call_that_left_late_moves_its_start_so_the_next_window_keeps_its_distance():
+    """Admitted at 0.0 but out on the wire at 0.040 (its thread lost the GIL): the start that would
+    complete a window is held back from the real send, not the admission."""
+    clock = FakeClock(0.0)
+    limiter = RateLimiter(4, clock=clock, sleep=clock.sleep)
+    limiter.acquire()
+    clock.now = 0.040
+    limiter.sent()  # late by more than half the margin: rebooked at 0.040 - 0.0125
+    starts = []
+    for _ in range(4):
+        limiter.acquire()
+        limiter.sent()  # on time: nothing moves
+        starts.append(round(clock(), 4))
+    assert starts[-1] >= 0.040 + 1.0  # the 5th start is a second after the late one really left
+    assert starts == [0.2775, 0.5275, 0.7775, 1.0525]  # spaced from the rebooked start too
