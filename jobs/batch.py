@@ -384,13 +384,7 @@ class Run:
         """Lock, evaluate, and either record the skip or queue the float for a submitter (True)."""
         if self._submit_q.qsize() >= self.options.submitter_count:
             return self._evaluate_for_backlog(row, span)
-        lease = self.a.locks.acquire(
-            FLOAT_NAMESPACE,
-            float_lock_key(row.id),
-            self.summary.run_id,
-            self.identity.owner_task,
-            FLOAT_LEASE_S,
-        )
+        lease = self._lock_float(row)
         if lease is None:
             held = self.a.locks.get(FLOAT_NAMESPACE, float_lock_key(row.id))
             owner = f" by run {held.owner}" if held else ""
@@ -440,13 +434,7 @@ class Run:
     def _record_under_lock(self, outcome: FloatOutcome, span: Any) -> None:
         """Write an outcome holding the float's lock (held by someone alive: SKIP_LOCKED instead)."""
         row = outcome.float
-        lease = self.a.locks.acquire(
-            FLOAT_NAMESPACE,
-            float_lock_key(row.id),
-            self.summary.run_id,
-            self.identity.owner_task,
-            FLOAT_LEASE_S,
-        )
+        lease = self._lock_float(row)
         if lease is None:
             self._record_outcome(FloatOutcome(row, SKIP_LOCKED, "float lock held"), span=span)
             return
@@ -532,13 +520,7 @@ class Run:
 
     def _lock_and_recheck(self, row: Float, evaluation: Evaluation, held: list[Lease], span: Any) -> bool:
         """Lock a float from the backlog and re-check its guards; False when it must not be submitted."""
-        lease = self.a.locks.acquire(
-            FLOAT_NAMESPACE,
-            float_lock_key(row.id),
-            self.summary.run_id,
-            self.identity.owner_task,
-            FLOAT_LEASE_S,
-        )
+        lease = self._lock_float(row)
         if lease is None:  # another run took it since we evaluated it: that run decides
             self._record_outcome(
                 FloatOutcome(row, SKIP_LOCKED, "float lock taken by another run before submitting"),
@@ -557,6 +539,16 @@ class Run:
             self._record_outcome(FloatOutcome(row, failed.verdict, reason, evaluation=evaluation), span=span)
             return False
         return True
+
+    def _lock_float(self, row: Float) -> Lease | None:
+        """This run's lease on the float, or None when someone alive holds it."""
+        return self.a.locks.acquire(
+            FLOAT_NAMESPACE,
+            float_lock_key(row.id),
+            self.summary.run_id,
+            self.identity.owner_task,
+            FLOAT_LEASE_S,
+        )
 
     def _release(self, lease: Lease) -> None:
         try:

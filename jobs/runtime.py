@@ -18,7 +18,7 @@ class Runtime:
     settings: Settings
     aws: AwsClients
     pool_size: int = 8  # Postgres connections
-    connections: int = 16  # HTTP connections per AWS client and for the services
+    connections: int = 32  # HTTP connections per AWS client and for the services
     _floats: Any = None
     _http: Any = None
     _tracing: Any = None
@@ -26,10 +26,8 @@ class Runtime:
     @classmethod
     def from_settings(cls, settings: Settings, pool_size: int = 8, threads: int = 0) -> Runtime:
         """`threads`: how many threads may call out at once (the run's workers and submitters)."""
-        connections = max(16, pool_size * 2, threads + 2)
-        return cls(
-            settings, AwsClients(settings, max_connections=max(32, connections)), pool_size, connections
-        )
+        connections = max(32, pool_size * 2, threads + 2)
+        return cls(settings, AwsClients(settings, max_connections=connections), pool_size, connections)
 
     def floats(self) -> Any:
         if self._floats is None:

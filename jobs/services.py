@@ -8,6 +8,7 @@ token from the shared limiter, so retries count against the partner's rate too.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import threading
@@ -67,6 +68,7 @@ class _Retryable(Exception):
 _sending = threading.local()  # this thread's `before_send`, run by the connection at its first send()
 
 
+@functools.cache
 def _pool_classes() -> dict[str, Any]:
     """urllib3 pools whose connections run the pending `before_send` just before the request's first
     bytes go out: after the pool checkout, the TCP connect and urllib3's own request building, so
