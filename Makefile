@@ -11,10 +11,10 @@ TOOLS_STAMP := $(TOOLS)/.installed
 .PHONY: run test lint lock clean-venv sandbox-down
 
 # The virtual environment, rebuilt when the lock or the project metadata changes.
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock pyproject.toml sandbox/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e . -e ./sandbox
 	@touch $(STAMP)
 
 $(TOOLS_STAMP): tools/requirements-tools.lock
@@ -29,12 +29,13 @@ run: $(STAMP)
 
 ## test: the whole suite against the real sandbox parts
 test: $(STAMP) $(TOOLS_STAMP)
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q
 
 ## lint: ruff over the code and tests
 lint: $(STAMP)
-	$(BIN)/ruff check jobs floatctl tests
-	$(BIN)/ruff format --check jobs floatctl tests
+	$(BIN)/ruff check jobs floatctl sandbox tests benchmarks
+	$(BIN)/ruff format --check jobs floatctl sandbox tests benchmarks
 
 ## lock: re-resolve requirements.lock from pyproject.toml (needs network to the package index)
 lock: $(STAMP)
@@ -75,7 +76,7 @@ container-build-collections-jobs:
 	docker run --rm $(COLLECTIONS_JOBS_IMAGE) version
 	docker run --rm $(COLLECTIONS_JOBS_IMAGE) run day-before-ach --help
 	docker run --rm --entrypoint python $(COLLECTIONS_JOBS_IMAGE) -c \
-		"import zoneinfo; zoneinfo.ZoneInfo('America/New_York'); import jobs.batch, floatctl.cli"
+		"import zoneinfo; zoneinfo.ZoneInfo('America/New_York'); import jobs.batch.run, floatctl.cli"
 
 ## container-push-collections-jobs: build for linux/amd64 (Fargate) and push to $(CONTAINER_REGISTRY)
 container-push-collections-jobs:

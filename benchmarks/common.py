@@ -56,7 +56,7 @@ def needs_ach(i: int, n: int, share: float, layout: str) -> bool:
 
 def build_data(n: int, share: float, layout: str = "even", seed: int = 1, run_date: date = RUN_DATE) -> Data:
     """n SCHEDULING floats due in the run's window; those not needing ACH get a valid primary card."""
-    from jobs.calendar import due_window
+    from jobs.domain.calendar import due_window
 
     rng = random.Random(seed)
     days = due_window(run_date).days()
@@ -225,7 +225,7 @@ class Bench:
 
     def cpu_meter(self) -> CpuMeter:
         """Measures the sandbox (services process, simulator, Postgres) and the machine as a whole."""
-        from floatctl.sandbox import state
+        from floatctl_sandbox import state
 
         roots = [self.sandbox.pid]
         postmaster = (state.read_state(self.sandbox.directory) or {}).get("postmaster_pid")
@@ -284,7 +284,7 @@ class Bench:
 
     def faults(self, **settings: Any) -> None:
         """Clear every fault, then set these (`users_latency_ms=20` is `users.latency_ms`)."""
-        from floatctl.sandbox import actions
+        from floatctl_sandbox import actions
 
         actions.faults_request(self.sandbox, "DELETE")
         if settings:
@@ -351,7 +351,7 @@ def own_sandbox() -> Iterator[Bench]:
     os.environ.pop("FLOATCTL_NOW", None)
     from floatctl.context import AppContext
     from floatctl.output import Output
-    from floatctl.sandbox.control import ensure_running, stop
+    from floatctl_sandbox.control import ensure_running, stop
     from jobs.settings import Settings
 
     try:

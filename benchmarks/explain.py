@@ -4,7 +4,7 @@
 
 1. Clustered ACH floats: a 2k-float run with 30 % needing ACH, all at the lowest ids, under a
    wall-clock profile of every thread. It shows how many worker-seconds the evaluation workers
-   spend blocked handing a SUBMIT_ACH float to the full submission queue (jobs/batch.py Run._put
+   spend blocked handing a SUBMIT_ACH float to the full submission queue (jobs/batch/run.py Run._put
    from Run._evaluate_one) while the skip-floats behind them wait.
 2. Where a run's CPU goes: the same run spread evenly under a CPU profile (thread_time per thread).
 """
@@ -88,9 +88,9 @@ def main() -> None:
         bench.faults(users_latency_ms=EVAL_MS, payments_latency_ms=SUBMIT_MS)
         makespan = _profile(bench, out / "start-wall.pstats", wall=True, workers=workers)
         stats = pstats.Stats(str(out / "start-wall.pstats"))
-        _, evaluating = _cumulative(stats, "jobs/batch.py", "_evaluate_loop")
-        blocked = _callers_time(stats, "jobs/batch.py", "_put", "_evaluate_one")
-        _, users = _cumulative(stats, "jobs/services.py", "debit_cards")
+        _, evaluating = _cumulative(stats, "jobs/batch/run.py", "_evaluate_loop")
+        blocked = _callers_time(stats, "jobs/batch/run.py", "_put", "_evaluate_one")
+        _, users = _cumulative(stats, "jobs/adapters/services.py", "debit_cards")
         bound = data.n_submit / RATE
         print(
             f"1. {args.n} floats, {data.n_submit} needing ACH at the lowest ids, R={RATE}/s, W={workers}, "
@@ -116,7 +116,7 @@ def main() -> None:
     _, botocore = _cumulative(stats, "botocore/client.py", "_make_api_call")
     _, user_agent = _cumulative(stats, "botocore/useragent.py", "to_string", largest=True)
     _, signing = _cumulative(stats, "botocore/signers.py", "sign")
-    _, http = _cumulative(stats, "jobs/services.py", "request")
+    _, http = _cumulative(stats, "jobs/adapters/services.py", "request")
     _, logging_ = _cumulative(stats, "logging/__init__.py", "emit")
     print(
         f"2. CPU of the same run spread evenly: {total:.1f} s profiled, of which DynamoDB calls through "

@@ -8,7 +8,7 @@ or all at the lowest ids, and runs `floatctl run day-before-ach` with a rate R a
 so the row runs in tens of seconds:
 
 - R ~ N_submit / D (D: the row's target length), capped so that the run's submitters
-  (jobs/batch.py: min(64, 2R+1)) can keep R busy through a t_submit call (Little's law, 20 % slack);
+  (jobs/batch/run.py: min(64, 2R+1)) can keep R busy through a t_submit call (Little's law, 20 % slack);
 - W = ceil(N * (t_eval + overhead) / (BETA * N_submit / R)), BETA = 0.5: the evaluation stage needs
   half the time the rate allows, so the row is rate-bound and evaluation has 2x headroom. `overhead`
   is measured first (eval_overhead): what a worker spends per float besides the users call — float
@@ -17,7 +17,7 @@ so the row runs in tens of seconds:
   pipeline did.
 
 The makespan is the run's own started_at -> finished_at. `floor` is what the strict limiter itself
-allows (jobs/limiter.py): the first float is evaluated (t_eval), then R starts per 1.025 s window
+allows (jobs/batch/limiter.py): the first float is evaluated (t_eval), then R starts per 1.025 s window
 (the 25 ms wire margin), then the last call takes t_submit:
 floor = t_eval + 1.025 * (N_submit - 1) / R + t_submit. A perfect pipeline measures floor / bound.
 (The job lock is free at the start of a row, so no takeover window is waited out.)
@@ -36,8 +36,8 @@ TARGET = 1.05
 RATE_TARGET_MAX = 1.0
 RATE_TARGET_MEAN = 0.97
 BETA = 0.5
-WINDOW_S = 1.025  # jobs/limiter.py: period + WIRE_MARGIN_SECONDS
-MAX_SUBMITTERS = 64  # jobs/batch.py BatchOptions.submitter_count
+WINDOW_S = 1.025  # jobs/batch/limiter.py: period + WIRE_MARGIN_SECONDS
+MAX_SUBMITTERS = 64  # jobs/batch/run.py BatchOptions.submitter_count
 
 
 @dataclass(frozen=True)

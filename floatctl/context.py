@@ -9,8 +9,8 @@ from floatctl.output import Output
 from jobs.settings import Settings
 
 if TYPE_CHECKING:
-    from floatctl.sandbox.control import Sandbox
-    from jobs.aws import AwsClients
+    from floatctl_sandbox.control import Sandbox
+    from jobs.adapters.aws import AwsClients
 
 
 @dataclass
@@ -40,14 +40,14 @@ class AppContext:
                     "the sandbox is not installed here (a production image?)",
                     hint="set FLOATCTL_ENV (or --env) to test or prod",
                 )
-            from floatctl.sandbox.control import ensure_running
-            from floatctl.sandbox.state import sandbox_dir
+            from floatctl_sandbox.control import ensure_running
+            from floatctl_sandbox.state import sandbox_dir
 
             sandbox, started = ensure_running(sandbox_dir(self.base_settings))
             self._sandbox = sandbox
             if started:
                 self.output.info(f"sandbox started in {sandbox.directory}")
-                from floatctl.sandbox.actions import seed_if_needed
+                from floatctl_sandbox.actions import seed_if_needed
 
                 seed_if_needed(self, sandbox)
         return self._sandbox
@@ -64,7 +64,7 @@ class AppContext:
 
     def aws(self) -> AwsClients:
         if self._aws is None:
-            from jobs.aws import AwsClients
+            from jobs.adapters.aws import AwsClients
 
             self._aws = AwsClients(self.settings)
         return self._aws

@@ -45,7 +45,7 @@ def setup(
 
     JSON lines go to stdout (FireLens ships it) unless stdout carries a JSON document (`-o json`).
     """
-    from jobs.redact import RedactingFilter
+    from jobs.observe.redact import RedactingFilter
 
     json_lines = (not sys.stdout.isatty()) if json_lines is None else json_lines
     root = logging.getLogger()

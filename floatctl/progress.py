@@ -47,7 +47,7 @@ class RunProgress:
             self._progress.update(self._task, description=self._describe())
 
     def _describe(self) -> str:
-        from jobs.calendar import NEW_YORK, cutoff_at
+        from jobs.domain.calendar import NEW_YORK, cutoff_at
 
         done = sum(self.counts.values())
         parts = " ".join(f"{k}={v}" for k, v in sorted(self.counts.items()))

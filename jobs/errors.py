@@ -43,3 +43,12 @@ class DependencyError(FloatctlError):
     """A dependency (Postgres, AWS, a service) failed in a way the command cannot work around."""
 
     exit_code = 1
+
+
+class ServiceError(Exception):
+    """A call that did not give a usable answer (after retries, or one that broke the contract)."""
+
+    def __init__(self, message: str, *, status: int | None = None, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retryable = retryable

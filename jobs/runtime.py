@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from jobs.aws import AwsClients
+from jobs.adapters.aws import AwsClients
 from jobs.settings import Settings
 
 
@@ -31,8 +31,8 @@ class Runtime:
 
     def floats(self) -> Any:
         if self._floats is None:
-            from jobs import redact
-            from jobs.floats import FloatsStore, load_secrets
+            from jobs.adapters.postgres import FloatsStore, load_secrets
+            from jobs.observe import redact
 
             main, replica = load_secrets(
                 self.aws.client("secretsmanager"), self.settings.main_secret, self.settings.replica_secret
@@ -42,19 +42,19 @@ class Runtime:
         return self._floats
 
     def history(self) -> Any:
-        from jobs.history import HistoryStore
+        from jobs.adapters.history import HistoryStore
 
         return HistoryStore(self.aws.client("dynamodb"), self.settings.history_table)
 
     def audit(self) -> Any:
-        from jobs.audit import AuditLog
+        from jobs.adapters.audit import AuditLog
 
         return AuditLog(self.aws.client("dynamodb"), self.settings.history_table, self.tracing().trace_id)
 
     def tracing(self) -> Any:
         """Spans for operator actions: ddtrace when DD_TRACE_ENABLED, else none (ddtrace not imported)."""
         if self._tracing is None:
-            from jobs import telemetry
+            from jobs.observe import telemetry
 
             self._tracing = telemetry.tracing_from_env()
         return self._tracing
@@ -67,17 +67,17 @@ class Runtime:
 
     def operator(self) -> str:
         """The STS identity of whoever runs this command."""
-        from jobs.launch import operator_identity
+        from jobs.oncall.launch import operator_identity
 
         return operator_identity(self.aws.client("sts"))
 
     def liveness(self) -> Any:
-        from jobs.liveness import OwnerLiveness
+        from jobs.adapters.liveness import OwnerLiveness
 
         return OwnerLiveness(self.aws.client("ecs"), self.settings.cluster)
 
     def locks(self) -> Any:
-        from jobs.locks import LockStore
+        from jobs.adapters.locks import LockStore
 
         return LockStore(
             self.aws.client("dynamodb"), self.settings.locks_table, owner_is_dead=self.liveness()
@@ -85,7 +85,7 @@ class Runtime:
 
     def http(self) -> Any:
         if self._http is None:
-            from jobs.services import RetryPolicy, SignedHttp
+            from jobs.adapters.services import RetryPolicy, SignedHttp
 
             policy = RetryPolicy(
                 attempts=self.settings.http_attempts, read_timeout_s=self.settings.http_read_timeout_s
@@ -96,23 +96,23 @@ class Runtime:
         return self._http
 
     def users(self) -> Any:
-        from jobs.services import UsersClient
+        from jobs.adapters.services import UsersClient
 
         return UsersClient(self.http(), self.settings.users_api_url)
 
     def payments(self) -> Any:
-        from jobs.services import PaymentsClient
+        from jobs.adapters.services import PaymentsClient
 
         return PaymentsClient(self.http(), self.settings.payments_api_url)
 
     def sources(self) -> Any:
-        from jobs.evaluation import Sources
+        from jobs.domain.evaluation import Sources
 
         return Sources(self.floats(), self.history(), self.users())
 
     def adapters(self, rate: float) -> Any:
-        from jobs.batch import Adapters
-        from jobs.limiter import RateLimiter
+        from jobs.batch.limiter import RateLimiter
+        from jobs.batch.run import Adapters
 
         return Adapters(
             floats=self.floats(),

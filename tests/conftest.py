@@ -22,7 +22,7 @@ for _var in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "PAYMENTS_API_URL", "USERS_API_U
 @pytest.fixture(scope="session")
 def sandbox():
     """The running sandbox for this test session; stopped (no process left) at the end."""
-    from floatctl.sandbox.control import ensure_running, stop
+    from floatctl_sandbox.control import ensure_running, stop
 
     directory = Path(os.environ["FLOATCTL_SANDBOX_DIR"])
     running, _ = ensure_running(directory)
@@ -61,8 +61,8 @@ def cli():
 @pytest.fixture
 def load(sandbox, app_context):
     """Replace the sandbox's data with a scenario document (DESIGN §7); faults are cleared too."""
-    from floatctl.sandbox import actions
-    from floatctl.sandbox.scenario import parse_scenario
+    from floatctl_sandbox import actions
+    from floatctl_sandbox.scenario import parse_scenario
 
     def apply(document: dict) -> None:
         actions.faults_request(sandbox, "DELETE")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from jobs.calendar import due_window
+from jobs.domain.calendar import due_window
 
 RUN_DATE = date(2026, 11, 20)  # a Friday: the window is Saturday..Monday
 

@@ -21,7 +21,7 @@ def test_cli_import_loads_no_heavy_module():
 
 def test_jobs_imports_no_ui_module():
     loaded = _modules_after(
-        "import jobs.settings, jobs.errors, jobs.keys, jobs.history, jobs.locks, jobs.aws, jobs.dynamo"
+        "import jobs.settings, jobs.errors, jobs.domain.keys, jobs.adapters.history, jobs.adapters.locks, jobs.adapters.aws, jobs.adapters.dynamo"
     )
     assert not loaded & set(UI), loaded & set(UI)
 

@@ -19,7 +19,7 @@ def explain(
     date_: Annotated[str, typer.Argument(metavar="DATE", help="run date (YYYY-MM-DD, today, …)")],
 ) -> None:
     """Why the next business day is what it is, the due window, fire and cutoff in New York and UTC."""
-    from jobs.calendar_explain import explain as explain_date
+    from jobs.oncall.calendar_explain import explain as explain_date
 
     document = explain_date(opt.run_date(date_)).as_json()
     out = ctx.obj.output
@@ -61,7 +61,7 @@ def next_(
     ] = None,
 ) -> None:
     """The next fire dates with their windows; tricky ones flagged."""
-    from jobs.calendar_explain import upcoming
+    from jobs.oncall.calendar_explain import upcoming
 
     rows = [e.as_json() for e in upcoming(opt.run_date(from_), count)]
     out = ctx.obj.output

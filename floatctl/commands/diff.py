@@ -22,10 +22,10 @@ def diff(
 ) -> None:
     """Same, changed (and why), new, missing; the totals' delta. CSV/JSON for finance."""
     from floatctl.commands.preview import preview_dir
-    from jobs import signoff
-    from jobs.calendar import due_window
-    from jobs.diff import compare
-    from jobs.history import FloatEvent, RunRecord
+    from jobs.domain.calendar import due_window
+    from jobs.domain.records import FloatEvent, RunRecord
+    from jobs.finance import signoff
+    from jobs.finance.diff import compare
 
     if (run_id is None) == (date_ is None):
         raise UsageError("give exactly one of --run or --date")

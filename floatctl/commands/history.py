@@ -25,8 +25,8 @@ def history(
     ] = False,
 ) -> None:
     """Newest first, with verdicts, reasons and payment ids (cards never beyond last4)."""
-    from jobs.calendar import today_in_new_york
-    from jobs.history_search import find_history
+    from jobs.domain.calendar import today_in_new_york
+    from jobs.oncall.history import find_history
 
     chosen = [x for x in (float_id, user_id, run_id) if x is not None] + (
         [date_] if date_ and not audit else []

@@ -42,7 +42,7 @@ def day_before_ach(
     """Check the guards, show the RunTask request copied from the schedule, confirm, launch."""
     from jobs import clock
     from jobs.errors import UsageError
-    from jobs.launch import plan_launch, shard_requests, start_launches
+    from jobs.oncall.launch import plan_launch, shard_requests, start_launches
 
     app_ctx = ctx.obj
     out = app_ctx.output
@@ -112,7 +112,7 @@ def _show_checks(out, checks) -> None:
 
 def follow_and_report(app_ctx, runtime, task_arn, run_date, timeout_min, poll_s) -> int:
     """Follow one task to its exit code, a line per change on stderr (JSON at the end with -o json)."""
-    from jobs.launch import follow_launch
+    from jobs.oncall.launch import follow_launch
 
     out = app_ctx.output
     last = {}

@@ -27,7 +27,7 @@ def _split(key: str, namespace: str | None) -> tuple[str, str]:
 def _views(app_ctx, namespaces):
     import time
 
-    from jobs.lock_admin import lock_views
+    from jobs.oncall.locks import lock_views
 
     now = time.time()
     return lock_views(app_ctx.runtime(), namespaces, now), now
@@ -80,7 +80,7 @@ def show(
     """One lock, with the rvn that `locks release` needs."""
     import time
 
-    from jobs.oncall import view_lock
+    from jobs.oncall.facts import view_lock
 
     app_ctx = ctx.obj
     ns, lock_key = _split(key, namespace)
@@ -109,7 +109,7 @@ def release(
     import time
 
     from floatctl.confirm import confirm
-    from jobs.lock_admin import check_release, release_lock
+    from jobs.oncall.locks import check_release, release_lock
 
     if not reason.strip():
         raise UsageError("--reason must say why")

@@ -77,7 +77,7 @@ ShardCount = Annotated[
 def run_date(text: str | None) -> date:
     """The run date from --date, or today in New York (by jobs.clock: FLOATCTL_NOW freezes it)."""
     from jobs import clock
-    from jobs.calendar import parse_run_date, today_in_new_york
+    from jobs.domain.calendar import parse_run_date, today_in_new_york
 
     now = clock.now()
     if text is None:

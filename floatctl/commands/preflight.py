@@ -8,7 +8,7 @@ import typer
 def preflight(ctx: typer.Context) -> None:
     """Schedule, task definition, secrets, databases, tables, services, calendar; non-zero on any fail."""
     from jobs import clock
-    from jobs.preflight import run_checks
+    from jobs.oncall.preflight import run_checks
 
     app_ctx = ctx.obj
     out = app_ctx.output

@@ -40,9 +40,9 @@ def preview(
 ) -> None:
     """Dry-run the batch: one row per float with each rule's result, totals per verdict, time vs cutoff."""
     from floatctl.output import FORMATS
-    from jobs.batch import BatchOptions
-    from jobs.domain import VERDICTS
-    from jobs.preview import ERROR, build_preview
+    from jobs.batch.run import BatchOptions
+    from jobs.domain.model import VERDICTS
+    from jobs.finance.preview import ERROR, build_preview
     from jobs.runtime import Runtime
 
     # The preview takes no lock, so it never shows SKIP_LOCKED.
@@ -70,7 +70,7 @@ def preview(
         runtime.close()
     _render(app_ctx, result, verdict)
     if save:
-        from jobs import signoff
+        from jobs.finance import signoff
 
         path = signoff.save(result.as_json(app_ctx.env), preview_dir(app_ctx.base_settings))
         app_ctx.output.info(
@@ -90,7 +90,7 @@ def preview_dir(settings):
 
 
 def _render(app_ctx, result, verdict: str | None) -> None:
-    from jobs.rules import RULES
+    from jobs.domain.rules import RULES
 
     out = app_ctx.output
     document = result.as_json(app_ctx.env, verdict)

@@ -28,7 +28,7 @@ def day_before_ach(
     """Never fired, failed, interrupted, died, running, or succeeded -- and what to do about it."""
     from floatctl.confirm import confirm
     from jobs import clock
-    from jobs.recover import diagnose, perform
+    from jobs.oncall.recover import diagnose, perform
 
     app_ctx = ctx.obj
     out = app_ctx.output

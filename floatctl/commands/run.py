@@ -34,7 +34,7 @@ def day_before_ach(
 ) -> None:
     """Page the due SCHEDULING floats, apply the rules, and submit next-day ACH where needed."""
     from floatctl import logs
-    from jobs.batch import BatchOptions
+    from jobs.batch.run import BatchOptions
 
     app_ctx = ctx.obj
     out = app_ctx.output
@@ -51,7 +51,7 @@ def day_before_ach(
     out.banner(app_ctx.env)
     telemetry = None
     if not dry_run:
-        from jobs import telemetry as telemetry_mod
+        from jobs.observe import telemetry as telemetry_mod
 
         # Before any adapter exists: ddtrace patches psycopg, botocore and urllib3 here.
         telemetry = telemetry_mod.setup(app_ctx.env)
@@ -73,9 +73,9 @@ def day_before_ach(
 
 
 def _identity(settings):
-    from jobs import ecs_metadata
-    from jobs.batch import Identity
-    from jobs.liveness import this_owner_task
+    from jobs.adapters import ecs_metadata
+    from jobs.adapters.liveness import this_owner_task
+    from jobs.batch.run import Identity
 
     # On Fargate the task ARN names the lock owner, so a STOPPED task's locks are provably free.
     task_arn = settings.task_arn or ecs_metadata.task_arn()
@@ -87,7 +87,7 @@ def _identity(settings):
 
 def _real_run(app_ctx, options, telemetry):
     from floatctl.progress import RunProgress
-    from jobs.batch import Run, StopSignal
+    from jobs.batch.run import Run, StopSignal
     from jobs.runtime import Runtime
 
     # Every worker and submitter may hold a connection at once: none is opened and dropped per call.
@@ -118,7 +118,7 @@ def _real_run(app_ctx, options, telemetry):
 
 
 def _dry_run(app_ctx, options):
-    from jobs.preview import build_preview
+    from jobs.finance.preview import build_preview
     from jobs.runtime import Runtime
 
     runtime = Runtime.from_settings(app_ctx.settings, pool_size=options.workers + 2)

@@ -21,7 +21,7 @@ app.add_typer(faults_app, name="faults")
 
 
 def _dir(ctx: typer.Context) -> Path:
-    from floatctl.sandbox.state import sandbox_dir
+    from floatctl_sandbox.state import sandbox_dir
 
     if ctx.obj.env != "sandbox":
         raise UsageError(f"sandbox commands act on the sandbox only, not env {ctx.obj.env!r}")
@@ -45,7 +45,7 @@ def up(
     seed: Annotated[int | None, typer.Option("--seed", help="reseed with this random seed")] = None,
 ) -> None:
     """Start the sandbox (seeding it when empty, or when --floats/--seed is given)."""
-    from floatctl.sandbox import actions
+    from floatctl_sandbox import actions
 
     _dir(ctx)
     app_ctx = ctx.obj
@@ -66,7 +66,7 @@ def up(
 @app.command()
 def status(ctx: typer.Context) -> None:
     """Whether the sandbox runs, and its endpoints."""
-    from floatctl.sandbox.control import find
+    from floatctl_sandbox.control import find
 
     directory = _dir(ctx)
     sandbox = find(directory)
@@ -84,12 +84,12 @@ def seed_cmd(
     ] = None,
 ) -> None:
     """Replace all sandbox data: the default seed, or a scenario file."""
-    from floatctl.sandbox import actions
+    from floatctl_sandbox import actions
 
     _dir(ctx)
     app_ctx = ctx.obj
     if from_file is not None:
-        from floatctl.sandbox.scenario import load_scenario
+        from floatctl_sandbox.scenario import load_scenario
 
         load_scenario(from_file)  # validate before touching the running sandbox
         scenario = actions.seed_from_file(app_ctx, app_ctx.sandbox(), from_file)
@@ -100,7 +100,7 @@ def seed_cmd(
         return
     run_date = None
     if date_ is not None:
-        from jobs.calendar import parse_run_date
+        from jobs.domain.calendar import parse_run_date
 
         try:
             run_date = parse_run_date(date_)
@@ -116,7 +116,7 @@ def seed_cmd(
 @app.command()
 def payments(ctx: typer.Context) -> None:
     """Every payment the simulator holds (the ground truth for exactly-once checks)."""
-    from floatctl.sandbox import actions
+    from floatctl_sandbox import actions
 
     _dir(ctx)
     rows = actions.payments(ctx.obj.sandbox())
@@ -145,7 +145,7 @@ def payments(ctx: typer.Context) -> None:
 @app.command()
 def down(ctx: typer.Context) -> None:
     """Stop the sandbox and every process it started (data stays on disk)."""
-    from floatctl.sandbox.control import stop
+    from floatctl_sandbox.control import stop
 
     stopped = stop(_dir(ctx))
     ctx.obj.output.info("sandbox stopped" if stopped else "sandbox was not running")
@@ -158,7 +158,7 @@ def reset(
     seed: Annotated[int, typer.Option("--seed")] = 7,
 ) -> None:
     """Fresh data: clear payments, history and locks and load the default seed."""
-    from floatctl.sandbox import actions
+    from floatctl_sandbox import actions
 
     _dir(ctx)
     app_ctx = ctx.obj
@@ -174,8 +174,8 @@ def faults_set(
     assignments: Annotated[list[str], typer.Argument(help="KEY=VALUE, e.g. payments.error_rate=0.2")],
 ) -> None:
     """Change faults at once, no restart (latency, 503s, 429s with Retry-After, timeouts)."""
-    from floatctl.sandbox import actions
-    from floatctl.sandbox.faults import parse_assignments
+    from floatctl_sandbox import actions
+    from floatctl_sandbox.faults import parse_assignments
 
     _dir(ctx)
     try:
@@ -188,7 +188,7 @@ def faults_set(
 @faults_app.command("clear")
 def faults_clear(ctx: typer.Context) -> None:
     """Remove every injected fault."""
-    from floatctl.sandbox import actions
+    from floatctl_sandbox import actions
 
     _dir(ctx)
     ctx.obj.output.json(actions.faults_request(ctx.obj.sandbox(), "DELETE"))
@@ -197,7 +197,7 @@ def faults_clear(ctx: typer.Context) -> None:
 @faults_app.command("show")
 def faults_show(ctx: typer.Context) -> None:
     """The faults in force."""
-    from floatctl.sandbox import actions
+    from floatctl_sandbox import actions
 
     _dir(ctx)
     ctx.obj.output.json(actions.faults_request(ctx.obj.sandbox(), "GET"))

@@ -17,7 +17,7 @@ def status(
 ) -> None:
     """The schedule, the last expected fire and its run, the job lock, running tasks, cutoff, advice."""
     from jobs import clock
-    from jobs.oncall import gather, status_document, status_fields
+    from jobs.oncall.facts import gather, status_document, status_fields
 
     app_ctx = ctx.obj
     out = app_ctx.output

@@ -154,7 +154,7 @@ def test_bad_dates_and_flags_exit_2(cli, args):
 
 
 def test_launch_shards_starts_n_tasks_that_pay_the_set_once(sandbox, load, cli, at_1931):
-    from floatctl.sandbox import actions
+    from floatctl_sandbox import actions
 
     load(scenarios.mixed(24, seed=25))
     expected = {

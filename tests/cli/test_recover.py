@@ -23,7 +23,7 @@ def _load(cli, name, tmp_path):
 def evening(monkeypatch, sandbox):
     monkeypatch.setenv("FLOATCTL_NOW", AT_1931)
     yield
-    from floatctl.sandbox.state import sandbox_dir  # noqa: F401  (sandbox faults are cleared by seeds)
+    from floatctl_sandbox.state import sandbox_dir  # noqa: F401  (sandbox faults are cleared by seeds)
 
 
 @pytest.mark.parametrize(

@@ -22,10 +22,10 @@ from typing import Any
 
 import psycopg
 
-from floatctl.sandbox import actions
-from floatctl.sandbox.scenario import parse_scenario
-from jobs.batch import BatchOptions
-from jobs.preview import build_preview
+from floatctl_sandbox import actions
+from floatctl_sandbox.scenario import parse_scenario
+from jobs.batch.run import BatchOptions
+from jobs.finance.preview import build_preview
 from jobs.runtime import Runtime
 from tests import scenarios
 

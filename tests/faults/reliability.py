@@ -29,7 +29,7 @@ def main() -> int:
     os.environ.pop("FLOATCTL_NOW", None)
     from floatctl.context import AppContext
     from floatctl.output import Output
-    from floatctl.sandbox.control import ensure_running, stop
+    from floatctl_sandbox.control import ensure_running, stop
     from jobs.settings import Settings
     from tests.faults.harness import Harness
 

@@ -36,7 +36,7 @@ import floatctl, jobs
 failed = {}
 for package in (jobs, floatctl):
     for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
-        if module.name.startswith("floatctl.sandbox") or module.name.endswith("__main__"):
+        if module.name.startswith("floatctl_sandbox") or module.name.endswith("__main__"):
             continue  # the sandbox is the one part that needs its extra; __main__ would run the CLI
         try:
             importlib.import_module(module.name)

@@ -9,14 +9,14 @@ from datetime import date
 
 import pytest
 
+from jobs.adapters.liveness import OwnerLiveness
+from jobs.adapters.locks import LeaseLost, LockStore
+from jobs.adapters.postgres import load_secrets, parse_secret
+from jobs.adapters.services import PaymentsClient, RetryPolicy, SignedHttp, UsersClient
+from jobs.batch.limiter import RateLimiter
+from jobs.domain.records import FloatEvent, RunRecord, utc_now
 from jobs.errors import ConfigError
-from jobs.floats import load_secrets, parse_secret
-from jobs.history import FloatEvent, RunRecord, utc_now
-from jobs.limiter import RateLimiter
-from jobs.liveness import OwnerLiveness
-from jobs.locks import LeaseLost, LockStore
 from jobs.runtime import Runtime
-from jobs.services import PaymentsClient, RetryPolicy, SignedHttp, UsersClient
 from tests import scenarios
 
 
@@ -210,7 +210,7 @@ def test_users_client_reads_cards_and_retries_5xx(runtime, load, cli):
     users = UsersClient(_http(runtime, backoff_initial_s=0.01, jitter_s=0.01), runtime.settings.users_api_url)
     assert [c.last4 for c in users.debit_cards(3)] == ["1234"] and users.debit_cards(4) == []
     cli("sandbox", "faults", "set", "users.error_rate=1")
-    from jobs.services import ServiceError
+    from jobs.errors import ServiceError
 
     with pytest.raises(ServiceError):
         users.debit_cards(3)
@@ -265,7 +265,7 @@ def test_the_token_is_taken_at_the_first_send_after_connecting(runtime, load, sa
 
     import psycopg
 
-    from jobs.limiter import LimiterStopped
+    from jobs.batch.limiter import LimiterStopped
 
     load({})
     http = _http(runtime, attempts=1)

@@ -8,9 +8,9 @@ import time
 
 import psycopg
 
-from floatctl.sandbox import actions
-from jobs.history import HistoryStore
-from jobs.locks import LockStore
+from floatctl_sandbox import actions
+from jobs.adapters.history import HistoryStore
+from jobs.adapters.locks import LockStore
 from tests import scenarios
 from tests.scenarios import RUN_DATE
 
@@ -244,7 +244,7 @@ def test_bad_flags_and_dates_get_one_line_and_exit_2(cli):
 
 
 def test_replica_reads_never_use_offset():
-    from jobs import sql
+    from jobs.adapters import sql
 
     assert (
         "OFFSET" not in sql.PAGE_SCHEDULING_FLOATS.upper()
@@ -253,7 +253,7 @@ def test_replica_reads_never_use_offset():
 
 
 def test_the_partial_index_serves_the_page_query(sandbox):
-    from jobs import sql
+    from jobs.adapters import sql
 
     with psycopg.connect(sandbox.dsn("replica")) as conn:
         conn.execute("SET enable_seqscan = off")

@@ -268,8 +268,8 @@ def test_a_traced_run_sends_the_span_tree_metrics_and_correlated_logs(
 def test_redaction_of_planted_values_in_logs_spans_and_metric_tags():
     import logging
 
-    from jobs import redact
-    from jobs.telemetry import Metrics
+    from jobs.observe import redact
+    from jobs.observe.telemetry import Metrics
 
     redact.register(PLANTED_PASSWORD)
     header = (

@@ -14,9 +14,9 @@ import boto3
 import psycopg
 import pytest
 
-from floatctl.sandbox import actions
-from floatctl.sandbox.seed import CLASSES
-from floatctl.sandbox.state import pid_alive
+from floatctl_sandbox import actions
+from floatctl_sandbox.seed import CLASSES
+from floatctl_sandbox.state import pid_alive
 from jobs.settings import Settings
 
 

@@ -21,8 +21,8 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from floatctl.sandbox.faults import Faults, parse_assignments
-from floatctl.sandbox.simulator import Simulator, apply_schema
+from floatctl_sandbox.faults import Faults, parse_assignments
+from floatctl_sandbox.simulator import Simulator, apply_schema
 
 CREDENTIALS = Credentials("testing", "testing")
 HTTP = urllib3.PoolManager(maxsize=32, retries=False, timeout=5.0)
@@ -94,7 +94,7 @@ def payment_rows(dsn, key):
 
 
 def test_health_needs_no_signature_and_is_logged(simulator, caplog):
-    with caplog.at_level(logging.INFO, logger="floatctl.sandbox.simulator"):
+    with caplog.at_level(logging.INFO, logger="floatctl_sandbox.simulator"):
         response = HTTP.request("GET", simulator.url + "/_sim/health")
     assert (response.status, response.json()) == (200, {"ok": True})
     assert [r.getMessage().split(" in ")[0] for r in caplog.records] == ["GET /_sim/health -> 200"]
@@ -321,7 +321,7 @@ def test_a_request_is_stamped_when_it_reached_the_socket_not_when_it_was_read():
     import socket
     import time
 
-    from floatctl.sandbox.simulator import _SO_TIMESTAMP, _arrival_time
+    from floatctl_sandbox.simulator import _SO_TIMESTAMP, _arrival_time
 
     with socket.create_server(("127.0.0.1", 0)) as server:
         client = socket.create_connection(server.getsockname())

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jobs.calendar import (
+from jobs.domain.calendar import (
     CUTOFF_TIME,
     FIRE_TIME,
     NEW_YORK,

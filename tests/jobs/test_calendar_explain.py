@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from jobs.calendar_explain import explain, upcoming
+from jobs.oncall.calendar_explain import explain, upcoming
 
 
 def test_thanksgiving_week():

@@ -4,7 +4,7 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
-from jobs import ecs_metadata
+from jobs.adapters import ecs_metadata
 
 ARN = "arn:aws:ecs:us-east-1:123456789012:task/prod-floats/0f2c"
 

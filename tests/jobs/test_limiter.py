@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jobs.limiter import (
+from jobs.batch.limiter import (
     LATE_CREDIT_SECONDS,
     STOP_POLL_SECONDS,
     LimiterStats,

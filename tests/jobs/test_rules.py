@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jobs import rules
-from jobs.calendar import due_window
-from jobs.domain import (
+from jobs.domain import rules
+from jobs.domain.calendar import due_window
+from jobs.domain.model import (
     SKIP_ALREADY_SUBMITTED,
     SKIP_ATTEMPT_CAP,
     SKIP_INVALID,

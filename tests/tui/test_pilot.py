@@ -171,7 +171,7 @@ def test_release_through_the_modal_asks_why_refuses_live_and_audits(load, make_a
             await settle(pilot, lambda: len(screen.views) == 1)
 
     run(scenario())
-    from jobs.calendar import today_in_new_york
+    from jobs.domain.calendar import today_in_new_york
 
     audit = app_context.runtime().audit().on(today_in_new_york())
     released = {a.target: a for a in audit if a.action == "lock.release"}
@@ -226,7 +226,7 @@ def test_history_searches_by_float_user_and_date(load, make_app, at_1931):
 
 def test_launch_through_the_modal_follows_the_task_to_exit_code_0(load, make_app, at_1931, app_context):
     from floatctl.tui.screens.confirm_launch import ConfirmLaunchScreen
-    from jobs.calendar import due_window
+    from jobs.domain.calendar import due_window
     from tests.scenarios import RUN_DATE
 
     load(scenarios.mixed(6, seed=23))
@@ -259,7 +259,7 @@ def test_launch_through_the_modal_follows_the_task_to_exit_code_0(load, make_app
 def test_read_only_hides_and_blocks_release_and_launch(load, make_app, at_1931, app_context):
     from floatctl.tui.screens.launch import LaunchScreen
     from floatctl.tui.screens.locks import LocksScreen
-    from jobs.calendar import due_window
+    from jobs.domain.calendar import due_window
     from tests.scenarios import RUN_DATE
 
     load(scenarios.mixed(3, seed=24) | {"locks": [ORPHAN]})
@@ -327,7 +327,7 @@ def test_status_refreshes_by_itself(load, make_app, at_1931, app_context, monkey
     import time
 
     from floatctl.tui.screens import status
-    from jobs.locks import Lease
+    from jobs.adapters.locks import Lease
 
     monkeypatch.setattr(status, "REFRESH_EVERY_S", 0.3)
     load(scenarios.mixed(3, seed=25))
@@ -351,7 +351,7 @@ def test_launch_checks_the_guards_again_after_the_confirm(load, make_app, at_193
     import time
 
     from floatctl.tui.screens.confirm_launch import ConfirmLaunchScreen
-    from jobs.locks import Lease
+    from jobs.adapters.locks import Lease
 
     load(scenarios.mixed(3, seed=26))
 
@@ -375,6 +375,6 @@ def test_launch_checks_the_guards_again_after_the_confirm(load, make_app, at_193
             assert screen.plan.refusal() is not None
 
     run(scenario())
-    from jobs.calendar import due_window
+    from jobs.domain.calendar import due_window
 
     assert app_context.runtime().history().runs(due_window(scenarios.RUN_DATE).end) == []

@@ -37,8 +37,9 @@ PLACEHOLDERS = {
 
 
 def search_arguments(kind: str, text: str) -> dict[str, Any]:
-    """The keyword arguments of jobs.history_search.find_history for one search; UsageError on bad input."""
-    from jobs import calendar, clock
+    """The keyword arguments of jobs.oncall.history.find_history for one search; UsageError on bad input."""
+    from jobs import clock
+    from jobs.domain import calendar
     from jobs.errors import UsageError
 
     text = text.strip()
@@ -58,7 +59,7 @@ def search_arguments(kind: str, text: str) -> dict[str, Any]:
 
 
 class HistoryScreen(OperatorScreen):
-    """`floatctl history` as a search box: the same jobs.history_search.find_history behind both."""
+    """`floatctl history` as a search box: the same jobs.oncall.history.find_history behind both."""
 
     TITLE_TEXT = "History"
     AUTO_FOCUS = "#history-query"
@@ -99,7 +100,7 @@ class HistoryScreen(OperatorScreen):
 
     @work(thread=True, exclusive=True, group="history", exit_on_error=False)
     def search(self, kind: str, text: str) -> None:
-        from jobs.history_search import find_history
+        from jobs.oncall.history import find_history
 
         arguments = search_arguments(kind, text)
         findings = find_history(self.runtime(), **arguments)

@@ -47,7 +47,7 @@ def update_line(update: Any) -> str:
 
 
 class LaunchScreen(OperatorScreen):
-    """`floatctl launch day-before-ach` with the same plan (jobs.launch.plan_launch) and the same start."""
+    """`floatctl launch day-before-ach` with the same plan (jobs.oncall.launch.plan_launch) and the same start."""
 
     TITLE_TEXT = "Launch"
     AUTO_FOCUS = "#launch-request"
@@ -78,7 +78,8 @@ class LaunchScreen(OperatorScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        from jobs import calendar, clock
+        from jobs import clock
+        from jobs.domain import calendar
 
         self.query_one("#launch-request").border_title = "RunTask request"
         self.query_one("#launch-follow").border_title = "task"
@@ -94,7 +95,8 @@ class LaunchScreen(OperatorScreen):
         return True
 
     def action_recheck(self) -> None:
-        from jobs import calendar, clock
+        from jobs import clock
+        from jobs.domain import calendar
 
         try:
             run_date = calendar.parse_run_date(self.query_one("#launch-date", Input).value, now=clock.now())
@@ -133,7 +135,7 @@ class LaunchScreen(OperatorScreen):
     @work(thread=True, exclusive=True, group="launch-plan", exit_on_error=False)
     def plan_launch(self, run_date: Any, after_cutoff: bool) -> None:
         from jobs import clock
-        from jobs.launch import plan_launch
+        from jobs.oncall.launch import plan_launch
 
         self.post_message(LaunchPlanned(plan_launch(self.runtime(), clock.now(), run_date, after_cutoff)))
 
@@ -141,7 +143,7 @@ class LaunchScreen(OperatorScreen):
     def launch_and_follow(self, confirmed: Any, after_cutoff: bool) -> None:
         from jobs import clock
         from jobs.errors import RefusedError
-        from jobs.launch import follow_launch, plan_launch, start_launch
+        from jobs.oncall.launch import follow_launch, plan_launch, start_launch
 
         worker = get_current_worker()
 

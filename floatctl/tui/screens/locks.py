@@ -29,7 +29,7 @@ def lease_left(view: Any, now: float) -> str:
 
 
 class LocksScreen(OperatorScreen):
-    """`floatctl locks list` and `locks release`, with the same guards (one copy, in jobs.lock_admin)."""
+    """`floatctl locks list` and `locks release`, with the same guards (one copy, in jobs.oncall.locks)."""
 
     TITLE_TEXT = "Locks"
     AUTO_FOCUS = "#locks-table"
@@ -90,14 +90,14 @@ class LocksScreen(OperatorScreen):
 
     @work(thread=True, exclusive=True, group="locks", exit_on_error=False)
     def load_locks(self) -> None:
-        from jobs.lock_admin import LOCK_NAMESPACES, lock_views
+        from jobs.oncall.locks import LOCK_NAMESPACES, lock_views
 
         now = time.time()
         self.post_message(LocksLoaded(lock_views(self.runtime(), LOCK_NAMESPACES, now), now))
 
     @work(thread=True, group="release", exit_on_error=False)
     def release(self, view: Any, decision: LockRelease) -> None:
-        from jobs.lock_admin import check_release, release_lock
+        from jobs.oncall.locks import check_release, release_lock
 
         runtime = self.runtime()
         lease = view.lease

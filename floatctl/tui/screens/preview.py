@@ -20,9 +20,9 @@ from floatctl.tui.screens.base import OperatorScreen
 from floatctl.tui.widgets.env_banner import EnvBanner
 from floatctl.tui.widgets.message_line import MessageLine
 from floatctl.tui.widgets.tables import fill_table
-from jobs.domain import SKIP_LOCKED, SUBMIT_ACH, VERDICTS
-from jobs.preview import ERROR
-from jobs.rules import RULES
+from jobs.domain.model import SKIP_LOCKED, SUBMIT_ACH, VERDICTS
+from jobs.domain.rules import RULES
+from jobs.finance.preview import ERROR
 
 RULE_STYLES = {"pass": "green", "fail": "bold red", "not_checked": "dim", "error": "bold magenta"}
 PREVIEW_WORKERS = 8
@@ -91,14 +91,16 @@ class PreviewScreen(OperatorScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        from jobs import calendar, clock
+        from jobs import clock
+        from jobs.domain import calendar
 
         fill_table(self.query_one(DataTable), COLUMNS, [])
         self.query_one("#run-date", Input).value = calendar.today_in_new_york(clock.now()).isoformat()
         self.action_run_preview()
 
     def action_run_preview(self) -> None:
-        from jobs import calendar, clock
+        from jobs import clock
+        from jobs.domain import calendar
 
         text = self.query_one("#run-date", Input).value
         try:
@@ -122,8 +124,8 @@ class PreviewScreen(OperatorScreen):
 
     @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
     def build(self, run_date: Any) -> None:
-        from jobs.batch import BatchOptions
-        from jobs.preview import build_preview
+        from jobs.batch.run import BatchOptions
+        from jobs.finance.preview import build_preview
 
         preview = build_preview(
             BatchOptions(run_date=run_date), self.runtime().sources(), workers=PREVIEW_WORKERS

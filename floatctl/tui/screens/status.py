@@ -43,7 +43,7 @@ class StatusScreen(OperatorScreen):
     @work(thread=True, exclusive=True, group="status", exit_on_error=False)
     def load_status(self) -> None:
         from jobs import clock
-        from jobs.oncall import gather, status_document, status_fields
+        from jobs.oncall.facts import gather, status_document, status_fields
 
         facts = gather(self.runtime(), clock.now())
         document = status_document(facts)

@@ -20,7 +20,7 @@ def check_state(check: Any) -> str:
 
 
 class Checklist(Static):
-    """One line per jobs.launch.Check."""
+    """One line per jobs.oncall.launch.Check."""
 
     def show(self, checks: Sequence[Any]) -> None:
         grid = Table.grid(padding=(0, 1))

@@ -7,7 +7,8 @@ from datetime import date
 from textual.widgets import Static
 
 from floatctl.tui.format import clock_text
-from jobs import calendar, clock
+from jobs import clock
+from jobs.domain import calendar
 
 LATE_S = 30 * 60  # under half an hour left: the warning colour
 

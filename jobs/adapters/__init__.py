@@ -1,0 +1,1 @@
+"""The edges: Postgres, DynamoDB, services, ECS, Scheduler; driver errors become jobs.errors here."""

@@ -1,0 +1,209 @@
+"""Leases in the DynamoDB locks table (Query/Get/Put/Update/Delete; never Scan).
+
+Every acquire and renew writes a fresh `rvn` (the fencing token); renew and release are conditional
+on the `rvn` the holder last saw, so a holder that lost its lease finds out instead of clobbering.
+A lock whose owner is provably dead counts as free and may be taken over.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from jobs.adapters import dynamo
+
+JOB_NAMESPACE = "job"
+FLOAT_NAMESPACE = "float"
+JOB_LEASE_S = 60
+FLOAT_LEASE_S = 120
+TTL_GRACE_S = 24 * 3600
+
+
+class LeaseLost(Exception):
+    """The lease changed hands (its rvn is not ours any more): stop the work it guarded."""
+
+
+@dataclass(frozen=True)
+class Lease:
+    """One row of the locks table."""
+
+    namespace: str
+    lock_key: str
+    owner: str
+    owner_task: str
+    acquired_at: float
+    lease_expires_at: float
+    rvn: str
+    #: Taken from an expired lease or a dead owner (not from a released lock): the last holder may
+    #: have been working until moments ago. Known only to the acquirer; not stored.
+    took_over: bool = field(default=False, compare=False)
+
+    def seconds_left(self, now: float | None = None) -> float:
+        return self.lease_expires_at - (time.time() if now is None else now)
+
+    def expired(self, now: float | None = None) -> bool:
+        return self.seconds_left(now) <= 0
+
+    def item(self) -> dict[str, Any]:
+        return dynamo.to_item(
+            {
+                "namespace": self.namespace,
+                "lock_key": self.lock_key,
+                "owner": self.owner,
+                "owner_task": self.owner_task,
+                "acquired_at": int(self.acquired_at),
+                "lease_expires_at": int(self.lease_expires_at),
+                "rvn": self.rvn,
+                "ttl": int(self.lease_expires_at) + TTL_GRACE_S,
+            }
+        )
+
+    @classmethod
+    def from_item(cls, values: dict[str, Any]) -> Lease:
+        return cls(
+            namespace=values["namespace"],
+            lock_key=values["lock_key"],
+            owner=values.get("owner", ""),
+            owner_task=values.get("owner_task", ""),
+            acquired_at=float(values.get("acquired_at", 0)),
+            lease_expires_at=float(values.get("lease_expires_at", 0)),
+            rvn=values.get("rvn", ""),
+        )
+
+
+def new_rvn() -> str:
+    return uuid.uuid4().hex
+
+
+class LockStore:
+    """Acquire, renew, release and list leases."""
+
+    def __init__(
+        self,
+        ddb: Any,
+        table: str,
+        owner_is_dead: Callable[[str], bool] = lambda owner_task: False,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.ddb = ddb
+        self.table = table
+        self.owner_is_dead = owner_is_dead
+        self.clock = clock
+
+    def acquire(
+        self, namespace: str, lock_key: str, owner: str, owner_task: str, lease_s: float
+    ) -> Lease | None:
+        """Take the lock if it is free, expired, or held by a provably dead owner; else None."""
+        now = self.clock()
+        lease = Lease(namespace, lock_key, owner, owner_task, now, now + lease_s, new_rvn())
+        try:
+            response = self.ddb.put_item(
+                TableName=self.table,
+                Item=lease.item(),
+                ConditionExpression="attribute_not_exists(lock_key) OR lease_expires_at < :now",
+                ExpressionAttributeValues={":now": {"N": str(int(now))}},
+                ReturnValues="ALL_OLD",
+            )
+            return replace(lease, took_over=bool(response.get("Attributes")))
+        except Exception as exc:
+            if not dynamo.is_conditional_failure(exc):
+                raise
+        held = self.get(namespace, lock_key)
+        if held is None:
+            return self.acquire(namespace, lock_key, owner, owner_task, lease_s)
+        if not self.owner_is_dead(held.owner_task):
+            return None
+        try:
+            self.ddb.put_item(
+                TableName=self.table,
+                Item=lease.item(),
+                ConditionExpression="rvn = :rvn",
+                ExpressionAttributeValues={":rvn": {"S": held.rvn}},
+            )
+            return replace(lease, took_over=True)
+        except Exception as exc:
+            if dynamo.is_conditional_failure(exc):
+                return None
+            raise
+
+    def renew(self, lease: Lease, lease_s: float) -> Lease:
+        """Extend the lease with a fresh rvn; LeaseLost when someone else holds it now."""
+        now = self.clock()
+        renewed = Lease(
+            lease.namespace,
+            lease.lock_key,
+            lease.owner,
+            lease.owner_task,
+            lease.acquired_at,
+            now + lease_s,
+            new_rvn(),
+        )
+        try:
+            self.ddb.update_item(
+                TableName=self.table,
+                Key=self._key(lease.namespace, lease.lock_key),
+                UpdateExpression="SET lease_expires_at = :exp, rvn = :new, #ttl = :ttl",
+                ConditionExpression="rvn = :old",
+                ExpressionAttributeNames={"#ttl": "ttl"},
+                ExpressionAttributeValues={
+                    ":exp": {"N": str(int(renewed.lease_expires_at))},
+                    ":new": {"S": renewed.rvn},
+                    ":old": {"S": lease.rvn},
+                    ":ttl": {"N": str(int(renewed.lease_expires_at) + TTL_GRACE_S)},
+                },
+            )
+        except Exception as exc:
+            if dynamo.is_conditional_failure(exc):
+                raise LeaseLost(
+                    f"{lease.namespace}/{lease.lock_key} is no longer held with rvn {lease.rvn}"
+                ) from None
+            raise
+        return renewed
+
+    def release(self, lease: Lease) -> bool:
+        """Delete the lock if it still carries our rvn; False when it had already changed hands."""
+        return self.delete(lease.namespace, lease.lock_key, lease.rvn)
+
+    def delete(self, namespace: str, lock_key: str, rvn: str) -> bool:
+        """Delete a lock conditionally on its rvn (an operator release passes the rvn it was shown)."""
+        try:
+            self.ddb.delete_item(
+                TableName=self.table,
+                Key=self._key(namespace, lock_key),
+                ConditionExpression="rvn = :rvn",
+                ExpressionAttributeValues={":rvn": {"S": rvn}},
+            )
+            return True
+        except Exception as exc:
+            if dynamo.is_conditional_failure(exc):
+                return False
+            raise
+
+    def get(self, namespace: str, lock_key: str) -> Lease | None:
+        item = self.ddb.get_item(
+            TableName=self.table, Key=self._key(namespace, lock_key), ConsistentRead=True
+        )
+        return Lease.from_item(dynamo.from_item(item["Item"])) if "Item" in item else None
+
+    def list(self, namespace: str) -> list[Lease]:
+        """Every lock in a namespace, by Query."""
+        items = dynamo.query(
+            self.ddb,
+            TableName=self.table,
+            KeyConditionExpression="#ns = :ns",
+            ExpressionAttributeNames={"#ns": "namespace"},
+            ExpressionAttributeValues={":ns": {"S": namespace}},
+            ConsistentRead=True,
+        )
+        return [Lease.from_item(i) for i in items]
+
+    def put(self, lease: Lease) -> None:
+        """Write a lease unconditionally (the sandbox's scenario loader only)."""
+        self.ddb.put_item(TableName=self.table, Item=lease.item())
+
+    @staticmethod
+    def _key(namespace: str, lock_key: str) -> dict[str, Any]:
+        return {"namespace": {"S": namespace}, "lock_key": {"S": lock_key}}

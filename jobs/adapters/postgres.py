@@ -1,0 +1,162 @@
+"""The floats table: keyset pages from the replica, the re-fetch guard's read from main (psycopg 3)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from jobs.adapters import sql
+from jobs.domain.calendar import DueWindow
+from jobs.domain.model import Float
+from jobs.errors import ConfigError, DependencyError
+
+log = logging.getLogger("jobs.adapters.postgres")
+SECRET_FIELDS = ("host", "port", "username", "password", "dbname")
+DB_RETRIES = 3
+
+
+@dataclass(frozen=True)
+class DbSecret:
+    """Connection facts from an RDS secret (the password never reaches a log or a repr)."""
+
+    name: str
+    host: str
+    port: int
+    username: str
+    dbname: str
+    password: str = ""
+
+    def __repr__(self) -> str:
+        return f"DbSecret({self.name!r}, {self.username}@{self.host}:{self.port}/{self.dbname})"
+
+    def conninfo(self) -> str:
+        from psycopg.conninfo import make_conninfo
+
+        return make_conninfo(
+            host=self.host,
+            port=self.port,
+            user=self.username,
+            password=self.password,
+            dbname=self.dbname,
+            connect_timeout=5,
+            application_name="floatctl",
+        )
+
+
+def parse_secret(name: str, text: str | None) -> DbSecret:
+    """Validate one RDS secret; a corrupt one raises ConfigError naming what is wrong (not its value)."""
+    try:
+        data = json.loads(text or "")
+    except ValueError:
+        raise ConfigError(f"secret {name!r} is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"secret {name!r} is not a JSON object")
+    missing = [f for f in SECRET_FIELDS if f not in data]
+    if missing:
+        raise ConfigError(f"secret {name!r} lacks {', '.join(missing)}")
+    try:
+        port = int(data["port"])
+    except (TypeError, ValueError):
+        raise ConfigError(f"secret {name!r} has a non-numeric port") from None
+    return DbSecret(
+        name, str(data["host"]), port, str(data["username"]), str(data["dbname"]), str(data["password"])
+    )
+
+
+def load_secrets(secretsmanager: Any, main: str, replica: str) -> tuple[DbSecret, DbSecret]:
+    """Fetch both RDS secrets with one BatchGetSecretValue."""
+    try:
+        response = secretsmanager.batch_get_secret_value(SecretIdList=[main, replica])
+    except Exception as exc:
+        raise DependencyError(f"cannot read the RDS secrets: {_aws_message(exc)}") from None
+    values = {v["Name"]: v.get("SecretString") for v in response.get("SecretValues", [])}
+    for error in response.get("Errors", []):
+        raise ConfigError(f"secret {error.get('SecretId')!r}: {error.get('ErrorCode')}")
+    for name in (main, replica):
+        if name not in values:
+            raise ConfigError(f"secret {name!r} was not returned")
+    return parse_secret(main, values[main]), parse_secret(replica, values[replica])
+
+
+def _aws_message(exc: Exception) -> str:
+    error = getattr(exc, "response", {}).get("Error", {})
+    return f"{error.get('Code')}: {error.get('Message')}" if error else type(exc).__name__
+
+
+def _row(record: tuple[Any, ...]) -> Float:
+    return Float(*record)
+
+
+class FloatsStore:
+    """Pooled connections to the replica (paging) and main (re-fetch)."""
+
+    def __init__(self, main: DbSecret, replica: DbSecret, pool_size: int = 4) -> None:
+        from psycopg_pool import ConnectionPool
+
+        kwargs = {
+            "min_size": 1,
+            "max_size": max(2, pool_size),
+            "timeout": 15,
+            "check": ConnectionPool.check_connection,
+        }
+        try:
+            self.replica = ConnectionPool(replica.conninfo(), name="replica", open=True, **kwargs)
+            self.main = ConnectionPool(main.conninfo(), name="main", open=True, **kwargs)
+            self.replica.wait(timeout=15)
+            self.main.wait(timeout=15)
+        except Exception as exc:
+            raise DependencyError(f"cannot connect to Postgres ({type(exc).__name__})") from None
+
+    def close(self) -> None:
+        self.replica.close()
+        self.main.close()
+
+    def _fetch(self, pool: Any, query: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        import psycopg
+
+        for attempt in range(1, DB_RETRIES + 1):
+            try:
+                with pool.connection() as conn:
+                    return conn.execute(query, params).fetchall()
+            except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+                if attempt == DB_RETRIES:
+                    raise DependencyError(
+                        f"Postgres {pool.name}: {type(exc).__name__} after {attempt} tries"
+                    ) from None
+                log.warning("postgres %s connection failed (%s); retrying", pool.name, type(exc).__name__)
+                time.sleep(0.2 * attempt)
+        raise AssertionError("unreachable")
+
+    def pages(
+        self, window: DueWindow, page_size: int, shard_index: int = 0, shard_count: int = 1, after_id: int = 0
+    ) -> Iterator[list[Float]]:
+        """SCHEDULING floats due in the window, in id order, one keyset page at a time."""
+        while True:
+            rows = self._fetch(
+                self.replica,
+                sql.PAGE_SCHEDULING_FLOATS,
+                {
+                    "start": window.start,
+                    "end": window.end,
+                    "after_id": after_id,
+                    "limit": page_size,
+                    "shard_index": shard_index,
+                    "shard_count": shard_count,
+                },
+            )
+            if not rows:
+                return
+            page = [_row(r) for r in rows]
+            yield page
+            after_id = page[-1].id
+            if len(page) < page_size:
+                return
+
+    def refetch(self, float_id: int) -> Float | None:
+        """The float as main has it now (None when gone)."""
+        rows = self._fetch(self.main, sql.FLOAT_BY_ID, {"id": float_id})
+        return _row(rows[0]) if rows else None

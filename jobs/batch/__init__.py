@@ -1,0 +1,1 @@
+"""The day-before-ach run: options, the pipeline, the limiter."""

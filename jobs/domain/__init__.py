@@ -1,0 +1,1 @@
+"""Pure decisions: the model, keys, calendar, schedule parsing, rules and evaluation."""

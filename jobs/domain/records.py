@@ -1,0 +1,128 @@
+"""What the history table records: per-float events and per-run records, and the fold the rules read."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from jobs.domain.keys import float_pk, run_pk
+from jobs.domain.model import ACH_ATTEMPT_OUTCOMES, ACH_PENDING, SUBMITTED, FloatHistory
+
+RUN_STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "INTERRUPTED")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(ts: datetime) -> str:
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class FloatEvent:
+    """One thing that happened to one float in one run."""
+
+    float_id: int
+    run_id: str
+    outcome: str
+    due_date: date
+    event_at: datetime = field(default_factory=utc_now)
+    user_id: int | None = None
+    amount_cents: int | None = None
+    reason: str = ""
+    payment_id: str | None = None
+    idempotency_key: str | None = None
+    actor: str = "day-before-ach"
+
+    def values(self) -> dict[str, Any]:
+        """The stored attributes, keys included (the adapter marshals them)."""
+        values = asdict(self)
+        values.update(
+            pk=float_pk(self.float_id),
+            sk=f"{iso(self.event_at)}#{self.run_id}",
+            kind="float_event",
+            due_date=self.due_date.isoformat(),
+            event_at=iso(self.event_at),
+        )
+        return values
+
+    @classmethod
+    def from_item(cls, values: dict[str, Any]) -> FloatEvent:
+        return cls(
+            float_id=int(values["float_id"]),
+            run_id=values["run_id"],
+            outcome=values["outcome"],
+            due_date=date.fromisoformat(values["due_date"]),
+            event_at=datetime.fromisoformat(values["event_at"].replace("Z", "+00:00")),
+            user_id=values.get("user_id"),
+            amount_cents=values.get("amount_cents"),
+            reason=values.get("reason", ""),
+            payment_id=values.get("payment_id"),
+            idempotency_key=values.get("idempotency_key"),
+            actor=values.get("actor", ""),
+        )
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One run of the batch for one due date; rewritten in place as its status changes."""
+
+    run_id: str
+    due_date: date
+    run_date: date
+    started_at: datetime
+    status: str = "RUNNING"
+    started_by: str = "schedule"
+    task_arn: str | None = None
+    finished_at: datetime | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    submitted_amount_cents: int = 0
+    dry_run: bool = False
+
+    def values(self) -> dict[str, Any]:
+        """The stored attributes, keys included (the adapter marshals them)."""
+        values = asdict(self)
+        values.update(
+            pk=run_pk(self.due_date),
+            sk=f"{iso(self.started_at)}#{self.run_id}",
+            kind="run",
+            due_date=self.due_date.isoformat(),
+            run_date=self.run_date.isoformat(),
+            started_at=iso(self.started_at),
+            finished_at=iso(self.finished_at) if self.finished_at else None,
+        )
+        return values
+
+    @classmethod
+    def from_item(cls, values: dict[str, Any]) -> RunRecord:
+        finished = values.get("finished_at")
+        return cls(
+            run_id=values["run_id"],
+            due_date=date.fromisoformat(values["due_date"]),
+            run_date=date.fromisoformat(values["run_date"]),
+            started_at=datetime.fromisoformat(values["started_at"].replace("Z", "+00:00")),
+            status=values["status"],
+            started_by=values.get("started_by", ""),
+            task_arn=values.get("task_arn"),
+            finished_at=datetime.fromisoformat(finished.replace("Z", "+00:00")) if finished else None,
+            counts={k: int(v) for k, v in (values.get("counts") or {}).items()},
+            submitted_amount_cents=int(values.get("submitted_amount_cents", 0)),
+            dry_run=bool(values.get("dry_run", False)),
+        )
+
+
+def summarize(events: list[FloatEvent], due_date: date) -> FloatHistory:
+    """Fold a float's events into what the history rule needs for `due_date`."""
+    for_due = sorted((e for e in events if e.due_date == due_date), key=lambda e: e.event_at)
+    submitted = [e for e in for_due if e.outcome == SUBMITTED]
+    # An attempt is a call to Payments: a FAILED that never reached it (a users-service outage) has no key.
+    attempts = sum(1 for e in events if e.outcome in ACH_ATTEMPT_OUTCOMES and e.idempotency_key)
+    pending = None
+    for event in for_due:
+        if event.outcome == ACH_PENDING:
+            pending = event.idempotency_key
+        elif event.outcome in ACH_ATTEMPT_OUTCOMES:
+            pending = None
+    return FloatHistory(bool(submitted), attempts, pending, submitted[-1].payment_id if submitted else None)

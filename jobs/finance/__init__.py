@@ -1,0 +1,1 @@
+"""What finance asks: the preview, sign-off and diff."""

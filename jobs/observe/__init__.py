@@ -1,0 +1,1 @@
+"""Telemetry as an outcome observer, and redaction."""

@@ -1,0 +1,1 @@
+"""What the on-call engineer asks: facts, diagnosis, status, launch, recover, locks, history."""

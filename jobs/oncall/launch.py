@@ -1,0 +1,361 @@
+"""A safe manual launch of the day-before-ach task: guards, the exact RunTask request, and following
+the task to its exit code (DescribeTasks with our own deadline, not the CLI waiter's ~10 minutes).
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from jobs.domain import calendar
+from jobs.errors import ConfigError, DependencyError, RefusedError
+from jobs.oncall.facts import Facts
+
+START_ALLOWANCE = timedelta(minutes=2)  # Fargate provisioning and image pull
+DEFAULT_RUN_ESTIMATE = timedelta(minutes=10)
+STARTED_BY = "floatctl-launch"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One guard: passed or not, and why."""
+
+    name: str
+    ok: bool
+    detail: str
+    blocking: bool = True
+
+
+def guard_checks(facts: Facts, run_date: date, now: datetime, after_cutoff: bool) -> list[Check]:
+    """The launch guards, in the order an engineer reads them."""
+    checks = []
+    if facts.schedule_error:
+        checks.append(Check("schedule readable", False, facts.schedule_error))
+    else:
+        checks.append(Check("schedule readable", True, f"{facts.schedule.name}: {facts.schedule.expression}"))
+    # A RUNNING record counts only while something runs it: a live job lock or a task of the family.
+    # Without either, the run died (OOM, SIGKILL) and a relaunch is what it needs.
+    alive = bool(facts.running_tasks) or (facts.job_lock is not None and facts.job_lock.state == "live")
+    blocking_runs = [r for r in facts.runs if r.status == "SUCCEEDED" or (r.status == "RUNNING" and alive)]
+    if blocking_runs:
+        run = blocking_runs[0]
+        checks.append(
+            Check(
+                "no run RUNNING or SUCCEEDED for the due date",
+                False,
+                f"run {run.run_id} is {run.status} (started {run.started_at:%H:%M} UTC by {run.started_by})",
+            )
+        )
+    else:
+        seen = ", ".join(f"{r.run_id} {r.status}" for r in facts.runs) or "none"
+        checks.append(Check("no run RUNNING or SUCCEEDED for the due date", True, f"earlier runs: {seen}"))
+    if facts.running_tasks:
+        checks.append(
+            Check(
+                "no task of the family running",
+                False,
+                ", ".join(f"{t['task_arn'].split('/')[-1]} {t['last_status']}" for t in facts.running_tasks),
+            )
+        )
+    else:
+        checks.append(Check("no task of the family running", True, "none running"))
+    lock = facts.job_lock
+    if lock is not None and lock.state == "live":
+        checks.append(
+            Check(
+                "job lock free",
+                False,
+                f"held by run {lock.lease.owner} on {lock.lease.owner_task}, {lock.lease.seconds_left():.0f}s left",
+            )
+        )
+    else:
+        checks.append(
+            Check("job lock free", True, "free" if lock is None else f"{lock.state} (counts as free)")
+        )
+    cutoff = calendar.cutoff_at(run_date)
+    if now >= cutoff:
+        checks.append(
+            Check(
+                "before the 21:00 ET cutoff",
+                after_cutoff,
+                f"past the cutoff by {int((now - cutoff).total_seconds() // 60)} min"
+                + (
+                    " (--after-cutoff given)"
+                    if after_cutoff
+                    else "; pass --after-cutoff only with finance's go-ahead"
+                ),
+            )
+        )
+    else:
+        finish = now + START_ALLOWANCE + _estimate(facts)
+        late = finish > cutoff
+        checks.append(
+            Check(
+                "finishes before the cutoff",
+                not late,
+                f"estimated finish {finish.astimezone(calendar.NEW_YORK):%H:%M} ET vs cutoff 21:00 ET",
+                blocking=False,
+            )
+        )
+    return checks
+
+
+def _estimate(facts: Facts) -> timedelta:
+    finished = [r for r in facts.runs if r.finished_at]
+    if finished:
+        return max(finished[0].finished_at - finished[0].started_at, timedelta(minutes=1))
+    return DEFAULT_RUN_ESTIMATE
+
+
+def client_token(env: str, run_date: date, attempt: int) -> str:
+    """Deterministic per environment, run date and attempt: ECS keeps it ~24 h, so a double-click starts one task."""
+    return f"floatctl-{env}-{run_date:%Y%m%d}-a{attempt}"
+
+
+def _camel(key: str) -> str:
+    return key[:1].lower() + key[1:]
+
+
+def network_configuration(target: dict[str, Any]) -> dict[str, Any]:
+    """Scheduler's EcsParameters.NetworkConfiguration (PascalCase inside) as ECS RunTask's camelCase."""
+    network = (target.get("EcsParameters") or {}).get("NetworkConfiguration") or {}
+    awsvpc = network.get("awsvpcConfiguration") or network.get("AwsvpcConfiguration")
+    if not awsvpc:
+        raise ConfigError("the schedule's ECS target has no awsvpc network configuration")
+    return {"awsvpcConfiguration": {_camel(k): v for k, v in awsvpc.items()}}
+
+
+def build_request(facts: Facts, settings: Any, run_date: date, operator: str, attempt: int) -> dict[str, Any]:
+    """The exact RunTask request, copied from the schedule's own ECS target."""
+    if facts.schedule is None:
+        raise ConfigError(f"cannot build the request: {facts.schedule_error}")
+    target = facts.schedule.target
+    ecs = target.get("EcsParameters") or {}
+    if not ecs.get("TaskDefinitionArn"):
+        raise ConfigError("the schedule's target has no TaskDefinitionArn")
+    request: dict[str, Any] = {
+        "cluster": target.get("Arn") or settings.cluster,
+        "taskDefinition": ecs["TaskDefinitionArn"],
+        "count": 1,
+        "launchType": ecs.get("LaunchType", "FARGATE"),
+        "networkConfiguration": network_configuration(target),
+        "startedBy": STARTED_BY,
+        "clientToken": client_token(settings.env, run_date, attempt),
+        "overrides": {
+            "containerOverrides": [
+                {
+                    "name": settings.app_container,
+                    "command": ["run", "day-before-ach", "--date", run_date.isoformat()],
+                    "environment": [{"name": "FLOATCTL_STARTED_BY", "value": f"operator:{operator}"}],
+                }
+            ]
+        },
+        "tags": [
+            {"key": "job", "value": "day-before-ach"},
+            {"key": "business-date", "value": run_date.isoformat()},
+            {"key": "trigger", "value": "manual"},
+            {"key": "operator", "value": operator[:256]},
+        ],
+    }
+    if ecs.get("PlatformVersion"):
+        request["platformVersion"] = ecs["PlatformVersion"]
+    return request
+
+
+def run_task(ecs: Any, request: dict[str, Any]) -> str:
+    """Start the task; its ARN, or a one-line error."""
+    try:
+        response = ecs.run_task(**request)
+    except Exception as exc:
+        error = getattr(exc, "response", {}).get("Error", {})
+        raise DependencyError(
+            f"RunTask failed: {error.get('Code', type(exc).__name__)}: {error.get('Message', exc)}"
+        ) from None
+    if response.get("failures") or not response.get("tasks"):
+        reasons = "; ".join(f"{f.get('arn', '')} {f.get('reason')}" for f in response.get("failures", []))
+        raise DependencyError(f"RunTask started nothing: {reasons or 'no task returned'}")
+    return response["tasks"][0]["taskArn"]
+
+
+@dataclass(frozen=True)
+class TaskUpdate:
+    """One observation of the followed task."""
+
+    last_status: str
+    exit_code: int | None = None
+    stopped_reason: str | None = None
+    counts: dict[str, int] | None = None
+    run_status: str | None = None
+
+
+def follow(
+    ecs: Any,
+    history: Any,
+    cluster: str,
+    task_arn: str,
+    due_date: date,
+    container: str,
+    on_update: Callable[[TaskUpdate], None],
+    timeout_s: float = 3 * 3600,
+    poll_s: float = 2.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """Poll until the task stops; return the app container's exit code (1 when it has none)."""
+    deadline = time.monotonic() + timeout_s
+    last: TaskUpdate | None = None
+    while True:
+        tasks = ecs.describe_tasks(cluster=cluster, tasks=[task_arn]).get("tasks", [])
+        if not tasks:
+            raise DependencyError(f"task {task_arn} is not known to ECS any more")
+        task = tasks[0]
+        app = next((c for c in task.get("containers", []) if c.get("name") == container), None)
+        app = app or (task.get("containers") or [{}])[0]
+        run = next((r for r in history.runs(due_date) if r.task_arn == task_arn), None)
+        update = TaskUpdate(
+            task.get("lastStatus", "?"),
+            app.get("exitCode"),
+            task.get("stoppedReason"),
+            dict(run.counts) if run else None,
+            run.status if run else None,
+        )
+        if update != last:
+            on_update(update)
+            last = update
+        if update.last_status == "STOPPED":
+            return update.exit_code if update.exit_code is not None else 1
+        if time.monotonic() > deadline:
+            raise DependencyError(
+                f"task still {update.last_status} after {timeout_s / 60:.0f} min; keep watching with floatctl status"
+            )
+        sleep(poll_s)
+
+
+def operator_identity(sts: Any) -> str:
+    """Who is launching: the STS caller ARN."""
+    try:
+        return sts.get_caller_identity()["Arn"]
+    except Exception as exc:
+        raise DependencyError(
+            f"cannot tell who you are (sts:GetCallerIdentity): {type(exc).__name__}"
+        ) from None
+
+
+@dataclass(frozen=True)
+class LaunchPlan:
+    """Everything a launch decides on before it starts anything: the facts, the guards, the request."""
+
+    run_date: date
+    facts: Facts
+    checks: list[Check]
+    request: dict[str, Any]
+    operator: str
+
+    @property
+    def failed(self) -> list[Check]:
+        """The blocking guards that did not pass: any one refuses the launch."""
+        return [c for c in self.checks if c.blocking and not c.ok]
+
+    @property
+    def warnings(self) -> list[Check]:
+        """Guards that did not pass but only warn (e.g. the estimated finish is past the cutoff)."""
+        return [c for c in self.checks if not c.blocking and not c.ok]
+
+    def refusal(self) -> RefusedError | None:
+        """The error a refused launch ends with, or None when every blocking guard passed."""
+        if not self.failed:
+            return None
+        first = self.failed[0]
+        return RefusedError(
+            f"launch refused: {first.name}: {first.detail}",
+            hint="floatctl status says what to do; nothing was started",
+        )
+
+
+def plan_launch(runtime: Any, now: datetime, run_date: date, after_cutoff: bool) -> LaunchPlan:
+    """Gather the facts, run the guards and build the RunTask request for `run_date` (starts nothing)."""
+    from jobs.oncall.facts import gather
+
+    facts = gather(runtime, now, run_date)
+    checks = guard_checks(facts, run_date, now, after_cutoff)
+    operator = runtime.operator()
+    request = build_request(facts, runtime.settings, run_date, operator, attempt=len(facts.runs) + 1)
+    return LaunchPlan(run_date, facts, checks, request, operator)
+
+
+def shard_requests(request: dict[str, Any], shards: int) -> list[dict[str, Any]]:
+    """The plan's request split into `shards` tasks: each pages its share and takes rate/shards."""
+    if shards == 1:
+        return [request]
+    requests = []
+    for index in range(shards):
+        shard = copy.deepcopy(request)
+        override = shard["overrides"]["containerOverrides"][0]
+        override["command"] = [
+            *override["command"],
+            "--shard-index",
+            str(index),
+            "--shard-count",
+            str(shards),
+        ]
+        shard["clientToken"] = f"{request['clientToken']}-s{index}of{shards}"
+        shard["tags"] = [*shard["tags"], {"key": "shard", "value": f"{index}/{shards}"}]
+        requests.append(shard)
+    return requests
+
+
+def start_launch(runtime: Any, plan: LaunchPlan, reason: str = "manual launch", shards: int = 1) -> str:
+    """Start the planned task (refused plans raise) and write the audit event; the (first) task ARN."""
+    return start_launches(runtime, plan, reason, shards)[0]
+
+
+def start_launches(
+    runtime: Any, plan: LaunchPlan, reason: str = "manual launch", shards: int = 1
+) -> list[str]:
+    """Start the planned task, or one per shard, and write the audit event; the task ARNs."""
+    from jobs.adapters.audit import AuditEvent
+
+    refusal = plan.refusal()
+    if refusal is not None:
+        raise refusal
+    with runtime.operator_span("launch", run_date=str(plan.run_date), shards=shards):
+        task_arns = [
+            run_task(runtime.aws.client("ecs"), request) for request in shard_requests(plan.request, shards)
+        ]
+        runtime.audit().record(
+            AuditEvent(
+                actor=plan.operator,
+                action="launch",
+                target=f"day-before-ach run date {plan.run_date}",
+                reason=reason,
+                after={"task_arns": task_arns, "client_token": plan.request["clientToken"], "shards": shards},
+            )
+        )
+    return task_arns
+
+
+def follow_launch(
+    runtime: Any,
+    task_arn: str,
+    run_date: date,
+    on_update: Callable[[TaskUpdate], None],
+    timeout_s: float = 3 * 3600,
+    poll_s: float = 2.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """Follow a launched task of `run_date` to its app container's exit code."""
+    return follow(
+        runtime.aws.client("ecs"),
+        runtime.history(),
+        runtime.settings.cluster,
+        task_arn,
+        calendar.due_window(run_date).end,
+        runtime.settings.app_container,
+        on_update,
+        timeout_s=timeout_s,
+        poll_s=poll_s,
+        sleep=sleep,
+    )

@@ -1,0 +1,71 @@
+"""What an operator does with locks: list them with their state, and release one safely.
+
+`floatctl locks` and the TUI's locks screen call these; the release guards live here only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobs.adapters.locks import FLOAT_NAMESPACE, JOB_NAMESPACE
+from jobs.oncall.facts import LockView, view_lock
+
+LOCK_NAMESPACES = (JOB_NAMESPACE, FLOAT_NAMESPACE)
+
+
+def lock_views(runtime: Any, namespaces: tuple[str, ...] | list[str], now: float) -> list[LockView]:
+    """Every lock of the namespaces (by Query), each with its state: `locks list` and the TUI's locks screen."""
+    locks, liveness = runtime.locks(), runtime.liveness()
+    return [view_lock(lease, liveness, now) for ns in namespaces for lease in locks.list(ns)]
+
+
+def check_release(
+    runtime: Any,
+    namespace: str,
+    lock_key: str,
+    rvn: str,
+    force: bool,
+    now: float,
+    shown_as: str | None = None,
+) -> LockView:
+    """The release guards: the lock exists, still carries the `rvn` the operator saw, and is not live
+    unless forced. Returns the lock as it is now; raises the refusal otherwise."""
+    from jobs.errors import FloatctlError, RefusedError
+
+    lease = runtime.locks().get(namespace, lock_key)
+    if lease is None:
+        raise FloatctlError(f"no lock {namespace}/{lock_key}: nothing to release")
+    view = view_lock(lease, runtime.liveness(), now)
+    if lease.rvn != rvn:
+        raise RefusedError(
+            f"the lock changed since you looked (rvn is now {lease.rvn}): run floatctl locks show {shown_as or lock_key} again"
+        )
+    if view.state == "live" and not force:
+        raise RefusedError(
+            f"{namespace}/{lock_key} is live (owner {lease.owner_task} is {view.owner_state}, {lease.seconds_left():.0f}s left)",
+            hint="wait for it to expire, or pass --force if you know the owner is gone",
+        )
+    return view
+
+
+def release_lock(runtime: Any, view: LockView, reason: str, operator: str, now: float) -> None:
+    """Delete the lock conditionally on the rvn that was checked, then write the audit event."""
+    from jobs.adapters.audit import AuditEvent
+    from jobs.errors import RefusedError
+
+    lease = view.lease
+    with runtime.operator_span("lock.release", lock=f"{lease.namespace}/{lease.lock_key}"):
+        if not runtime.locks().delete(lease.namespace, lease.lock_key, lease.rvn):
+            raise RefusedError(
+                "the lock changed while you confirmed; nothing released: look again with locks show"
+            )
+        runtime.audit().record(
+            AuditEvent(
+                actor=operator,
+                action="lock.release",
+                target=f"{lease.namespace}/{lease.lock_key}",
+                reason=reason,
+                before=view.as_json(now),
+                after=None,
+            )
+        )

@@ -1,0 +1,135 @@
+"""Replace all sandbox data with a scenario: floats in main and replica, cards, payments, history, locks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from floatctl_sandbox.control import Sandbox
+from floatctl_sandbox.scenario import Scenario
+from jobs.adapters.history import HistoryStore
+from jobs.adapters.locks import Lease, LockStore, new_rvn
+from jobs.domain.keys import idempotency_key
+from jobs.domain.records import FloatEvent
+from jobs.settings import Settings
+
+FLOAT_INSERT = "INSERT INTO floats (id, user_id, status, amount_cents, due_date) VALUES (%s, %s, %s, %s, %s)"
+
+
+def apply_scenario(
+    sandbox: Sandbox, settings: Settings, clients: Any, scenario: Scenario, now: float
+) -> None:
+    """Load `scenario`; Postgres commits only after DynamoDB took every item, so a failure keeps the old data."""
+    import psycopg
+
+    with (
+        psycopg.connect(sandbox.dsn("main")) as main,
+        psycopg.connect(sandbox.dsn("replica")) as replica,
+        psycopg.connect(sandbox.dsn("services")) as services,
+    ):
+        for conn, use_replica in ((main, False), (replica, True)):
+            conn.execute("TRUNCATE floats")
+            rows = []
+            for f in scenario.floats:
+                cols = {
+                    "user_id": f.user_id,
+                    "status": f.status,
+                    "amount_cents": f.amount_cents,
+                    "due_date": f.due_date,
+                }
+                if use_replica and f.replica:
+                    cols.update(f.replica)
+                rows.append((f.id, cols["user_id"], cols["status"], cols["amount_cents"], cols["due_date"]))
+            with conn.cursor() as cur:
+                cur.executemany(FLOAT_INSERT, rows)
+        services.execute("TRUNCATE debit_cards, payments, payment_requests")
+        with services.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO debit_cards (card_id, user_id, last4, is_primary, status, exp_month, exp_year)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                [
+                    (c.card_id, c.user_id, c.last4, c.is_primary, c.status, c.exp_month, c.exp_year)
+                    for c in scenario.cards
+                ],
+            )
+            # A SUBMITTED event stands for a payment Payments really holds.
+            cur.executemany(
+                "INSERT INTO payments (payment_id, idempotency_key, float_id, user_id, amount_cents, effective_date,"
+                " created_at) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                [
+                    (
+                        h.payment_id or f"pay_seed_{h.float_id}_{h.due_date:%Y%m%d}",
+                        h.idempotency_key or idempotency_key(h.float_id, h.due_date),
+                        h.float_id,
+                        h.user_id or 0,
+                        h.amount_cents or 0,
+                        h.due_date,
+                        h.event_at,
+                    )
+                    for h in scenario.history
+                    if h.outcome == "SUBMITTED"
+                ],
+            )
+        _replace_dynamodb(settings, clients, scenario, now)
+
+
+def _replace_dynamodb(settings: Settings, clients: Any, scenario: Scenario, now: float) -> None:
+    ddb = clients.client("dynamodb")
+    for table, keys in (
+        (settings.locks_table, ("namespace", "lock_key")),
+        (settings.history_table, ("pk", "sk")),
+    ):
+        for page in ddb.get_paginator("scan").paginate(
+            TableName=table,
+            ProjectionExpression=",".join(f"#{k}" for k in keys),
+            ExpressionAttributeNames={f"#{k}": k for k in keys},
+        ):
+            for item in page["Items"]:
+                ddb.delete_item(TableName=table, Key=item)
+    history = HistoryStore(ddb, settings.history_table)
+    for h in scenario.history:
+        history.put_event(
+            FloatEvent(
+                float_id=h.float_id,
+                run_id=h.run_id,
+                outcome=h.outcome,
+                due_date=h.due_date,
+                event_at=h.event_at,
+                user_id=h.user_id,
+                amount_cents=h.amount_cents,
+                reason=h.reason or "from the scenario",
+                payment_id=h.payment_id
+                or (f"pay_seed_{h.float_id}_{h.due_date:%Y%m%d}" if h.outcome == "SUBMITTED" else None),
+                idempotency_key=h.idempotency_key or idempotency_key(h.float_id, h.due_date),
+                actor="scenario",
+            )
+        )
+    from jobs.domain.calendar import due_window
+    from jobs.domain.records import RunRecord
+
+    for run in scenario.runs:
+        history.put_run(
+            RunRecord(
+                run.run_id,
+                due_window(run.run_date).end,
+                run.run_date,
+                run.started_at,
+                status=run.status,
+                started_by=run.started_by,
+                task_arn=run.task_arn,
+                counts=run.counts,
+                finished_at=None if run.status == "RUNNING" else run.started_at,
+            )
+        )
+    locks = LockStore(ddb, settings.locks_table)
+    for lk in scenario.locks:
+        locks.put(
+            Lease(
+                lk.namespace,
+                lk.lock_key,
+                lk.owner,
+                lk.owner_task,
+                now,
+                now + lk.lease_expires_in_s,
+                lk.rvn or new_rvn(),
+            )
+        )
