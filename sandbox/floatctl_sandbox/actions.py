@@ -8,7 +8,7 @@ import urllib.error
 import urllib.request
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from floatctl_sandbox.control import Sandbox
 from floatctl_sandbox.scenario import Scenario, load_scenario
@@ -16,7 +16,20 @@ from floatctl_sandbox.seed import seed_scenario
 from jobs.errors import DependencyError, UsageError
 
 if TYPE_CHECKING:
-    from floatctl.context import AppContext
+    from jobs.settings import Settings
+
+
+class Host(Protocol):
+    """What the sandbox actions need from the command that calls them (floatctl's AppContext)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def output(self) -> Any: ...
+
+    def aws(self) -> Any: ...
+
 
 DEFAULT_FLOATS = 48
 DEFAULT_SEED = 7
@@ -30,14 +43,14 @@ def float_count(sandbox: Sandbox) -> int:
         return conn.execute("SELECT count(*) FROM floats").fetchone()[0]
 
 
-def load(app: AppContext, sandbox: Sandbox, scenario: Scenario) -> None:
+def load(app: Host, sandbox: Sandbox, scenario: Scenario) -> None:
     from floatctl_sandbox.load import apply_scenario
 
     apply_scenario(sandbox, app.settings, app.aws(), scenario, now=time.time())
 
 
 def seed_default(
-    app: AppContext, sandbox: Sandbox, n: int, seed: int, run_date: date | None = None
+    app: Host, sandbox: Sandbox, n: int, seed: int, run_date: date | None = None
 ) -> dict[str, Any]:
     """Replace the data with the default seed for `run_date` (today in New York by default)."""
     from jobs.domain.calendar import today_in_new_york
@@ -57,7 +70,7 @@ def seed_default(
     return summary
 
 
-def seed_from_file(app: AppContext, sandbox: Sandbox, path: Path) -> Scenario:
+def seed_from_file(app: Host, sandbox: Sandbox, path: Path) -> Scenario:
     """Validate the whole file first, then replace the data with it."""
     scenario = load_scenario(path)
     load(app, sandbox, scenario)
@@ -65,7 +78,7 @@ def seed_from_file(app: AppContext, sandbox: Sandbox, path: Path) -> Scenario:
     return scenario
 
 
-def seed_if_needed(app: AppContext, sandbox: Sandbox) -> None:
+def seed_if_needed(app: Host, sandbox: Sandbox) -> None:
     """Seed an empty sandbox, and refresh a default seed made for another run date (yesterday's)."""
     from jobs.domain.calendar import today_in_new_york
 

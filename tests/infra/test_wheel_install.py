@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -36,8 +37,8 @@ import floatctl, jobs
 failed = {}
 for package in (jobs, floatctl):
     for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
-        if module.name.startswith("floatctl_sandbox") or module.name.endswith("__main__"):
-            continue  # the sandbox is the one part that needs its extra; __main__ would run the CLI
+        if module.name.endswith("__main__"):
+            continue  # __main__ would run the CLI
         try:
             importlib.import_module(module.name)
         except Exception as exc:
@@ -77,6 +78,16 @@ def runtime_venv(tmp_path_factory) -> Path:
         env,
     )
     (wheel,) = (root / "wheels").glob("floatctl-*.whl")
+    # Even with the sandbox's sources beside the package (a context that let them in), the wheel that
+    # the image installs is built without them: packages.find names jobs and floatctl only.
+    shutil.copytree(REPO / "sandbox", context / "sandbox", ignore=shutil.ignore_patterns("__pycache__"))
+    _run(
+        [sys.executable, "-m", "build", "--wheel", "--outdir", str(root / "wide"), str(context)], context, env
+    )
+    (wide,) = (root / "wide").glob("floatctl-*.whl")
+    with zipfile.ZipFile(wide) as archive:
+        sandbox_files = [n for n in archive.namelist() if n.startswith(("floatctl_sandbox", "sandbox/"))]
+    assert not sandbox_files, sandbox_files
 
     venv = root / "venv"
     _run([sys.executable, "-m", "venv", str(venv)], context, env)
@@ -131,6 +142,17 @@ def test_the_container_command_answers_help(runtime_venv):
 def test_every_runtime_module_imports_without_the_extras(runtime_venv):
     out = _run([runtime_venv / "bin/python", "-c", _IMPORT_EVERY_MODULE], runtime_venv).stdout
     assert json.loads(out.strip().splitlines()[-1]) == {}
+
+
+def test_the_image_holds_no_sandbox_code(runtime_venv):
+    """No fake Payments service, no local Fargate: floatctl_sandbox does not import in the image."""
+    probe = (
+        "import importlib.util, json; print(json.dumps(importlib.util.find_spec('floatctl_sandbox') is None))"
+    )
+    out = _run([runtime_venv / "bin/python", "-c", probe], runtime_venv).stdout
+    assert json.loads(out) is True
+    dockerignore = (REPO / ".dockerignore").read_text().splitlines()
+    assert "*" in dockerignore and "!sandbox/" not in dockerignore
 
 
 def test_no_sandbox_or_dev_package_is_installed(installed):
