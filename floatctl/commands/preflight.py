@@ -6,7 +6,7 @@ import typer
 
 
 def preflight(ctx: typer.Context) -> None:
-    """Schedule, task definition, secrets, databases, tables, services, calendar; non-zero on any fail."""
+    """Schedule, task definition, image, roles, DLQ, secrets, databases, tables, services, calendar; non-zero on any fail."""
     from jobs import clock
     from jobs.oncall.preflight import run_checks
 
@@ -20,9 +20,13 @@ def preflight(ctx: typer.Context) -> None:
     else:
         out.table(
             ("check", "result", "detail", "fix"),
-            [(c.name, "ok" if c.ok else "FAIL", c.detail, "" if c.ok else c.fix) for c in checks],
+            [(c.name, c.result, c.detail, "" if c.ok else c.fix) for c in checks],
             title=f"preflight {app_ctx.env}",
         )
-        out.line(f"preflight: {len(checks) - len(failed)} of {len(checks)} checks pass")
+        skipped = sum(c.skipped for c in checks)
+        passed = len(checks) - len(failed) - skipped
+        out.line(
+            f"preflight: {passed} of {len(checks)} checks pass" + (f", {skipped} skipped" if skipped else "")
+        )
     if failed:
         raise typer.Exit(1)

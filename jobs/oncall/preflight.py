@@ -9,50 +9,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from jobs.domain import calendar
+from jobs.oncall import preflight_deploy
+from jobs.oncall.checks import Check, code_of, guard
 
 FLOAT_COLUMNS = {"id", "user_id", "status", "amount_cents", "due_date", "updated_at"}
 PROBE_KEY = "floatctl-preflight-probe"
 
 
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    detail: str
-    fix: str = ""
-
-    def as_json(self) -> dict[str, Any]:
-        return {"check": self.name, "ok": self.ok, "detail": self.detail, "fix": "" if self.ok else self.fix}
-
-
-def _error(exc: Exception) -> str:
-    error = getattr(exc, "response", {}).get("Error", {})
-    return f"{error.get('Code')}: {error.get('Message')}" if error else f"{type(exc).__name__}: {exc}"
-
-
-def _code(exc: Exception) -> str | None:
-    return getattr(exc, "response", {}).get("Error", {}).get("Code")
-
-
 def run_checks(runtime: Any, now: datetime) -> list[Check]:
     """Every check, in the order a person fixes them."""
     checks: list[Check] = []
-    for check in (_schedule, _secrets_and_databases, _tables, _services):
+    for check in (_schedule, preflight_deploy.checks, _secrets_and_databases, _tables, _services):
         checks.extend(check(runtime))
     checks.extend(_tonight(now))
     return checks
-
-
-def _guard(name: str, fix: str, body: Callable[[], Check]) -> Check:
-    try:
-        return body()
-    except Exception as exc:  # each check reports, none aborts the others
-        return Check(name, False, _error(exc), fix)
 
 
 def _schedule(runtime: Any) -> list[Check]:
@@ -112,7 +86,7 @@ def _schedule(runtime: Any) -> list[Check]:
         )
 
     checks.append(
-        _guard("schedule targets the latest task definition", "check ecs:ListTaskDefinitions access", latest)
+        guard("schedule targets the latest task definition", "check ecs:ListTaskDefinitions access", latest)
     )
     return checks
 
@@ -138,7 +112,7 @@ def _secrets_and_databases(runtime: Any) -> list[Check]:
     checks = [Check("RDS secrets resolve", True, f"{main!r}, {replica!r}")]
     for label, secret in (("replica", replica), ("main", main)):
         checks.append(
-            _guard(
+            guard(
                 f"{label} reachable with the floats schema",
                 f"check the network path and {secret.name}",
                 lambda s=secret, lb=label: _schema(lb, s),
@@ -172,7 +146,7 @@ def _tables(runtime: Any) -> list[Check]:
         try:
             call(**kwargs)
         except Exception as exc:
-            if _code(exc) == "ConditionalCheckFailedException":
+            if code_of(exc) == "ConditionalCheckFailedException":
                 return "allowed"
             raise
         return "allowed"
@@ -223,12 +197,12 @@ def _tables(runtime: Any) -> list[Check]:
         return Check("collection-history: Query (+ index)/Put", True, settings.history_table)
 
     return [
-        _guard(
+        guard(
             "locks table: Query/Get/Put/Update/Delete",
             f"check {settings.locks_table} and the task role",
             locks,
         ),
-        _guard(
+        guard(
             "collection-history: Query (+ index)/Put",
             f"check {settings.history_table} and the task role",
             history,
@@ -273,8 +247,8 @@ def _services(runtime: Any) -> list[Check]:
         )
 
     return [
-        _guard("User Service answers", "check USERS_API_URL and the network", users),
-        _guard("Payments Service answers", "check PAYMENTS_API_URL and the network", payments),
+        guard("User Service answers", "check USERS_API_URL and the network", users),
+        guard("Payments Service answers", "check PAYMENTS_API_URL and the network", payments),
     ]
 
 

@@ -47,10 +47,11 @@ class AwsServer:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
         from waitress.server import create_server
 
+        from floatctl_sandbox.aws_unsupported import UnsupportedFront
         from floatctl_sandbox.moto_query import patch_moto
 
         patch_moto()
-        app = ThrottlingFront(DomainDispatcherApplication(create_backend_app), faults)
+        app = ThrottlingFront(UnsupportedFront(DomainDispatcherApplication(create_backend_app)), faults)
         self._server = create_server(app, host=host, port=port, threads=16, channel_timeout=300)
         self._thread = threading.Thread(target=self._server.run, name="moto", daemon=True)
 

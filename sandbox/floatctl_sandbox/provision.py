@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,8 @@ VPC_CIDR = "10.42.0.0/16"
 SUBNET_CIDRS = ("10.42.1.0/24", "10.42.2.0/24")
 SCHEDULE_EXPRESSION = "cron(0 19 ? * MON-FRI *)"
 SCHEDULE_TIMEZONE = "America/New_York"
+APP_REPOSITORY = "floats/collections-jobs"
+APP_TAG = "sandbox"
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ def provision(settings: Settings, clients: Any, secrets: dict[str, dict[str, Any
     _secrets(settings, clients.client("secretsmanager"), secrets)
     network = _network(clients.client("ec2"))
     task_definition_arn = _ecs(settings, clients.client("ecs"))
+    _image(clients.client("ecr"))
     dlq_arn = _dead_letter_queue(settings, clients.client("sqs"))
     _schedule(settings, clients.client("scheduler"), network, task_definition_arn, dlq_arn)
     return network
@@ -152,7 +156,7 @@ def task_definition(settings: Settings) -> dict[str, Any]:
         "containerDefinitions": [
             {
                 "name": settings.app_container,
-                "image": f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/floats/collections-jobs:sandbox",
+                "image": f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/{APP_REPOSITORY}:{APP_TAG}",
                 "essential": True,
                 "memory": 768,
                 "command": ["run", "day-before-ach"],
@@ -195,6 +199,16 @@ def _ecs(settings: Settings, ecs: Any) -> str:
     if arns:
         return arns[-1]
     return ecs.register_task_definition(**task_definition(settings))["taskDefinition"]["taskDefinitionArn"]
+
+
+def _image(ecr: Any) -> None:
+    """The app image the task definition names, pushed to moto's ECR (a manifest only: nothing runs it)."""
+    with contextlib.suppress(ecr.exceptions.RepositoryAlreadyExistsException):
+        ecr.create_repository(repositoryName=APP_REPOSITORY)
+    found = ecr.batch_get_image(repositoryName=APP_REPOSITORY, imageIds=[{"imageTag": APP_TAG}])["images"]
+    if not found:
+        manifest = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json"}
+        ecr.put_image(repositoryName=APP_REPOSITORY, imageManifest=json.dumps(manifest), imageTag=APP_TAG)
 
 
 def _dead_letter_queue(settings: Settings, sqs: Any) -> str:

@@ -23,7 +23,12 @@ def friday(monkeypatch, sandbox):
 def test_all_checks_pass_in_the_sandbox(cli):
     code, checks = _checks(cli)
     assert code == 0 and all(c["ok"] for c in checks.values()), [c for c in checks.values() if not c["ok"]]
-    assert len(checks) == 13
+    assert len(checks) == 17
+    assert checks["app image exists in ECR"]["skipped"] is False
+    # moto has no iam:SimulatePrincipalPolicy: the role checks say so instead of passing.
+    for role in ("task role may read the stores and call the services", "scheduler role may start the task"):
+        assert checks[role]["skipped"] is True and "cannot simulate" in checks[role]["detail"]
+    assert checks["scheduler dead-letter queue is empty"]["detail"].endswith(": 0 messages")
     assert cli("preflight").exit_code == 0
 
 
@@ -83,7 +88,8 @@ def test_disabled_schedule_stale_task_definition_and_wrong_schema(cli, app_conte
         if newer:
             ecs.deregister_task_definition(taskDefinition=newer)
         sm.put_secret_value(SecretId=settings.replica_secret, SecretString=replica)
-    assert _checks(cli)[0] == 0
+    code, checks = _checks(cli)
+    assert code == 0, [c for c in checks.values() if not c["ok"]]
 
 
 def test_calendar_commands(cli):
@@ -95,3 +101,28 @@ def test_calendar_commands(cli):
     )
     assert [u["run_date"] for u in upcoming] == ["2026-11-25", "2026-11-26", "2026-11-27"]
     assert "Thanksgiving" in cli("calendar", "next", "--from", "2026-11-25").stdout
+
+
+def test_a_missing_image_and_a_waiting_dlq_message_fail(cli, app_context):
+    from floatctl_sandbox.provision import APP_REPOSITORY, APP_TAG
+
+    aws = app_context.aws()
+    ecr, sqs, scheduler = aws.client("ecr"), aws.client("sqs"), aws.client("scheduler")
+    settings = app_context.settings
+    (image,) = ecr.batch_get_image(repositoryName=APP_REPOSITORY, imageIds=[{"imageTag": APP_TAG}])["images"]
+    dlq = scheduler.get_schedule(Name=settings.schedule_name)["Target"]["DeadLetterConfig"]["Arn"]
+    url = sqs.get_queue_url(QueueName=dlq.rsplit(":", 1)[-1])["QueueUrl"]
+    try:
+        ecr.batch_delete_image(repositoryName=APP_REPOSITORY, imageIds=[{"imageTag": APP_TAG}])
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"failed": "fire"}))
+        code, checks = _checks(cli)
+        assert code == 1
+        image_check = checks["app image exists in ECR"]
+        assert not image_check["ok"] and "push the image" in image_check["fix"]
+        dlq_check = checks["scheduler dead-letter queue is empty"]
+        assert not dlq_check["ok"] and dlq_check["detail"].endswith(": 1 message")
+        assert "preflight:" in cli("preflight").stdout
+    finally:
+        ecr.put_image(repositoryName=APP_REPOSITORY, imageManifest=image["imageManifest"], imageTag=APP_TAG)
+        sqs.purge_queue(QueueUrl=url)
+    assert _checks(cli)[0] == 0

@@ -1,0 +1,45 @@
+"""One preflight check's result, and the guard that turns any error into a failed check."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+    skipped: bool = False  # could not be checked here (said why in detail); not a failure
+
+    @property
+    def result(self) -> str:
+        return "skip" if self.skipped else "ok" if self.ok else "FAIL"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "check": self.name,
+            "ok": self.ok,
+            "skipped": self.skipped,
+            "detail": self.detail,
+            "fix": "" if self.ok else self.fix,
+        }
+
+
+def error_of(exc: Exception) -> str:
+    error = getattr(exc, "response", {}).get("Error", {})
+    return f"{error.get('Code')}: {error.get('Message')}" if error else f"{type(exc).__name__}: {exc}"
+
+
+def code_of(exc: Exception) -> str | None:
+    return getattr(exc, "response", {}).get("Error", {}).get("Code")
+
+
+def guard(name: str, fix: str, body: Callable[[], Check]) -> Check:
+    try:
+        return body()
+    except Exception as exc:  # each check reports, none aborts the others
+        return Check(name, False, error_of(exc), fix)
