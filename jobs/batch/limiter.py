@@ -87,6 +87,12 @@ class RateLimiter:
         with self._lock:
             return LimiterStats(self._acquisitions, self._wait_seconds)
 
+    @property
+    def waiting(self) -> int:
+        """Callers queued in acquire() right now (the first in line included)."""
+        with self._lock:
+            return len(self._line)
+
     def assume_full_window(self) -> None:
         """Act as if a whole window's worth of starts happened just now.
 

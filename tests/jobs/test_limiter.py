@@ -148,14 +148,22 @@ def run_in_thread(limiter: RateLimiter, stop: threading.Event | None) -> tuple[t
     return thread, outcome
 
 
+def queued(limiter: RateLimiter, count: int) -> None:
+    """Block until `count` callers wait in the limiter's line: threads ordered by state, not by naps."""
+    deadline = time.monotonic() + 5
+    while limiter.waiting < count:
+        assert time.monotonic() < deadline, f"{limiter.waiting} of {count} callers queued"
+        threading.Event().wait(0.001)
+
+
 def test_stop_interrupts_the_first_waiter_and_the_ones_behind_it_promptly() -> None:
     limiter = RateLimiter(1, even=False, margin=0)
     limiter.acquire()  # the window is now full for one second
     first_stop, second_stop = threading.Event(), threading.Event()
     first, first_outcome = run_in_thread(limiter, first_stop)
-    time.sleep(0.05)
+    queued(limiter, 1)
     second, second_outcome = run_in_thread(limiter, second_stop)
-    time.sleep(0.05)
+    queued(limiter, 2)
 
     second_stop.set()  # the second in line waits on its turn, not on the stop event itself
     second.join(timeout=0.5)
@@ -174,9 +182,9 @@ def test_a_stopped_waiter_hands_its_turn_to_the_next() -> None:
     limiter.acquire()
     stop = threading.Event()
     quitter, quitter_outcome = run_in_thread(limiter, stop)
-    time.sleep(0.05)
+    queued(limiter, 1)
     patient, patient_outcome = run_in_thread(limiter, None)
-    time.sleep(0.05)
+    queued(limiter, 2)
     stop.set()
     quitter.join(timeout=0.5)
     patient.join(timeout=2)
