@@ -28,6 +28,8 @@ EXPECTED_SKIPS = {
     ("CKV_AWS_65", "aws_ecs_cluster.floats"),
     ("CKV_AWS_136", "aws_ecr_repository.collections_jobs"),
     ("CKV_AWS_297", "aws_scheduler_schedule.day_before_ach"),
+    ("CKV_AWS_297", "aws_scheduler_schedule.watch[\"1920\"]"),
+    ("CKV_AWS_297", "aws_scheduler_schedule.watch[\"2015\"]"),
 }
 
 
