@@ -133,6 +133,9 @@ def test_every_runtime_module_imports_without_the_extras(runtime_venv):
     assert json.loads(out.strip().splitlines()[-1]) == {}
 
 
+# The image is what https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html
+# calls the container "image"; with readonlyRootFilesystem ("the container is given read-only access to
+# its root file system") nothing can be installed at run time, so the builder must install exactly this.
 def test_no_sandbox_or_dev_package_is_installed(installed):
     extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]
     extra_names = {
