@@ -82,6 +82,12 @@ container-build-collections-jobs:
 container-push-collections-jobs:
 	docker buildx build --platform=linux/amd64 --push $(CONTAINER_BUILD_ARGS) --tag $(COLLECTIONS_JOBS_IMAGE) .
 
+.PHONY: container-smoke
+## container-smoke: build the real Dockerfile with podman on a local Debian bookworm base and check the
+## image read-only as Fargate runs it (root, podman, runc, debootstrap; not part of make test; docs/deploy.md)
+container-smoke:
+	tools/container-smoke/run.sh
+
 .PHONY: reliability bench
 ## reliability: the crash/fault/bad-input trials with large counts, printed as one table (non-zero if a promise broke)
 reliability: $(STAMP) $(TOOLS_STAMP)

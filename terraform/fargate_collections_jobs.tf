@@ -17,16 +17,14 @@ locals {
   # ECS reads the Datadog API key (JSON field api_key) at container start.
   datadog_api_key_from = "${data.aws_secretsmanager_secret.datadog.arn}:api_key::"
 
-  container_definitions = [
-    {
-      name      = "collections-jobs"
-      image     = "${aws_ecr_repository.collections_jobs.repository_url}:${var.service_version}"
-      essential = true
-      command   = ["run", "day-before-ach"]
-      # SIGTERM starts the 25 s drain (stop paging, finish in-flight floats, release locks, record
-      # INTERRUPTED); ECS sends SIGKILL only after stopTimeout, so leave a margin above 25 s.
-      stopTimeout       = 45
-      memoryReservation = 512
+  # The task's shape (sizes, stopTimeout, read-only root + /tmp volume, dependsOn, health check) lives
+  # in collections_jobs_task.json, which the sandbox registers too: one source (docs/deploy.md).
+  task_shape = jsondecode(file("${path.module}/collections_jobs_task.json"))
+
+  # What each container adds to its shape in this environment; merged over it, key by key.
+  container_settings = {
+    "collections-jobs" = {
+      image = "${aws_ecr_repository.collections_jobs.repository_url}:${var.service_version}"
       environment = [
         { name = "FLOATCTL_ENV", value = var.site },
         { name = "FLOATCTL_STARTED_BY", value = "schedule" },
@@ -35,6 +33,7 @@ locals {
         { name = "FLOATCTL_HISTORY_TABLE", value = local.collection_history_table_name },
         { name = "FLOATCTL_MAIN_SECRET", value = local.rds_main_secret_name },
         { name = "FLOATCTL_REPLICA_SECRET", value = local.rds_replica_secret_name },
+        { name = "FLOATCTL_WATCH_TOPIC_ARN", value = aws_sns_topic.watch_alerts.arn },
         { name = "PAYMENTS_API_URL", value = var.payments_api.url },
         { name = "USERS_API_URL", value = var.users_api.url },
         { name = "AWS_REGION", value = local.region },
@@ -45,10 +44,6 @@ locals {
         { name = "DD_ENV", value = var.site },
         { name = "DD_VERSION", value = var.service_version },
         { name = "DD_TRACE_ENABLED", value = "true" },
-      ]
-      dependsOn = [
-        { containerName = "datadog-agent", condition = "HEALTHY" },
-        { containerName = "log-router", condition = "START" },
       ]
       logConfiguration = {
         logDriver = "awsfirelens"
@@ -66,22 +61,9 @@ locals {
           { name = "apikey", valueFrom = local.datadog_api_key_from },
         ]
       }
-    },
-    {
-      name              = "log-router"
-      image             = "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable"
-      essential         = true
-      memoryReservation = 64
-      firelensConfiguration = {
-        type    = "fluentbit"
-        options = { enable-ecs-log-metadata = "true" }
-      }
-    },
-    {
-      name              = "datadog-agent"
-      image             = "public.ecr.aws/datadog/agent:7"
-      essential         = false
-      memoryReservation = 256
+    }
+    "log-router" = {}
+    "datadog-agent" = {
       environment = [
         { name = "ECS_FARGATE", value = "true" },
         { name = "DD_SITE", value = var.datadog_site },
@@ -93,14 +75,11 @@ locals {
       secrets = [
         { name = "DD_API_KEY", valueFrom = local.datadog_api_key_from },
       ]
-      healthCheck = {
-        command     = ["CMD-SHELL", "agent health"]
-        interval    = 10
-        timeout     = 5
-        retries     = 3
-        startPeriod = 15
-      }
-    },
+    }
+  }
+
+  container_definitions = [
+    for container in local.task_shape.containerDefinitions : merge(container, local.container_settings[container.name])
   ]
 }
 
@@ -147,6 +126,38 @@ data "aws_iam_policy_document" "collections_jobs_task" {
     resources = ["arn:${local.partition}:ecs:${local.region}:${local.account_id}:task/${aws_ecs_cluster.floats.name}/*"]
   }
 
+  # The deadline watch runs in this same task definition (fargate_collections_jobs_watch.tf): it reads
+  # tonight's fire and tasks like `floatctl recover`, and publishes at most one page to its topic.
+  statement {
+    sid       = "WatchPublishesAlerts"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.watch_alerts.arn]
+  }
+
+  statement {
+    sid       = "WatchReadsTheSchedule"
+    actions   = ["scheduler:GetSchedule"]
+    resources = [aws_scheduler_schedule.day_before_ach.arn]
+  }
+
+  statement {
+    sid       = "WatchReadsFailedFires"
+    actions   = ["sqs:ReceiveMessage", "sqs:GetQueueAttributes"]
+    resources = [aws_sqs_queue.schedule_dlq.arn]
+  }
+
+  statement {
+    sid       = "WatchListsTasks"
+    actions   = ["ecs:ListTasks"]
+    resources = ["*"] # as AWS's own "list tasks for a specified cluster" example: the condition scopes it
+
+    condition {
+      test     = "ArnEquals"
+      variable = "ecs:cluster"
+      values   = [aws_ecs_cluster.floats.arn]
+    }
+  }
+
   statement {
     sid     = "InvokePaymentsAndUsers"
     actions = ["execute-api:Invoke"]
@@ -171,13 +182,21 @@ resource "aws_iam_role_policy" "collections_jobs_task" {
 
 resource "aws_ecs_task_definition" "day_before_ach" {
   family                   = local.task_family
-  network_mode             = "awsvpc"
-  requires_compatibilities = ["FARGATE"]
-  cpu                      = "512"
-  memory                   = "1024"
+  network_mode             = local.task_shape.networkMode
+  requires_compatibilities = local.task_shape.requiresCompatibilities
+  cpu                      = local.task_shape.cpu
+  memory                   = local.task_shape.memory
   execution_role_arn       = aws_iam_role.task_execution.arn
   task_role_arn            = aws_iam_role.collections_jobs_task.arn
   container_definitions    = jsonencode(local.container_definitions)
+
+  # The app's /tmp: task storage, writable, while its root file system is read-only.
+  dynamic "volume" {
+    for_each = local.task_shape.volumes
+    content {
+      name = volume.value.name
+    }
+  }
 
   runtime_platform {
     operating_system_family = "LINUX"

@@ -4,6 +4,8 @@
 locals {
   schedule_group = "default"
   schedule_name  = local.task_family
+  # What EventBridge Scheduler puts in aws:SourceArn when it assumes a schedule's role.
+  schedule_group_arn = "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule-group/${local.schedule_group}"
 }
 
 resource "aws_sqs_queue" "schedule_dlq" {
@@ -77,10 +79,12 @@ data "aws_iam_policy_document" "scheduler_assume" {
       values   = [local.account_id]
     }
 
+    # Scheduler sets aws:SourceArn to the schedule GROUP, never to a schedule: scoped to a schedule
+    # ARN, Scheduler could not assume the role and every fire (and its dead letter) would fail.
     condition {
       test     = "ArnEquals"
       variable = "aws:SourceArn"
-      values   = ["arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/${local.schedule_group}/${local.schedule_name}"]
+      values   = [local.schedule_group_arn]
     }
   }
 }

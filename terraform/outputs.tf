@@ -27,3 +27,13 @@ output "cluster_name" {
   description = "The ECS cluster every Float Service Fargate task runs on."
   value       = aws_ecs_cluster.floats.name
 }
+
+output "watch_topic_arn" {
+  description = "The SNS topic the deadline watch publishes its one page per bad night to (FLOATCTL_WATCH_TOPIC_ARN in the container)."
+  value       = aws_sns_topic.watch_alerts.arn
+}
+
+output "watch_schedule_arns" {
+  description = "The 19:20 and 20:15 New York deadline-watch schedules, by time."
+  value       = { for time, schedule in aws_scheduler_schedule.watch : time => schedule.arn }
+}

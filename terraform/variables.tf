@@ -108,3 +108,16 @@ variable "dlq_alarm_actions" {
     error_message = "The dead-letter alarm must page someone: give at least one action."
   }
 }
+
+variable "watch_alert_subscriptions" {
+  description = "Who the deadline watch pages (the SNS topic <site>-floats-day-before-ach-watch-alerts): protocol (https, email, sqs, lambda…) and endpoint, e.g. the on-call pager's HTTPS integration URL."
+  type = list(object({
+    protocol = string
+    endpoint = string
+  }))
+
+  validation {
+    condition     = length(var.watch_alert_subscriptions) > 0
+    error_message = "The deadline watch must page someone: give at least one subscription."
+  }
+}

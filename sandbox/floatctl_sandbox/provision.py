@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from jobs.errors import ConfigError
 from jobs.settings import Settings
 
 ACCOUNT = "123456789012"
@@ -142,51 +144,46 @@ def _network(ec2: Any) -> Network:
     return Network(vpc_id, tuple(subnet_ids), sg_id)
 
 
+def _task_shape_file() -> Path:
+    """terraform's task-definition shape, in the checkout the sandbox runs from (it is installed editable)."""
+    for parent in Path(__file__).resolve().parents:
+        candidate = parent / "terraform" / "collections_jobs_task.json"
+        if candidate.is_file():
+            return candidate
+    raise ConfigError(
+        "the sandbox needs terraform/collections_jobs_task.json from its checkout",
+        hint="run floatctl from a clone of the repository (make run installs the sandbox editable)",
+    )
+
+
 def task_definition(settings: Settings) -> dict[str, Any]:
-    """The family's task definition, the production shape of the seeds with sandbox values."""
+    """The family's task definition: terraform's shape (terraform/collections_jobs_task.json) with sandbox values."""
+    shape = json.loads(_task_shape_file().read_text())
     site = settings.env
+    sandbox_values: dict[str, dict[str, Any]] = {
+        "collections-jobs": {
+            "name": settings.app_container,
+            "image": f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/{APP_REPOSITORY}:{APP_TAG}",
+            "environment": [
+                {"name": "DD_SERVICE", "value": "collections-jobs"},
+                {"name": "DD_ENV", "value": site},
+                {"name": "DD_VERSION", "value": "sandbox"},
+                # No agent runs in the sandbox: tracing stays off unless a test turns it on.
+                {"name": "DD_TRACE_ENABLED", "value": "false"},
+                {"name": "FLOATCTL_ENV", "value": site},
+            ],
+            "logConfiguration": {"logDriver": "awsfirelens"},
+        },
+        "log-router": {},
+        "datadog-agent": {"environment": [{"name": "ECS_FARGATE", "value": "true"}]},
+    }
     return {
+        **shape,
         "family": settings.task_family,
-        "networkMode": "awsvpc",
-        "requiresCompatibilities": ["FARGATE"],
-        "cpu": "512",
-        "memory": "1024",
         "executionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/{site}-floats-ecs-task-execution",
         "taskRoleArn": f"arn:aws:iam::{ACCOUNT}:role/{site}-floats-collections-jobs-task",
         "containerDefinitions": [
-            {
-                "name": settings.app_container,
-                "image": f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/{APP_REPOSITORY}:{APP_TAG}",
-                "essential": True,
-                "memory": 768,
-                "command": ["run", "day-before-ach"],
-                "stopTimeout": 30,
-                "environment": [
-                    {"name": "DD_SERVICE", "value": "collections-jobs"},
-                    {"name": "DD_ENV", "value": site},
-                    {"name": "DD_VERSION", "value": "sandbox"},
-                    # No agent runs in the sandbox: tracing stays off unless a test turns it on.
-                    {"name": "DD_TRACE_ENABLED", "value": "false"},
-                    {"name": "FLOATCTL_ENV", "value": site},
-                ],
-                "logConfiguration": {"logDriver": "awsfirelens"},
-                "dependsOn": [{"containerName": "datadog-agent", "condition": "HEALTHY"}],
-            },
-            {
-                "name": "log-router",
-                "image": "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable",
-                "essential": True,
-                "memory": 64,
-                "firelensConfiguration": {"type": "fluentbit"},
-            },
-            {
-                "name": "datadog-agent",
-                "image": "public.ecr.aws/datadog/agent:7",
-                "essential": False,
-                "memory": 192,
-                "environment": [{"name": "ECS_FARGATE", "value": "true"}],
-                "healthCheck": {"command": ["CMD-SHELL", "agent health"], "interval": 10, "retries": 3},
-            },
+            {**container, **sandbox_values[container["name"]]} for container in shape["containerDefinitions"]
         ],
     }
 

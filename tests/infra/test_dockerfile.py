@@ -45,6 +45,10 @@ def test_runtime_runs_as_a_numeric_nonroot_user(stages):
     assert uid.isdigit() and int(uid) != 0
 
 
+# https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html (stopTimeout)
+# "Time duration (in seconds) to wait before the container is forcefully killed if it doesn't exit
+# normally on its own." ... "The max stop timeout value is 120 seconds." The graceful signal must reach
+# floatctl itself, so PID 1 is floatctl (exec form); make container-smoke checks PID 1 in the real image.
 def test_exec_form_entrypoint_and_default_command(stages):
     runtime = stages[-1]
     (entrypoint,) = _named(runtime, "ENTRYPOINT")

@@ -11,6 +11,11 @@ def test_cluster_is_site_floats(terraform):
     assert "capacity_providers" not in cluster  # every task asks for FARGATE at run time
 
 
+# https://docs.aws.amazon.com/AmazonECS/latest/developerguide/CWE_IAM_role.html (the ECS side of a
+# scheduled task): iam:PassRole is "conditioned" on "iam:PassedToService": "ecs-tasks.amazonaws.com",
+# the principal these roles trust. The aws:SourceAccount / aws:SourceArn conditions on ecs-tasks follow
+# the confused-deputy advice of https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html
+# (sentence not retrieved with search: see the audit table in docs/deploy.md).
 def test_roles_for_ecs_tasks_trust_only_ecs_tasks(terraform):
     (statement,) = terraform.statements("ecs_tasks_assume")
     assert statement["actions"] == ["sts:AssumeRole"]
@@ -22,6 +27,9 @@ def test_roles_for_ecs_tasks_trust_only_ecs_tasks(terraform):
         assert body["assume_role_policy"] == "${data.aws_iam_policy_document.ecs_tasks_assume.json}"
 
 
+# https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html
+# (secretOptions) "An object that represents the secret to pass to the log configuration." ECS reads such
+# secrets with the task execution role, hence GetSecretValue on the Datadog secret here.
 def test_execution_role_has_the_managed_policy_the_datadog_secret_and_ecr_login(terraform):
     role = terraform.resource("aws_iam_role", "task_execution")
     assert terraform.resolve(role["name"]) == "${var.site}-floats-ecs-task-execution"

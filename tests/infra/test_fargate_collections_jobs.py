@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import pytest
 
-from tests.infra.support import arn_prefix, single
+from tests.infra.support import REPO, TERRAFORM_DIR, arn_prefix, single
 
 TASK_ROLE_ACTIONS = {
     "secretsmanager:GetSecretValue",
@@ -16,6 +20,12 @@ TASK_ROLE_ACTIONS = {
     "dynamodb:DeleteItem",
     "execute-api:Invoke",
     "ecs:DescribeTasks",  # proving a lock owner's task STOPPED; see the statement's comment
+    # the deadline watch, which runs in this same task definition
+    "sns:Publish",
+    "scheduler:GetSchedule",
+    "sqs:ReceiveMessage",
+    "sqs:GetQueueAttributes",
+    "ecs:ListTasks",
 }
 TABLE = arn_prefix("dynamodb") + ":table"
 HISTORY = TABLE + '/${coalesce(var.collection_history_table_name, "${var.site}-floats-collection-history")}'
@@ -31,10 +41,25 @@ def grants(terraform):
 
 
 @pytest.fixture(scope="module")
-def containers(terraform):
-    """The task definition's containers by name, in their order."""
-    definitions = terraform.resolve(terraform.locals["container_definitions"])
-    return {c["name"]: c for c in definitions}
+def shape() -> dict:
+    """terraform/collections_jobs_task.json: the task's shape, shared with the sandbox."""
+    return json.loads((TERRAFORM_DIR / "collections_jobs_task.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def containers(terraform, shape):
+    """The task definition's containers by name, in their order: each shape merged with its settings."""
+    # The for-expression below is what terraform evaluates; this fixture does the same shallow merge.
+    assert (
+        terraform.locals["task_shape"] == '${jsondecode(file("${path.module}/collections_jobs_task.json"))}'
+    )
+    assert terraform.locals["container_definitions"] == (
+        "${[for container in local.task_shape.containerDefinitions : "
+        "merge(container, local.container_settings[container.name])]}"
+    )
+    settings = terraform.resolve(terraform.locals["container_settings"])
+    assert set(settings) == {c["name"] for c in shape["containerDefinitions"]}
+    return {c["name"]: {**c, **settings[c["name"]]} for c in shape["containerDefinitions"]}
 
 
 def _env(container):
@@ -109,12 +134,16 @@ def test_only_the_two_apis_may_be_invoked(grants):
     ]
 
 
-def test_task_definition_is_the_fargate_family_at_512_1024(terraform):
+# https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html (task CPU and
+# memory): 512 CPU units allow 1024-4096 MiB on Fargate; Fargate tasks must use the awsvpc network mode.
+def test_task_definition_is_the_fargate_family_at_512_1024(terraform, shape):
     task = terraform.resolve(terraform.resource("aws_ecs_task_definition", "day_before_ach"))
     assert task["family"] == "${var.site}-floats-day-before-ach"
-    assert task["network_mode"] == "awsvpc"
-    assert task["requires_compatibilities"] == ["FARGATE"]
-    assert (int(task["cpu"]), int(task["memory"])) == (512, 1024)
+    assert task["network_mode"] == "${local.task_shape.networkMode}"
+    assert task["requires_compatibilities"] == "${local.task_shape.requiresCompatibilities}"
+    assert (task["cpu"], task["memory"]) == ("${local.task_shape.cpu}", "${local.task_shape.memory}")
+    assert shape["networkMode"] == "awsvpc" and shape["requiresCompatibilities"] == ["FARGATE"]
+    assert (int(shape["cpu"]), int(shape["memory"])) == (512, 1024)
     assert task["execution_role_arn"] == "${aws_iam_role.task_execution.arn}"
     assert task["task_role_arn"] == "${aws_iam_role.collections_jobs_task.arn}"
     assert task["container_definitions"] == "${jsonencode(local.container_definitions)}"
@@ -134,14 +163,41 @@ def test_app_runs_the_batch_from_the_release_image(containers):
     assert app["essential"] is True
 
 
+# https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html (stopTimeout)
+# "For tasks that use the Fargate launch type, ... The max stop timeout value is 120 seconds. However, if
+# the parameter isn't specified, the default value of 30 seconds is used." moto accepts any value.
 def test_app_stop_timeout_covers_the_25_s_drain(containers):
     stop_timeout = containers["collections-jobs"]["stopTimeout"]
     assert 30 <= stop_timeout <= 120  # the drain takes up to 25 s; Fargate allows at most 120
 
 
+# https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html (dependsOn)
+# "HEALTHY – This condition validates that the dependent container passes its container health check
+# before permitting other containers to start. This requires that the dependent container has health
+# checks configured in the task definition." moto registers HEALTHY on a container without a check.
 def test_app_waits_for_a_healthy_agent(containers):
     depends = {d["containerName"]: d["condition"] for d in containers["collections-jobs"]["dependsOn"]}
     assert depends["datadog-agent"] == "HEALTHY"
+    assert containers["datadog-agent"]["healthCheck"]["command"], "HEALTHY needs the agent's healthCheck"
+    for name, condition in depends.items():
+        if condition == "HEALTHY":
+            assert "healthCheck" in containers[name], name
+
+
+# https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html
+# (readonlyRootFilesystem) "When this parameter is true, the container is given read-only access to its
+# root file system." and https://docs.aws.amazon.com/AmazonECS/latest/developerguide/bind-mounts.html:
+# bind mounts on Fargate use the task's ephemeral storage, so a volume with no host gives a writable /tmp.
+# The app writes only /tmp (WORKDIR; PYTHONDONTWRITEBYTECODE=1): make container-smoke runs the image with
+# a read-only root and such a /tmp.
+def test_app_root_file_system_is_read_only_with_a_writable_task_tmp(terraform, containers, shape):
+    app = containers["collections-jobs"]
+    assert app["readonlyRootFilesystem"] is True
+    assert app["mountPoints"] == [{"sourceVolume": "app-tmp", "containerPath": "/tmp", "readOnly": False}]
+    assert shape["volumes"] == [{"name": "app-tmp"}]  # no host: task storage
+    task = terraform.resource("aws_ecs_task_definition", "day_before_ach")
+    volume = single(task["dynamic"])["volume"]
+    assert volume["for_each"] == "${local.task_shape.volumes}"
 
 
 def test_app_has_the_datadog_and_floatctl_environment(containers):
@@ -167,6 +223,11 @@ def test_app_has_the_datadog_and_floatctl_environment(containers):
     )
 
 
+# https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html
+# (logConfiguration.secretOptions) "An object that represents the secret to pass to the log
+# configuration." and, for the Datadog output plugin's API key,
+# https://docs.datadoghq.com/integrations/ecs_fargate/ (Fluent Bit and FireLens): the apikey is passed as
+# a secretOptions entry named "apikey" whose valueFrom is the Secrets Manager secret (and JSON key).
 def test_app_logs_go_through_firelens_to_datadog(containers):
     logging = containers["collections-jobs"]["logConfiguration"]
     assert logging["logDriver"] == "awsfirelens"
@@ -179,6 +240,9 @@ def test_app_logs_go_through_firelens_to_datadog(containers):
     ]
 
 
+# https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html (logDriver)
+# "For tasks that use the Fargate launch type, the supported log drivers are awslogs, splunk, and
+# awsfirelens."
 def test_log_router_is_the_fluent_bit_firelens_sidecar(containers):
     router = containers["log-router"]
     assert router["image"] == "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable"
@@ -186,6 +250,9 @@ def test_log_router_is_the_fluent_bit_firelens_sidecar(containers):
     assert router["essential"] is True
 
 
+# https://docs.datadoghq.com/integrations/ecs_fargate/ : the agent sidecar needs ECS_FARGATE=true, and
+# DD_APM_NON_LOCAL_TRAFFIC / DD_DOGSTATSD_NON_LOCAL_TRAFFIC accept traces and metrics from other
+# containers of the task (awsvpc: one network namespace, so localhost).
 def test_datadog_agent_is_optional_healthchecked_and_local_only(containers):
     agent = containers["datadog-agent"]
     assert agent["image"] == "public.ecr.aws/datadog/agent:7"
@@ -209,3 +276,34 @@ def test_lock_owner_tasks_can_be_described_in_this_cluster_only(grants):
     actions, resources = grants["SeeLockOwnerTasks"]
     assert actions == {"ecs:DescribeTasks"}
     assert len(resources) == 1 and resources[0].endswith(":task/${aws_ecs_cluster.floats.name}/*")
+
+
+_SANDBOX_TASK_DEFINITION = """
+import json, sys
+from jobs.settings import Settings
+from floatctl.sandbox import provision
+print(json.dumps(provision.task_definition(Settings())))
+"""
+
+
+# The sandbox registers the same shape (issue 15 part 6): one file, read by terraform (jsondecode) and by
+# the sandbox's provision.task_definition(). Run in a subprocess: the sandbox is being moved
+# (floatctl_sandbox/), so try both homes.
+def test_the_sandbox_registers_terraforms_task_shape(shape):
+    script = _SANDBOX_TASK_DEFINITION
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    if result.returncode != 0 and "No module named 'floatctl.sandbox'" in result.stderr:
+        script = script.replace("from floatctl.sandbox import", "from floatctl_sandbox import")
+        result = subprocess.run(
+            [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60
+        )
+    assert result.returncode == 0, result.stderr[-3000:]
+    registered = json.loads(result.stdout)
+    for key in ("cpu", "memory", "networkMode", "requiresCompatibilities", "volumes"):
+        assert registered[key] == shape[key], key
+    by_name = {c["name"]: c for c in registered["containerDefinitions"]}
+    for container in shape["containerDefinitions"]:
+        sandbox = by_name[container["name"]]
+        assert {k: sandbox.get(k) for k in container} == container, container["name"]

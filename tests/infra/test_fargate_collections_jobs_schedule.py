@@ -25,6 +25,11 @@ def grants(terraform):
     return {s["sid"]: s for s in terraform.statements("scheduler")}
 
 
+# https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html
+# "You configure each recurring schedule type using a schedule expression ... and specifying a time zone
+# in which EventBridge Scheduler evaluates the expression." and "All schedule types on EventBridge
+# Scheduler invoke their targets with 60 second precision. ... assuming that a flexible time window is
+# not set." (so mode OFF: 19:00:00-19:00:59 New York time).
 def test_fires_weekdays_at_19_new_york_exactly(schedule):
     assert schedule["name"] == FAMILY
     assert schedule["schedule_expression"] == "cron(0 19 ? * MON-FRI *)"
@@ -33,10 +38,17 @@ def test_fires_weekdays_at_19_new_york_exactly(schedule):
     assert schedule["state"] == "ENABLED"
 
 
+# https://docs.aws.amazon.com/scheduler/latest/APIReference/API_RetryPolicy.html
+# MaximumRetryAttempts: "The maximum number of retry attempts to make before the request fails." ...
+# "Valid Range: Minimum value of 0. Maximum value of 185." MaximumEventAgeInSeconds: "Minimum value of 60."
 def test_never_retries(target):
     assert single(target["retry_policy"])["maximum_retry_attempts"] == 0
 
 
+# https://docs.aws.amazon.com/scheduler/latest/UserGuide/configuring-schedule-dlq.html
+# "EventBridge Scheduler does not support using a FIFO queue as your schedule's DLQ." and the page goes on
+# to "add the required permissions to your schedule execution role" (sqs:SendMessage on the queue): the
+# role sends, so no queue policy is needed. moto never dead-letters, so only this test checks it.
 def test_a_fire_that_cannot_start_lands_in_the_dlq_and_pages(terraform, target):
     assert single(target["dead_letter_config"])["arn"] == "${aws_sqs_queue.schedule_dlq.arn}"
     queue = terraform.resource("aws_sqs_queue", "schedule_dlq")
@@ -50,6 +62,11 @@ def test_a_fire_that_cannot_start_lands_in_the_dlq_and_pages(terraform, target):
     assert alarm["alarm_actions"] == "${var.dlq_alarm_actions}"
 
 
+# https://docs.aws.amazon.com/scheduler/latest/APIReference/API_Target.html
+# Arn: "The Amazon Resource Name (ARN) of the target." (for ECS: the cluster); RoleArn: "The Amazon
+# Resource Name (ARN) of the IAM role that EventBridge Scheduler will use for this target when the
+# schedule is invoked."; EcsParameters: "The templated target type for the Amazon ECS RunTask API
+# operation."
 def test_starts_the_family_on_fargate_in_the_private_subnets(terraform, target):
     assert target["arn"] == "${aws_ecs_cluster.floats.arn}"
     assert target["role_arn"] == "${aws_iam_role.scheduler.arn}"
@@ -66,14 +83,30 @@ def test_starts_the_family_on_fargate_in_the_private_subnets(terraform, target):
     assert variables["private_security_group_name"]["default"] == "PrivateSG"
 
 
-def test_scheduler_role_trusts_only_scheduler_for_this_schedule(terraform):
+# https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html
+# "We recommend using the aws:SourceArn and aws:SourceAccount global condition context keys in your
+# schedule execution role" ... "The value of aws:SourceArn must be your EventBridge Scheduler schedule
+# group ARN to which you want to scope this condition." ... "Do not scope the aws:SourceArn statement to
+# a specific schedule or a schedule name prefix. The ARN you specify must be a schedule group."
+# moto's Scheduler never assumes the role, so only this test stands between a wrong ARN and a dead fire.
+def test_scheduler_role_trusts_scheduler_for_this_accounts_schedule_group_only(terraform):
     role = terraform.resource("aws_iam_role", "scheduler")
     assert terraform.resolve(role["name"]) == "${var.site}-floats-scheduler-invoke-ecs"
     assert role["assume_role_policy"] == "${data.aws_iam_policy_document.scheduler_assume.json}"
     (statement,) = terraform.statements("scheduler_assume")
+    assert statement["actions"] == ["sts:AssumeRole"]
     assert single(statement["principals"]) == {"type": "Service", "identifiers": ["scheduler.amazonaws.com"]}
-    source_arn = next(c for c in statement["condition"] if c["variable"] == "aws:SourceArn")
-    assert source_arn["values"] == [arn_prefix("scheduler") + f":schedule/default/{FAMILY}"]
+    conditions = {c["variable"]: c for c in statement["condition"]}
+    assert set(conditions) == {"aws:SourceAccount", "aws:SourceArn"}
+    assert conditions["aws:SourceAccount"]["values"] == ["${data.aws_caller_identity.current.account_id}"]
+    source_arn = conditions["aws:SourceArn"]
+    assert source_arn["test"] in ("ArnEquals", "ArnLike")
+    (group_arn,) = source_arn["values"]
+    assert group_arn == arn_prefix("scheduler") + ":schedule-group/default"
+    assert ":schedule/" not in group_arn, "a schedule ARN: Scheduler could never assume the role"
+    # Every schedule that uses this trust policy is in that group.
+    schedule = terraform.resource("aws_scheduler_schedule", "day_before_ach")
+    assert terraform.resolve(schedule["group_name"]) == "default"
     policy = terraform.resource("aws_iam_role_policy", "scheduler")
     assert (policy["role"], policy["policy"]) == (
         "${aws_iam_role.scheduler.id}",
@@ -81,6 +114,16 @@ def test_scheduler_role_trusts_only_scheduler_for_this_schedule(terraform):
     )
 
 
+# https://docs.aws.amazon.com/AmazonECS/latest/developerguide/security_iam_id-based-policy-examples.html
+# "The resources for RunTask are task definitions. To limit which clusters a user can run task
+# definitions on, you can specify them in the Condition block." (example: "ArnEquals" on "ecs:cluster",
+# Resource "task-definition/<task_family>:*"). The schedule names the family without a revision, and
+# https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html: "When a task definition
+# revision is not specified, authorization will occur using the latest revision of a task definition."
+# https://docs.aws.amazon.com/AmazonECS/latest/developerguide/CWE_IAM_role.html: "If your scheduled tasks
+# require the use of the task execution role, a task role, or a task role override, then you must add
+# iam:PassRole permissions for each task execution role, task role, or task role override"; its managed
+# policy conditions PassRole on "iam:PassedToService": "ecs-tasks.amazonaws.com".
 def test_scheduler_role_may_only_run_the_family_on_the_cluster_pass_the_two_roles_and_dead_letter(grants):
     actions = {a for s in grants.values() for a in s["actions"]}
     assert actions == {"ecs:RunTask", "iam:PassRole", "sqs:SendMessage"}

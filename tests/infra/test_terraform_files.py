@@ -34,6 +34,9 @@ def test_terraform_and_providers_are_pinned(terraform):
     assert providers["aws"]["source"] == "hashicorp/aws"
 
 
+# https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html (logDriver)
+# "For tasks that use the Fargate launch type, the supported log drivers are awslogs, splunk, and
+# awsfirelens." The design picks awsfirelens (to Datadog), so no awslogs and no log group.
 def test_no_cloudwatch_log_group_and_no_awslogs_driver(terraform):
     types = {type_ for _, type_, _, _ in terraform.blocks("resource")}
     assert "aws_cloudwatch_log_group" not in types

@@ -155,6 +155,9 @@ def test_the_image_holds_no_sandbox_code(runtime_venv):
     assert "*" in dockerignore and "!sandbox/" not in dockerignore
 
 
+# The image is what https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html
+# calls the container "image"; with readonlyRootFilesystem ("the container is given read-only access to
+# its root file system") nothing can be installed at run time, so the builder must install exactly this.
 def test_no_sandbox_or_dev_package_is_installed(installed):
     extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]
     extra_names = {

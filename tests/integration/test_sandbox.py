@@ -110,10 +110,11 @@ def test_every_resource_exists_with_the_design_names(sandbox):
     assert (task_def["cpu"], task_def["memory"]) == ("512", "1024")
     containers = {c["name"]: c for c in task_def["containerDefinitions"]}
     assert set(containers) == {"collections-jobs", "log-router", "datadog-agent"}
-    assert all(c.get("memory") for c in containers.values())
+    assert all(c.get("memoryReservation") for c in containers.values())  # terraform's soft limits
     assert containers["datadog-agent"]["essential"] is False
-    assert containers["collections-jobs"]["dependsOn"] == [
-        {"containerName": "datadog-agent", "condition": "HEALTHY"}
+    assert containers["collections-jobs"]["readonlyRootFilesystem"] is True
+    assert {"containerName": "datadog-agent", "condition": "HEALTHY"} in containers["collections-jobs"][
+        "dependsOn"
     ]
 
     schedule = _client(sandbox, "scheduler").get_schedule(Name="sandbox-floats-day-before-ach")
