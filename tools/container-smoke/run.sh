@@ -42,7 +42,7 @@ echo "PID 1 under --entrypoint python: $pid1"
 cmd=$(podman image inspect "$image" --format '{{json .Config.Entrypoint}} {{json .Config.Cmd}}')
 [ "$cmd" = '["floatctl"] ["run","day-before-ach"]' ] && echo "entrypoint/cmd: $cmd (exec form: floatctl is PID 1)"
 leaked=$(run --entrypoint /opt/floatctl/bin/python "$image" -c \
-  "import importlib.metadata as m; n={d.metadata['Name'].lower() for d in m.distributions()}; print(sorted(n & {'moto','pgserver','pytest','ruff','flask','werkzeug','pip','setuptools'}))")
+  "import importlib.metadata as m; n={d.metadata['Name'].lower() for d in m.distributions()}; print(sorted(n & {'floatctl-sandbox','moto','pgserver','pytest','ruff','flask','werkzeug','pip','setuptools'}))")
 [ "$leaked" = "[]" ] && echo "no sandbox/dev/installer package inside"
 run --entrypoint /opt/floatctl/bin/python "$image" -c \
   "import zoneinfo; zoneinfo.ZoneInfo('America/New_York'); import jobs, floatctl.cli; print('imports and tzdata: ok')"
