@@ -11,7 +11,9 @@ last for the key is compared with what the partner holds:
   history calls a failure.
 - `submitted-without-payment`: we recorded SUBMITTED, Payments knows no such payment.
 - `amount-mismatch` / `effective-date-mismatch`: both sides have it, with different money or date.
-- `unknown-payment`: a payment for the night's effective dates whose key none of our events carry.
+
+Every key the batch sends is first written as ACH_PENDING, so every payment the night made has a key
+in collection-history: looking keys up finds them all, and Payments needs no list call.
 
 A clean night yields no finding.
 """
@@ -20,7 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from jobs.domain.model import ACH_PENDING, FAILED, SUBMITTED
@@ -33,7 +34,6 @@ KINDS = (
     "submitted-without-payment",
     "amount-mismatch",
     "effective-date-mismatch",
-    "unknown-payment",
 )
 
 
@@ -66,27 +66,11 @@ def last_word(events: Iterable[FloatEvent]) -> dict[str, FloatEvent]:
     return latest
 
 
-def reconcile(
-    events: Iterable[FloatEvent],
-    payments: Mapping[str, dict[str, Any] | None],
-    extra_payments: Iterable[dict[str, Any]] = (),
-) -> list[Finding]:
-    """Findings, in key order. `payments` maps each key of `events` to the partner's payment or None;
-    `extra_payments` are the partner's payments for the night's dates whose keys our events lack."""
+def reconcile(events: Iterable[FloatEvent], payments: Mapping[str, dict[str, Any] | None]) -> list[Finding]:
+    """Findings, in key order; `payments` maps each key of `events` to the partner's payment or None."""
     findings: list[Finding] = []
     for key, event in sorted(last_word(events).items()):
         findings.extend(_compare(key, event, payments.get(key)))
-    for payment in extra_payments:
-        findings.append(
-            Finding(
-                "unknown-payment",
-                payment.get("idempotency_key", ""),
-                payment.get("float_id"),
-                "Payments holds it, collection-history has no event with its key",
-                payment.get("payment_id"),
-                payment.get("amount_cents"),
-            )
-        )
     return findings
 
 
@@ -129,8 +113,3 @@ def _compare(key: str, event: FloatEvent, payment: dict[str, Any] | None) -> lis
         detail = f"due {event.due_date}, Payments effective {effective or 'unknown'}"
         found.append(Finding("effective-date-mismatch", key, event.float_id, detail, paid))
     return found
-
-
-def effective_dates(due_dates: Iterable[date]) -> list[str]:
-    """The effective dates a night's payments carry: each float's due date."""
-    return sorted({d.isoformat() for d in due_dates})
