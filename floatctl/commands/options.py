@@ -58,6 +58,25 @@ MaxAttempts = Annotated[
 ]
 
 
+NightDate = Annotated[
+    str | None,
+    typer.Option(
+        "--date",
+        help="run date YYYY-MM-DD, today/tomorrow/yesterday (default: the night of the last fire)",
+        envvar="FLOATCTL_RUN_DATE",
+        show_default=False,
+    ),
+]
+Early = Annotated[
+    bool,
+    typer.Option(
+        "--early",
+        help="allow a launch before the run date's 19:00 ET fire (risky: the floats are re-fetched hours "
+        "before the 21:00 cutoff, so later payments, cancellations and new cards are not seen)",
+    ),
+]
+
+
 ShardIndex = Annotated[
     int,
     typer.Option("--shard-index", min=0, envvar="FLOATCTL_SHARD_INDEX", help="this task's shard (0-based)"),
@@ -86,3 +105,8 @@ def run_date(text: str | None) -> date:
         return parse_run_date(text, now=now)
     except ValueError as exc:
         raise UsageError(f"--date: {exc}") from None
+
+
+def night_date(text: str | None) -> date | None:
+    """The run date from --date, or None: the on-call commands then take the night in question."""
+    return run_date(text) if text is not None else None
