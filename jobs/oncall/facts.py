@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from jobs.adapters.locks import JOB_NAMESPACE, Lease
@@ -101,12 +101,10 @@ def runs_of_night(records: list[RunRecord], run_date: date) -> list[RunRecord]:
 
 
 def failures_of_night(failures: list[FireFailure], run_date: date, schedule: Any) -> list[FireFailure]:
-    """The DLQ messages sent for `run_date`'s fire: from the fire to the end of that New York day."""
-    from jobs.oncall.diagnosis import due_at
+    """The DLQ messages of `run_date`'s fire: those sent after it and before the next fire."""
+    from jobs.oncall.diagnosis import night_in_question
 
-    start = due_at(run_date, schedule) - timedelta(minutes=1)
-    end = datetime.combine(run_date + timedelta(days=1), datetime.min.time(), calendar.NEW_YORK)
-    return sorted((f for f in failures if start <= f.sent_at < end), key=lambda f: f.sent_at)
+    return [f for f in failures if night_in_question(f.sent_at, schedule) == run_date]
 
 
 def gather(runtime: Any, now: datetime, run_date: date | None = None) -> Facts:

@@ -197,8 +197,13 @@ def _ecs(settings: Settings, ecs: Any) -> str:
     return ecs.register_task_definition(**task_definition(settings))["taskDefinition"]["taskDefinitionArn"]
 
 
+def dead_letter_queue_name(settings: Settings) -> str:
+    """The schedule's DLQ (SQS) in the sandbox."""
+    return f"{settings.schedule_name}-dlq"
+
+
 def _dead_letter_queue(settings: Settings, sqs: Any) -> str:
-    url = sqs.create_queue(QueueName=f"{settings.schedule_name}-dlq")["QueueUrl"]
+    url = sqs.create_queue(QueueName=dead_letter_queue_name(settings))["QueueUrl"]
     return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
 

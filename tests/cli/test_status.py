@@ -58,3 +58,28 @@ def test_launch_41_hours_ahead_of_the_fire_is_refused_unless_early(sandbox, load
     recover = _json(cli("-o", "json", "recover", "day-before-ach", "--date", "2026-11-20"))
     assert (recover["state"], recover["action"]) == ("not-yet-due", "nothing")
     assert "hours before the 21:00 ET cutoff" in recover["advice"]
+
+
+def test_a_fire_that_failed_to_start_is_read_from_the_dlq_without_consuming_it(
+    sandbox, load, cli, monkeypatch
+):
+    # Real time: SQS stamps the staged message with its own clock, and the message belongs to the night
+    # of the last fire before it was sent, which is the night `status` takes without --date.
+    monkeypatch.delenv("FLOATCTL_NOW", raising=False)
+    dead_letter = {
+        "error_code": "AccessDeniedException",
+        "error_message": "not authorized to perform: iam:PassRole",
+    }
+    load(scenarios.mixed(3) | {"dlq": [dead_letter]})
+    for _ in range(2):  # the second read finds it too: nothing was deleted or hidden
+        status = _json(cli("-o", "json", "status"))
+        assert status["diagnosis"]["state"] == "fire-failed"
+        assert [f["error_code"] for f in status["fire_failures"]] == ["AccessDeniedException"]
+        assert "iam:PassRole" in status["advice"]
+    recover = _json(cli("-o", "json", "recover", "day-before-ach", "--dry-run"))
+    assert recover["state"] == "fire-failed" and recover["run_date"] == status["run_date"]
+    assert recover["fire_failure"]["error_message"] == dead_letter["error_message"]
+    table = cli("status")
+    assert "AccessDeniedException: not authorized to perform: iam:PassRole" in table.stdout
+    load(scenarios.mixed(3))  # a new scenario empties the DLQ
+    assert _json(cli("-o", "json", "status"))["fire_failures"] == []
