@@ -140,7 +140,14 @@ class Settings:
     )
     alert_topic_arn: str | None = field(
         default=None,
-        metadata={"var": "FLOATCTL_ALERT_TOPIC_ARN", "doc": "SNS topic `floatctl watch` pages to"},
+        metadata={
+            "var": "FLOATCTL_ALERT_TOPIC_ARN",
+            "doc": "SNS topic `floatctl watch` pages to (default: alert_topic_name in this account)",
+        },
+    )
+    alert_topic_name: str = field(
+        default="{site}-floats-day-before-ach-alerts",
+        metadata={"var": "FLOATCTL_ALERT_TOPIC_NAME", "doc": "the alert topic's name", "template": True},
     )
     preview_dir: str | None = field(
         default=None,

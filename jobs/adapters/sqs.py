@@ -48,38 +48,42 @@ class DeadLetterQueue:
         self.arn = arn
 
     def peek(self) -> list[FireFailure]:
-        """Every dead-letter event in the queue, oldest first, left in the queue for the next reader.
-
-        AWS: "VisibilityTimeout: The duration (in seconds) that the received messages are hidden from
-        subsequent retrieve requests after being retrieved by a ReceiveMessage request."
-        (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ReceiveMessage.html)
-        With 0 they are not hidden at all, and without DeleteMessage they stay in the queue: reading
-        does not consume the evidence. SQS may return the same message twice, so ids are de-duplicated.
-        """
+        """Every dead-letter event in the queue, oldest first, left in the queue for the next reader."""
         account, name = queue_url_from_arn(self.arn)
         try:
             url = self.sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
-            seen: dict[str, FireFailure] = {}
-            for _ in range(MAX_CALLS):
-                messages = self.sqs.receive_message(
-                    QueueUrl=url,
-                    MaxNumberOfMessages=10,
-                    VisibilityTimeout=0,
-                    WaitTimeSeconds=0,
-                    AttributeNames=["SentTimestamp"],
-                    MessageAttributeNames=["All"],
-                ).get("Messages", [])
-                new = [m for m in messages if m["MessageId"] not in seen]
-                if not new:
-                    break
-                for message in new:
-                    seen[message["MessageId"]] = dead_letter_event(message)
-        except DependencyError:
-            raise
+            messages = peek_messages(self.sqs, url)
         except Exception as exc:
             code = getattr(exc, "response", {}).get("Error", {}).get("Code") or type(exc).__name__
             raise DependencyError(f"cannot read the schedule's dead-letter queue {name}: {code}") from None
-        return sorted(seen.values(), key=lambda f: f.sent_at)
+        return sorted((dead_letter_event(m) for m in messages), key=lambda f: f.sent_at)
+
+
+def peek_messages(sqs: Any, url: str) -> list[dict[str, Any]]:
+    """The queue's messages, read without consuming them (ids de-duplicated).
+
+    AWS: "VisibilityTimeout: The duration (in seconds) that the received messages are hidden from
+    subsequent retrieve requests after being retrieved by a ReceiveMessage request."
+    (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ReceiveMessage.html)
+    With 0 they are not hidden at all, and without DeleteMessage they stay in the queue: reading does
+    not consume the evidence. A receive may return the same message again, so ids are de-duplicated;
+    SQS samples servers on a short poll, so a large queue may need several calls (at most MAX_CALLS).
+    """
+    seen: dict[str, dict[str, Any]] = {}
+    for _ in range(MAX_CALLS):
+        messages = sqs.receive_message(
+            QueueUrl=url,
+            MaxNumberOfMessages=10,
+            VisibilityTimeout=0,
+            WaitTimeSeconds=0,
+            AttributeNames=["SentTimestamp"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        new = [m for m in messages if m["MessageId"] not in seen]
+        if not new:
+            break
+        seen.update((m["MessageId"], m) for m in new)
+    return list(seen.values())
 
 
 def dead_letter_event(message: dict[str, Any]) -> FireFailure:

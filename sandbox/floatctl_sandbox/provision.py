@@ -32,6 +32,7 @@ def provision(settings: Settings, clients: Any, secrets: dict[str, dict[str, Any
     task_definition_arn = _ecs(settings, clients.client("ecs"))
     dlq_arn = _dead_letter_queue(settings, clients.client("sqs"))
     _schedule(settings, clients.client("scheduler"), network, task_definition_arn, dlq_arn)
+    _alerts(settings, clients.client("sns"), clients.client("sqs"))
     return network
 
 
@@ -205,6 +206,39 @@ def dead_letter_queue_name(settings: Settings) -> str:
 def _dead_letter_queue(settings: Settings, sqs: Any) -> str:
     url = sqs.create_queue(QueueName=dead_letter_queue_name(settings))["QueueUrl"]
     return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def alert_inbox_name(settings: Settings) -> str:
+    """The SQS queue subscribed to the alert topic, so `floatctl sandbox alerts` can list what was sent."""
+    return f"{settings.alert_topic_name}-inbox"
+
+
+def _alerts(settings: Settings, sns: Any, sqs: Any) -> str:
+    """The alert topic `floatctl watch` publishes to, with an SQS inbox subscribed to it."""
+    topic_arn = sns.create_topic(Name=settings.alert_topic_name)["TopicArn"]  # idempotent by name
+    url = sqs.create_queue(QueueName=alert_inbox_name(settings))["QueueUrl"]
+    inbox_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    # AWS delivers to the queue only if its policy lets the topic send (the policy the SDKs' SubscribeQueue
+    # writes: "Action" : ["sqs:SendMessage"] with "aws:SourceArn" the topic,
+    # https://docs.aws.amazon.com/AWSJavaSDK/latest/javadoc/com/amazonaws/services/sns/util/Topics.html);
+    # moto delivers without it, so it is set for fidelity, not because the sandbox needs it.
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "sns.amazonaws.com"},
+                "Action": "sqs:SendMessage",
+                "Resource": inbox_arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
+            }
+        ],
+    }
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+    subscribed = sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]
+    if not any(sub["Endpoint"] == inbox_arn for sub in subscribed):
+        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=inbox_arn)
+    return topic_arn
 
 
 def _schedule(
