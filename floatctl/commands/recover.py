@@ -43,9 +43,8 @@ def day_before_ach(
         out.json(document)
     else:
         out.line(f"run date {run_date}: {diagnosis.state}: {diagnosis.explanation}")
-        out.line(f"next action: {diagnosis.action}")
-        if diagnosis.diagnosis.command and not diagnosis.acts:
-            out.line(diagnosis.diagnosis.advice)
+        command = diagnosis.diagnosis.command
+        out.line(f"next action: {diagnosis.action}" + (f": {command}" if command else ""))
     if not diagnosis.acts or dry_run:
         return
     reason = check_reason(app_ctx.env, reason, "recover")

@@ -27,11 +27,25 @@ class Recovery:
     diagnosis: judge.Diagnosis
     facts: Facts
 
-    state = property(lambda self: self.diagnosis.state)
-    explanation = property(lambda self: self.diagnosis.explanation)
-    action = property(lambda self: self.diagnosis.action)
-    run_date = property(lambda self: self.diagnosis.run_date)
-    acts = property(lambda self: self.diagnosis.acts)
+    @property
+    def state(self) -> str:
+        return self.diagnosis.state
+
+    @property
+    def explanation(self) -> str:
+        return self.diagnosis.explanation
+
+    @property
+    def action(self) -> str:
+        return self.diagnosis.action
+
+    @property
+    def run_date(self) -> date:
+        return self.diagnosis.run_date
+
+    @property
+    def acts(self) -> bool:
+        return self.diagnosis.acts
 
     def as_json(self) -> dict[str, Any]:
         run = self.facts.latest_run
