@@ -1,7 +1,7 @@
 """One typed settings object shared by the container and the CLI.
 
 Precedence for every field: an explicit argument (a CLI flag) > an environment variable > the
-default derived from the environment name (DESIGN §3).
+default derived from the environment name (docs/configuration.md).
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ class Settings:
         default=4,
         metadata={"var": "FLOATCTL_HTTP_ATTEMPTS", "doc": "attempts per service call, first included"},
     )
-    # The batch's knobs (DESIGN §5: the seed's defaults). Flags of `run`/`preview` override them; the
+    # The batch's knobs (the seed's defaults). Flags of `run`/`preview` override them; the
     # TUI and the container read them from here, so every face runs with the same values.
     payment_submit_rate: float = field(
         default=5.0,

@@ -76,7 +76,9 @@ def status(ctx: typer.Context) -> None:
 @app.command("seed")
 def seed_cmd(
     ctx: typer.Context,
-    from_file: Annotated[Path | None, typer.Option("--from", help="a scenario JSON file (DESIGN §7)")] = None,
+    from_file: Annotated[
+        Path | None, typer.Option("--from", help="a scenario JSON file (docs/sandbox.md)")
+    ] = None,
     floats: Annotated[int, typer.Option("--floats", help="number of floats in the default seed", min=0)] = 48,
     seed: Annotated[int, typer.Option("--seed", help="random seed of the default seed")] = 7,
     date_: Annotated[

@@ -126,10 +126,17 @@ def _message(facts: Facts, diagnosis: judge.Diagnosis, projection: Projection | 
             f"At stake: {projection.remaining} floats, ${projection.remaining_cents / 100:,.2f} not yet submitted."
         )
         finish = projection.finish_at.astimezone(calendar.NEW_YORK)
-        source = "measured" if projection.measured else "configured"
-        lines.append(
-            f"Projection: {projection.rate_per_s:.2f}/s ({source}) finishes {finish:%H:%M:%S} ET; cutoff 21:00 ET."
-        )
+        if diagnosis.state == judge.RUNNING:
+            source = "measured" if projection.measured else "configured"
+            lines.append(
+                f"Projection: {projection.rate_per_s:.2f}/s ({source}) finishes {finish:%H:%M:%S} ET;"
+                " cutoff 21:00 ET."
+            )
+        else:
+            lines.append(
+                f"A relaunch now at {projection.rate_per_s:.2f}/s would finish about {finish:%H:%M} ET"
+                " (plus the task's start); cutoff 21:00 ET."
+            )
     lines.append("")
     lines.append(
         f"Recover: floatctl recover day-before-ach --date {run_date} --dry-run   (then without --dry-run)"

@@ -1,4 +1,4 @@
-"""Create the AWS resources of DESIGN §3 in the sandbox's moto server, idempotently."""
+"""Create the sandbox's AWS resources in moto (tables, secrets, ECS, schedule, DLQ, alert topic), idempotently."""
 
 from __future__ import annotations
 

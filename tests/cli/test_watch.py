@@ -54,6 +54,7 @@ def test_a_died_run_at_1920_pages_once_and_a_second_watch_does_not(sandbox, load
     message = alerts[0]["message"]
     assert "floatctl recover day-before-ach --date 2026-11-20" in message
     assert f"At stake: {first['projection']['remaining']} floats, $" in message
+    assert "A relaunch now at 5.00/s would finish about" in message
     assert first["projection"]["remaining"] > 0
 
     code, second, stderr = _watch(cli)  # the 20:15 watch, or a rerun: the night is still bad
