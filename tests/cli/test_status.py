@@ -83,3 +83,17 @@ def test_a_fire_that_failed_to_start_is_read_from_the_dlq_without_consuming_it(
     assert "AccessDeniedException: not authorized to perform: iam:PassRole" in table.stdout
     load(scenarios.mixed(3))  # a new scenario empties the DLQ
     assert _json(cli("-o", "json", "status"))["fire_failures"] == []
+
+
+def test_status_sees_every_job_lock_layout_through_keys(sandbox, load, cli, monkeypatch):
+    monkeypatch.setenv("FLOATCTL_NOW", "2026-11-20T19:31:00-05:00")
+    lock = {"namespace": "job", "owner": "r-shard", "owner_task": "ip-10-42-1-5:7", "lease_expires_in_s": 60}
+    load(scenarios.mixed(3) | {"locks": [lock | {"lock_key": "day-before-ach#shard-1-of-3"}]})
+    status = _json(cli("-o", "json", "status"))
+    assert [lk["lock_key"] for lk in status["job_locks"]] == ["day-before-ach#shard-1-of-3"]
+    assert status["diagnosis"]["state"] == "running"
+    refused = cli("launch", "day-before-ach", "--yes")
+    assert refused.exit_code == 3 and "job lock free" in refused.stderr
+    load(scenarios.mixed(3) | {"locks": [lock | {"lock_key": "some-other-job"}]})  # not ours: ignored
+    status = _json(cli("-o", "json", "status"))
+    assert status["job_locks"] == [] and status["diagnosis"]["state"] == "never-fired"
