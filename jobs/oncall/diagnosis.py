@@ -188,8 +188,9 @@ def diagnose(facts: Any, after_cutoff: bool = False, early: bool = False) -> Dia
         )
         state, action = HOLIDAY, NOTHING
     elif run is None and now < fire:
-        hours = (fire - now).total_seconds() / 3600
-        why = f"{_cap(fire_text)} is {hours:.0f} h ahead; the schedule will run it."
+        ahead_s = (fire - now).total_seconds()
+        span = f"{ahead_s / 3600:.0f} h" if ahead_s >= 3600 else f"{ahead_s / 60:.0f} min"
+        why = f"{_cap(fire_text)} is {span} ahead; the schedule will run it."
         state, action = NOT_YET_DUE, launch if early else NOTHING
     elif run is None and now < fire + FIRE_GRACE:
         state, why, action = (
