@@ -21,6 +21,7 @@ from floatctl.commands import (
     status,
     tui,
     version,
+    watch,
 )
 from floatctl.context import AppContext
 from floatctl.output import FORMATS, Output
@@ -117,6 +118,7 @@ app.command("preflight")(preflight.preflight)
 app.add_typer(calendar.app, name="calendar", cls=PlainGroup)
 app.command("diff")(diff.diff)
 app.add_typer(recover.app, name="recover", cls=PlainGroup)
+app.add_typer(watch.app, name="watch", cls=PlainGroup)
 app.add_typer(sandbox.app, name="sandbox", cls=PlainGroup)
 app.command("version")(version.version)
 

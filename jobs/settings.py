@@ -1,7 +1,7 @@
 """One typed settings object shared by the container and the CLI.
 
 Precedence for every field: an explicit argument (a CLI flag) > an environment variable > the
-default derived from the environment name (DESIGN §3).
+default derived from the environment name (docs/configuration.md).
 """
 
 from __future__ import annotations
@@ -84,6 +84,71 @@ class Settings:
         default=4,
         metadata={"var": "FLOATCTL_HTTP_ATTEMPTS", "doc": "attempts per service call, first included"},
     )
+    # The batch's knobs (the seed's defaults). Flags of `run`/`preview` override them; the
+    # TUI and the container read them from here, so every face runs with the same values.
+    payment_submit_rate: float = field(
+        default=5.0,
+        metadata={
+            "var": "FLOATCTL_PAYMENT_SUBMIT_RATE",
+            "doc": "Payments submissions per second, strict in any 1 s window",
+            "knob": True,
+        },
+    )
+    workers: int = field(
+        default=5, metadata={"var": "FLOATCTL_WORKERS", "doc": "evaluation threads of a run", "knob": True}
+    )
+    page_size: int = field(
+        default=50, metadata={"var": "FLOATCTL_PAGE_SIZE", "doc": "floats per replica page", "knob": True}
+    )
+    channel_buffer: int = field(
+        default=0,
+        metadata={
+            "var": "FLOATCTL_CHANNEL_BUFFER",
+            "doc": "producer queue depth (0 = workers)",
+            "knob": True,
+            "min": 0,
+        },
+    )
+    max_ach_attempts: int = field(
+        default=3,
+        metadata={
+            "var": "FLOATCTL_MAX_ACH_ATTEMPTS",
+            "doc": "skip floats with this many ACH attempts (the attempt cap)",
+            "knob": True,
+        },
+    )
+    shard_index: int = field(
+        default=0,
+        metadata={
+            "var": "FLOATCTL_SHARD_INDEX",
+            "doc": "this task's shard (0-based)",
+            "knob": True,
+            "min": 0,
+        },
+    )
+    shard_count: int = field(
+        default=1,
+        metadata={
+            "var": "FLOATCTL_SHARD_COUNT",
+            "doc": "tasks sharing the window; each takes rate/count",
+            "knob": True,
+        },
+    )
+    preview_workers: int = field(
+        default=16,
+        metadata={"var": "FLOATCTL_PREVIEW_WORKERS", "doc": "evaluation threads of a preview (read-only)"},
+    )
+    alert_topic_arn: str | None = field(
+        default=None,
+        metadata={
+            "var": "FLOATCTL_ALERT_TOPIC_ARN",
+            "doc": "SNS topic `floatctl watch` pages to (default: alert_topic_name in this account)",
+        },
+    )
+    alert_topic_name: str = field(
+        default="{site}-floats-day-before-ach-alerts",
+        metadata={"var": "FLOATCTL_ALERT_TOPIC_NAME", "doc": "the alert topic's name", "template": True},
+    )
     preview_dir: str | None = field(
         default=None,
         metadata={"var": "FLOATCTL_PREVIEW_DIR", "doc": "where `preview --save` keeps signed-off previews"},
@@ -110,7 +175,7 @@ class Settings:
             elif f.name == "region" and not environ.get("AWS_REGION") and environ.get("AWS_DEFAULT_REGION"):
                 values[f.name] = environ["AWS_DEFAULT_REGION"]
             elif var and environ.get(var):
-                values[f.name] = _convert(f.name, var, environ[var], f.default)
+                values[f.name] = _convert(f.name, var, environ[var], f.default, f.metadata.get("min"))
             elif f.metadata.get("template"):
                 values[f.name] = str(f.default).format(site=env)
         return cls(**values)  # type: ignore[arg-type]
@@ -123,17 +188,35 @@ class Settings:
     def is_prod(self) -> bool:
         return self.env == "prod"
 
+    def knobs(self, **flags: object) -> dict[str, object]:
+        """The batch's knobs: each flag given (not None) wins over these settings (env or default)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self) if f.metadata.get("knob")}
+        unknown = set(flags) - set(values)
+        if unknown:
+            raise TypeError(f"not a batch knob: {', '.join(sorted(unknown))}")
+        values.update({name: value for name, value in flags.items() if value is not None})
+        return values
 
-def _convert(name: str, var: str, text: str, default: object) -> object:
+
+def _convert(name: str, var: str, text: str, default: object, minimum: object = None) -> object:
     if isinstance(default, bool) or not isinstance(default, int | float):
         return text
     try:
         value = type(default)(text)
     except ValueError:
-        raise UsageError(f"{var}={text!r}: {name} must be a number") from None
-    if value <= 0:
+        kind = "a whole number" if isinstance(default, int) else "a number"
+        raise UsageError(f"{var}={text!r}: {name} must be {kind}") from None
+    if minimum is not None and value < minimum:
+        raise UsageError(f"{var}={text!r}: {name} must be at least {minimum}")
+    if minimum is None and value <= 0:
         raise UsageError(f"{var}={text!r}: {name} must be positive")
     return value
+
+
+def field_help(name: str) -> str:
+    """`<doc> (default D; env VAR)` for a settings field: the help text of the flag that overrides it."""
+    f = next(f for f in fields(Settings) if f.name == name)
+    return f"{f.metadata['doc']} (default {f.default}; env {f.metadata['var']})"
 
 
 def describe_fields() -> list[tuple[str, str, str]]:

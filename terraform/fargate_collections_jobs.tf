@@ -33,7 +33,7 @@ locals {
         { name = "FLOATCTL_HISTORY_TABLE", value = local.collection_history_table_name },
         { name = "FLOATCTL_MAIN_SECRET", value = local.rds_main_secret_name },
         { name = "FLOATCTL_REPLICA_SECRET", value = local.rds_replica_secret_name },
-        { name = "FLOATCTL_WATCH_TOPIC_ARN", value = aws_sns_topic.watch_alerts.arn },
+        { name = "FLOATCTL_ALERT_TOPIC_ARN", value = aws_sns_topic.watch_alerts.arn },
         { name = "PAYMENTS_API_URL", value = var.payments_api.url },
         { name = "USERS_API_URL", value = var.users_api.url },
         { name = "AWS_REGION", value = local.region },

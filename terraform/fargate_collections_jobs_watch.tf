@@ -14,7 +14,7 @@ locals {
 }
 
 resource "aws_sns_topic" "watch_alerts" {
-  name = "${local.watch_name}-alerts"
+  name = "${local.task_family}-alerts"
   # SNS encrypts with the AWS managed key; CloudWatch alarms can publish to it (no custom key policy needed).
   kms_master_key_id = "alias/aws/sns"
 }

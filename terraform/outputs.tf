@@ -29,7 +29,7 @@ output "cluster_name" {
 }
 
 output "watch_topic_arn" {
-  description = "The SNS topic the deadline watch publishes its one page per bad night to (FLOATCTL_WATCH_TOPIC_ARN in the container)."
+  description = "The SNS topic the deadline watch publishes its one page per bad night to (FLOATCTL_ALERT_TOPIC_ARN in the container)."
   value       = aws_sns_topic.watch_alerts.arn
 }
 

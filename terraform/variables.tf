@@ -110,7 +110,7 @@ variable "dlq_alarm_actions" {
 }
 
 variable "watch_alert_subscriptions" {
-  description = "Who the deadline watch pages (the SNS topic <site>-floats-day-before-ach-watch-alerts): protocol (https, email, sqs, lambda…) and endpoint, e.g. the on-call pager's HTTPS integration URL."
+  description = "Who the deadline watch pages (the SNS topic <site>-floats-day-before-ach-alerts): protocol (https, email, sqs, lambda…) and endpoint, e.g. the on-call pager's HTTPS integration URL."
   type = list(object({
     protocol = string
     endpoint = string

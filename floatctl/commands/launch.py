@@ -14,7 +14,7 @@ app = typer.Typer(help="Start a batch task by hand (a missed-fire recovery).", n
 @app.command("day-before-ach")
 def day_before_ach(
     ctx: typer.Context,
-    date_: opt.RunDate = None,
+    date_: opt.NightDate = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="show the checks and the exact RunTask request")
     ] = False,
@@ -25,6 +25,7 @@ def day_before_ach(
     after_cutoff: Annotated[
         bool, typer.Option("--after-cutoff", help="launch even past the 21:00 ET cutoff")
     ] = False,
+    early: opt.Early = False,
     timeout_min: Annotated[
         float, typer.Option("--timeout", min=1, help="--wait gives up after this many minutes")
     ] = 180,
@@ -41,16 +42,16 @@ def day_before_ach(
 ) -> None:
     """Check the guards, show the RunTask request copied from the schedule, confirm, launch."""
     from jobs import clock
-    from jobs.errors import UsageError
     from jobs.oncall.launch import plan_launch, shard_requests, start_launches
+    from jobs.oncall.policy import check_reason
 
     app_ctx = ctx.obj
     out = app_ctx.output
     out.banner(app_ctx.env)
     now = clock.now()
-    run_date = opt.run_date(date_)
     runtime = app_ctx.runtime()
-    plan = plan_launch(runtime, now, run_date, after_cutoff)
+    plan = plan_launch(runtime, now, opt.night_date(date_), after_cutoff, early)
+    run_date = plan.run_date
     checks = plan.checks
     requests = shard_requests(plan.request, shards)
     request = requests[0] if shards == 1 else requests
@@ -81,10 +82,7 @@ def day_before_ach(
             out.warn(f"{check.name}: {check.detail}")
     if dry_run:
         return
-    if app_ctx.env == "prod" and not (reason and reason.strip()):
-        raise UsageError(
-            "--reason is required in prod: say why you launch by hand (it goes to the audit ledger)"
-        )
+    reason = check_reason(app_ctx.env, reason, "launch by hand")
     from floatctl.confirm import confirm
 
     what = "day-before-ach" if shards == 1 else f"day-before-ach as {shards} shards"

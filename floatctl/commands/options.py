@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from jobs.errors import UsageError
+from jobs.settings import field_help
 
 RunDate = Annotated[
     str | None,
@@ -18,59 +19,65 @@ RunDate = Annotated[
         show_default=False,
     ),
 ]
+# The batch's knobs: a flag overrides jobs.settings.Settings (its env var, then its default), which the
+# TUI and the container read too. The options carry no envvar and no default of their own (None = not
+# given), so the precedence lives in one place: Settings.load and Settings.knobs.
 Rate = Annotated[
-    float,
+    float | None,
     typer.Option(
-        "--payment-submit-rate",
-        min=0.01,
-        envvar="FLOATCTL_PAYMENT_SUBMIT_RATE",
-        help="Payments submissions per second, strict in any 1 s window",
+        "--payment-submit-rate", min=0.01, help=field_help("payment_submit_rate"), show_default=False
     ),
 ]
 Workers = Annotated[
-    int, typer.Option("--workers", min=1, max=256, envvar="FLOATCTL_WORKERS", help="evaluation threads")
+    int | None, typer.Option("--workers", min=1, max=256, help=field_help("workers"), show_default=False)
 ]
 PageSize = Annotated[
-    int,
-    typer.Option(
-        "--page-size", min=1, max=10_000, envvar="FLOATCTL_PAGE_SIZE", help="floats per replica page"
-    ),
+    int | None,
+    typer.Option("--page-size", min=1, max=10_000, help=field_help("page_size"), show_default=False),
 ]
 ChannelBuffer = Annotated[
-    int,
+    int | None,
     typer.Option(
-        "--channel-buffer",
-        min=0,
-        max=10_000,
-        envvar="FLOATCTL_CHANNEL_BUFFER",
-        help="producer queue depth (0 = workers)",
+        "--channel-buffer", min=0, max=10_000, help=field_help("channel_buffer"), show_default=False
     ),
 ]
 MaxAttempts = Annotated[
-    int,
+    int | None,
     typer.Option(
-        "--max-ach-attempts",
-        min=1,
-        max=100,
-        envvar="FLOATCTL_MAX_ACH_ATTEMPTS",
-        help="skip floats with this many ACH attempts",
+        "--max-ach-attempts", min=1, max=100, help=field_help("max_ach_attempts"), show_default=False
+    ),
+]
+PreviewWorkers = Annotated[
+    int | None,
+    typer.Option("--workers", min=1, max=256, help=field_help("preview_workers"), show_default=False),
+]
+
+
+NightDate = Annotated[
+    str | None,
+    typer.Option(
+        "--date",
+        help="run date YYYY-MM-DD, today/tomorrow/yesterday (default: the night of the last fire)",
+        envvar="FLOATCTL_RUN_DATE",
+        show_default=False,
+    ),
+]
+Early = Annotated[
+    bool,
+    typer.Option(
+        "--early",
+        help="allow a launch before the run date's 19:00 ET fire (risky: the floats are re-fetched hours "
+        "before the 21:00 cutoff, so later payments, cancellations and new cards are not seen)",
     ),
 ]
 
 
 ShardIndex = Annotated[
-    int,
-    typer.Option("--shard-index", min=0, envvar="FLOATCTL_SHARD_INDEX", help="this task's shard (0-based)"),
+    int | None, typer.Option("--shard-index", min=0, help=field_help("shard_index"), show_default=False)
 ]
 ShardCount = Annotated[
-    int,
-    typer.Option(
-        "--shard-count",
-        min=1,
-        max=64,
-        envvar="FLOATCTL_SHARD_COUNT",
-        help="tasks sharing the window; each takes rate/count",
-    ),
+    int | None,
+    typer.Option("--shard-count", min=1, max=64, help=field_help("shard_count"), show_default=False),
 ]
 
 
@@ -86,3 +93,8 @@ def run_date(text: str | None) -> date:
         return parse_run_date(text, now=now)
     except ValueError as exc:
         raise UsageError(f"--date: {exc}") from None
+
+
+def night_date(text: str | None) -> date | None:
+    """The run date from --date, or None: the on-call commands then take the night in question."""
+    return run_date(text) if text is not None else None

@@ -17,19 +17,10 @@ def preview(
     ctx: typer.Context,
     date_: opt.RunDate = None,
     verdict: Annotated[str | None, typer.Option("--verdict", help="only rows with this verdict")] = None,
-    payment_submit_rate: opt.Rate = 5.0,
-    workers: Annotated[
-        int,
-        typer.Option(
-            "--workers",
-            min=1,
-            max=256,
-            envvar="FLOATCTL_PREVIEW_WORKERS",
-            help="evaluation threads (read-only, so more than a run)",
-        ),
-    ] = 16,
-    page_size: opt.PageSize = 50,
-    max_ach_attempts: opt.MaxAttempts = 3,
+    payment_submit_rate: opt.Rate = None,
+    workers: opt.PreviewWorkers = None,
+    page_size: opt.PageSize = None,
+    max_ach_attempts: opt.MaxAttempts = None,
     save: Annotated[
         bool, typer.Option("--save", help="keep this preview (with a content hash) for `floatctl diff`")
     ] = False,
@@ -40,13 +31,11 @@ def preview(
 ) -> None:
     """Dry-run the batch: one row per float with each rule's result, totals per verdict, time vs cutoff."""
     from floatctl.output import FORMATS
-    from jobs.batch.run import BatchOptions
     from jobs.domain.model import VERDICTS
-    from jobs.finance.preview import ERROR, build_preview
+    from jobs.finance.preview import ERROR, build_preview, preview_options
     from jobs.runtime import Runtime
 
-    # The preview takes no lock, so it never shows SKIP_LOCKED.
-    choices = tuple(v for v in (*VERDICTS, ERROR) if v != "SKIP_LOCKED")
+    choices = (*VERDICTS, ERROR)
     if verdict is not None and verdict.upper() not in choices:
         raise UsageError(f"--verdict: {verdict!r} is not one of {', '.join(choices)}")
     if output is not None:
@@ -55,17 +44,19 @@ def preview(
         ctx.obj.output.format = output
     verdict = verdict.upper() if verdict else None
     app_ctx = ctx.obj
-    options = BatchOptions(
-        run_date=opt.run_date(date_),
+    options = preview_options(
+        app_ctx.base_settings,
+        opt.run_date(date_),
         payment_submit_rate=payment_submit_rate,
         workers=workers,
         page_size=page_size,
         max_ach_attempts=max_ach_attempts,
     )
+    workers = options.workers
     app_ctx.output.banner(app_ctx.env)
     runtime = Runtime.from_settings(app_ctx.settings, pool_size=workers + 2)
     try:
-        result = build_preview(options, runtime.sources(), workers=workers)
+        result = build_preview(options, runtime.sources(), workers=workers, locks=runtime.locks())
     finally:
         runtime.close()
     _render(app_ctx, result, verdict)

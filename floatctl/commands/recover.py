@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from floatctl.commands import options as opt
-from jobs.errors import UsageError
 
 app = typer.Typer(help="Diagnose tonight's run and take the one safe next action.", no_args_is_help=True)
 
@@ -15,40 +14,42 @@ app = typer.Typer(help="Diagnose tonight's run and take the one safe next action
 @app.command("day-before-ach")
 def day_before_ach(
     ctx: typer.Context,
-    date_: opt.RunDate = None,
+    date_: opt.NightDate = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="act without asking")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="diagnose only")] = False,
     wait: Annotated[bool, typer.Option("--wait", help="follow a launched task to its exit code")] = False,
     after_cutoff: Annotated[
         bool, typer.Option("--after-cutoff", help="allow a launch past 21:00 ET")
     ] = False,
+    early: opt.Early = False,
     reason: Annotated[str | None, typer.Option("--reason", help="why (audited; required in prod)")] = None,
     poll_s: Annotated[float, typer.Option("--poll", min=0.1)] = 2.0,
 ) -> None:
     """Never fired, failed, interrupted, died, running, or succeeded -- and what to do about it."""
     from floatctl.confirm import confirm
     from jobs import clock
+    from jobs.oncall.policy import check_reason
     from jobs.oncall.recover import diagnose, perform
 
     app_ctx = ctx.obj
     out = app_ctx.output
     out.banner(app_ctx.env)
     now = clock.now()
-    run_date = opt.run_date(date_)
     runtime = app_ctx.runtime()
-    diagnosis = diagnose(runtime, now, run_date, after_cutoff)
+    diagnosis = diagnose(runtime, now, opt.night_date(date_), after_cutoff, early)
+    run_date = diagnosis.run_date
     document = diagnosis.as_json()
     if out.is_json:
         out.json(document)
     else:
-        out.line(f"{diagnosis.state}: {diagnosis.explanation}")
-        out.line(f"next action: {diagnosis.action}")
+        out.line(f"run date {run_date}: {diagnosis.state}: {diagnosis.explanation}")
+        command = diagnosis.diagnosis.command
+        out.line(f"next action: {diagnosis.action}" + (f": {command}" if command else ""))
     if not diagnosis.acts or dry_run:
         return
-    if app_ctx.env == "prod" and not (reason and reason.strip()):
-        raise UsageError("--reason is required in prod: say why you recover (it goes to the audit ledger)")
+    reason = check_reason(app_ctx.env, reason, "recover")
     confirm(app_ctx, f"{diagnosis.action} for run date {run_date} in {app_ctx.env}?", yes)
-    result = perform(runtime, diagnosis, now, reason or "recover", after_cutoff)
+    result = perform(runtime, diagnosis, now, reason or "recover", after_cutoff, early)
     if "released" in result:
         out.info(f"released {result['released']}")
     out.info(f"launched {result['task_arn']}")

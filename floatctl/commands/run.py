@@ -24,13 +24,13 @@ def day_before_ach(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="evaluate only: no lock, no write, no payment")
     ] = False,
-    payment_submit_rate: opt.Rate = 5.0,
-    workers: opt.Workers = 5,
-    page_size: opt.PageSize = 50,
-    channel_buffer: opt.ChannelBuffer = 0,
-    max_ach_attempts: opt.MaxAttempts = 3,
-    shard_index: opt.ShardIndex = 0,
-    shard_count: opt.ShardCount = 1,
+    payment_submit_rate: opt.Rate = None,
+    workers: opt.Workers = None,
+    page_size: opt.PageSize = None,
+    channel_buffer: opt.ChannelBuffer = None,
+    max_ach_attempts: opt.MaxAttempts = None,
+    shard_index: opt.ShardIndex = None,
+    shard_count: opt.ShardCount = None,
 ) -> None:
     """Page the due SCHEDULING floats, apply the rules, and submit next-day ACH where needed."""
     from floatctl import logs
@@ -38,8 +38,7 @@ def day_before_ach(
 
     app_ctx = ctx.obj
     out = app_ctx.output
-    options = BatchOptions(
-        run_date=opt.run_date(date_),
+    knobs = app_ctx.base_settings.knobs(
         payment_submit_rate=payment_submit_rate,
         workers=workers,
         page_size=page_size,
@@ -48,6 +47,7 @@ def day_before_ach(
         shard_index=shard_index,
         shard_count=shard_count,
     )
+    options = BatchOptions(run_date=opt.run_date(date_), **knobs)
     out.banner(app_ctx.env)
     telemetry = None
     if not dry_run:
@@ -123,7 +123,7 @@ def _dry_run(app_ctx, options):
 
     runtime = Runtime.from_settings(app_ctx.settings, pool_size=options.workers + 2)
     try:
-        preview = build_preview(options, runtime.sources(), workers=options.workers)
+        preview = build_preview(options, runtime.sources(), workers=options.workers, locks=runtime.locks())
     finally:
         runtime.close()
     out = app_ctx.output

@@ -76,7 +76,9 @@ def status(ctx: typer.Context) -> None:
 @app.command("seed")
 def seed_cmd(
     ctx: typer.Context,
-    from_file: Annotated[Path | None, typer.Option("--from", help="a scenario JSON file (DESIGN §7)")] = None,
+    from_file: Annotated[
+        Path | None, typer.Option("--from", help="a scenario JSON file (docs/sandbox.md)")
+    ] = None,
     floats: Annotated[int, typer.Option("--floats", help="number of floats in the default seed", min=0)] = 48,
     seed: Annotated[int, typer.Option("--seed", help="random seed of the default seed")] = 7,
     date_: Annotated[
@@ -139,6 +141,41 @@ def payments(ctx: typer.Context) -> None:
             for r in rows
         ],
         title=f"{len(rows)} payments",
+    )
+
+
+@app.command()
+def alerts(ctx: typer.Context) -> None:
+    """Every alert published to the alert topic (read from the SQS inbox subscribed to it; nothing is removed)."""
+    import json
+
+    from floatctl_sandbox.provision import alert_inbox_name
+
+    from jobs.adapters.sqs import peek_messages
+
+    _dir(ctx)
+    app_ctx = ctx.obj
+    sqs = app_ctx.runtime().aws.client("sqs")
+    url = sqs.get_queue_url(QueueName=alert_inbox_name(app_ctx.settings))["QueueUrl"]
+    rows = []
+    for message in peek_messages(sqs, url):
+        envelope = json.loads(message["Body"])  # SNS's JSON envelope (no raw delivery)
+        rows.append(
+            {
+                "message_id": envelope.get("MessageId"),
+                "sent_at": envelope.get("Timestamp"),
+                "topic_arn": envelope.get("TopicArn"),
+                "subject": envelope.get("Subject"),
+                "message": envelope.get("Message"),
+            }
+        )
+    rows.sort(key=lambda r: r["sent_at"] or "")
+    out = app_ctx.output
+    if out.is_json:
+        out.json(rows)
+        return
+    out.table(
+        ("sent_at", "subject"), [(r["sent_at"], r["subject"]) for r in rows], title=f"{len(rows)} alerts"
     )
 
 

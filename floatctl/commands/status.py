@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
 from floatctl.commands import options as opt
@@ -11,19 +9,17 @@ from floatctl.commands import options as opt
 
 def status(
     ctx: typer.Context,
-    date_: Annotated[
-        str | None, typer.Option("--date", help="look at this run date instead of the last fire")
-    ] = None,
+    date_: opt.NightDate = None,
 ) -> None:
     """The schedule, the last expected fire and its run, the job lock, running tasks, cutoff, advice."""
     from jobs import clock
-    from jobs.oncall.facts import gather, status_document, status_fields
+    from jobs.oncall.facts import gather
+    from jobs.oncall.status import status_document, status_fields
 
     app_ctx = ctx.obj
     out = app_ctx.output
     now = clock.now()
-    run_date = opt.run_date(date_) if date_ else None
-    facts = gather(app_ctx.runtime(), now, run_date)
+    facts = gather(app_ctx.runtime(), now, opt.night_date(date_))
     document = status_document(facts)
     if out.is_json:
         out.json(document)

@@ -1,19 +1,23 @@
-"""The preview: the dry run finance reads. Every rule checked, no lock, no write, no payment."""
+"""The preview: the dry run finance reads. Every rule checked, locks read (never taken), no write, no payment."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from typing import Any
 
 from jobs import clock
+from jobs.adapters.locks import FLOAT_NAMESPACE, Lease
 from jobs.batch.run import BatchOptions
 from jobs.domain.calendar import NEW_YORK, cutoff_at, fire_at
 from jobs.domain.evaluation import EvaluationError, Sources, evaluate
-from jobs.domain.model import SUBMIT_ACH, VERDICTS, Float
+from jobs.domain.keys import float_lock_key
+from jobs.domain.model import SKIP_LOCKED, SUBMIT_ACH, VERDICTS, Float
 from jobs.domain.rules import RULES, Evaluation, RuleResult
 
 ERROR = "ERROR"  # a rule's input could not be fetched; the real run would mark the float FAILED
@@ -89,13 +93,51 @@ class Preview:
         }
 
 
-def build_preview(options: BatchOptions, sources: Sources, workers: int = 16) -> Preview:
-    """Evaluate every float of the window with `workers` threads; rows come back in id order."""
+def preview_options(settings: Any, run_date: date, **flags: Any) -> BatchOptions:
+    """The options a preview runs with: the flags given, else the settings (env, then default).
+
+    `workers` defaults to the preview's own thread count (it only reads), and a preview always covers
+    the whole window (no shard), so CLI, TUI and `run --dry-run` preview the same floats.
+    """
+    flags.setdefault("workers", None)
+    flags["workers"] = flags["workers"] or settings.preview_workers
+    return BatchOptions(run_date=run_date, **settings.knobs(shard_index=0, shard_count=1, **flags))
+
+
+def lock_verdict(lease: Lease | None, now: float, owner_is_dead: Callable[[str], bool]) -> str | None:
+    """The reason a run would skip this float as SKIP_LOCKED, or None when it could take the lock.
+
+    The run's acquire succeeds on a free lock, an expired lease or a provably dead owner
+    (jobs.adapters.locks.LockStore.acquire); anything else is held by someone alive.
+    """
+    if lease is None or lease.lease_expires_at < now or owner_is_dead(lease.owner_task):
+        return None
+    return (
+        f"locked by run {lease.owner} on {lease.owner_task}, "
+        f"{lease.lease_expires_at - now:.0f}s of lease left"
+    )
+
+
+def build_preview(options: BatchOptions, sources: Sources, workers: int = 16, locks: Any = None) -> Preview:
+    """Evaluate every float of the window with `workers` threads; rows come back in id order.
+
+    With `locks` (a LockStore), each float's lock is read (GetItem, never written): one held by someone
+    alive is the float's verdict, SKIP_LOCKED, as the run would decide, so the SUBMIT_ACH set is the run's.
+    """
     preview = Preview(options)
     window = options.window
     stop = threading.Event()
 
     def one(row: Float) -> PreviewRow:
+        evaluated = _evaluated(row)
+        if locks is None:
+            return evaluated
+        held = lock_verdict(
+            locks.get(FLOAT_NAMESPACE, float_lock_key(row.id)), time.time(), locks.owner_is_dead
+        )
+        return evaluated if held is None else replace(evaluated, verdict=SKIP_LOCKED, reason=held)
+
+    def _evaluated(row: Float) -> PreviewRow:
         try:
             ev: Evaluation = evaluate(row, window, sources, options.max_ach_attempts, full=True, stop=stop)
             return PreviewRow(row, ev.verdict, ev.reason, ev.rules)

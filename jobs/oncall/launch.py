@@ -30,16 +30,20 @@ class Check:
     blocking: bool = True
 
 
-def guard_checks(facts: Facts, run_date: date, now: datetime, after_cutoff: bool) -> list[Check]:
-    """The launch guards, in the order an engineer reads them."""
+def guard_checks(
+    facts: Facts, run_date: date, now: datetime, after_cutoff: bool, early: bool = False
+) -> list[Check]:
+    """The launch guards, in the order an engineer reads them (in-progress and fire times from the diagnosis)."""
+    from jobs.oncall.diagnosis import EARLY_RISK, due_at, in_progress
+
     checks = []
     if facts.schedule_error:
         checks.append(Check("schedule readable", False, facts.schedule_error))
     else:
         checks.append(Check("schedule readable", True, f"{facts.schedule.name}: {facts.schedule.expression}"))
-    # A RUNNING record counts only while something runs it: a live job lock or a task of the family.
-    # Without either, the run died (OOM, SIGKILL) and a relaunch is what it needs.
-    alive = bool(facts.running_tasks) or (facts.job_lock is not None and facts.job_lock.state == "live")
+    # A RUNNING record counts only while a run is in progress (the diagnosis's one definition).
+    # Without that, the run died (OOM, SIGKILL) and a relaunch is what it needs.
+    alive = in_progress(facts.running_tasks, facts.job_locks)
     blocking_runs = [r for r in facts.runs if r.status == "SUCCEEDED" or (r.status == "RUNNING" and alive)]
     if blocking_runs:
         run = blocking_runs[0]
@@ -63,6 +67,19 @@ def guard_checks(facts: Facts, run_date: date, now: datetime, after_cutoff: bool
         )
     else:
         checks.append(Check("no task of the family running", True, "none running"))
+    fire = due_at(run_date, facts.schedule)
+    if now < fire:
+        hours = (fire - now).total_seconds() / 3600
+        checks.append(
+            Check(
+                "the run date's fire has passed",
+                early,
+                f"the {run_date:%a} {run_date} 19:00 ET fire is {hours:.1f} h ahead"
+                + (" (--early given)" if early else f"; --early launches it anyway, but {EARLY_RISK}"),
+            )
+        )
+    else:
+        checks.append(Check("the run date's fire has passed", True, f"fired {fire:%a %H:%M} ET"))
     lock = facts.job_lock
     if lock is not None and lock.state == "live":
         checks.append(
@@ -275,12 +292,18 @@ class LaunchPlan:
         )
 
 
-def plan_launch(runtime: Any, now: datetime, run_date: date, after_cutoff: bool) -> LaunchPlan:
-    """Gather the facts, run the guards and build the RunTask request for `run_date` (starts nothing)."""
+def plan_launch(
+    runtime: Any, now: datetime, run_date: date | None, after_cutoff: bool, early: bool = False
+) -> LaunchPlan:
+    """Gather the facts, run the guards and build the RunTask request (starts nothing).
+
+    `run_date` None means the night in question (jobs.oncall.diagnosis.night_in_question).
+    """
     from jobs.oncall.facts import gather
 
     facts = gather(runtime, now, run_date)
-    checks = guard_checks(facts, run_date, now, after_cutoff)
+    run_date = facts.focus_run_date
+    checks = guard_checks(facts, run_date, now, after_cutoff, early)
     operator = runtime.operator()
     request = build_request(facts, runtime.settings, run_date, operator, attempt=len(facts.runs) + 1)
     return LaunchPlan(run_date, facts, checks, request, operator)

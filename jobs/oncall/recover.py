@@ -1,7 +1,7 @@
-"""One diagnosis of tonight's run and exactly one safe next action (DESIGN §6, issue 10).
+"""`recover`: the night's facts, their one diagnosis (jobs.oncall.diagnosis), and the action performed.
 
-Joins the schedule, the ECS tasks, the job lock and the run records (jobs.oncall.facts.gather):
-never fired, fired and failed, interrupted, died while running, running now, or already succeeded.
+The judgement is the same pure function `status`, `launch` and `watch` use; this module only gathers
+the facts for it and carries out its action (release an orphaned job lock, then launch).
 """
 
 from __future__ import annotations
@@ -10,101 +10,73 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from jobs.domain import calendar
-from jobs.oncall.facts import FIRE_GRACE, Facts, gather
+from jobs.oncall import diagnosis as judge
+from jobs.oncall.facts import Facts, gather
 
-LAUNCH = "launch"
-RELEASE_AND_LAUNCH = "release-orphaned-lock-and-launch"
-WAIT = "wait"
-NOTHING = "nothing"
-TELL_FINANCE = "tell-finance"
+LAUNCH = judge.LAUNCH
+RELEASE_AND_LAUNCH = judge.RELEASE_AND_LAUNCH
+WAIT = judge.WAIT
+NOTHING = judge.NOTHING
+TELL_FINANCE = judge.TELL_FINANCE
 
 
 @dataclass(frozen=True)
-class Diagnosis:
-    state: str
-    explanation: str
-    action: str
+class Recovery:
+    """A diagnosis with the facts it was made from (what `recover` shows, and what `perform` acts on)."""
+
+    diagnosis: judge.Diagnosis
     facts: Facts
-    run_date: date
+
+    @property
+    def state(self) -> str:
+        return self.diagnosis.state
+
+    @property
+    def explanation(self) -> str:
+        return self.diagnosis.explanation
+
+    @property
+    def action(self) -> str:
+        return self.diagnosis.action
+
+    @property
+    def run_date(self) -> date:
+        return self.diagnosis.run_date
 
     @property
     def acts(self) -> bool:
-        return self.action in (LAUNCH, RELEASE_AND_LAUNCH)
+        return self.diagnosis.acts
 
     def as_json(self) -> dict[str, Any]:
         run = self.facts.latest_run
         lock = self.facts.job_lock
+        failure = self.facts.fire_failure
         return {
             "env": self.facts.env,
-            "run_date": self.run_date.isoformat(),
-            "state": self.state,
-            "explanation": self.explanation,
-            "action": self.action,
+            **self.diagnosis.as_json(),
             "run": {"run_id": run.run_id, "status": run.status} if run else None,
             "job_lock": {"state": lock.state, "owner": lock.lease.owner, "rvn": lock.lease.rvn}
             if lock
             else None,
             "running_tasks": [t["task_arn"] for t in self.facts.running_tasks],
-            "seconds_to_cutoff": round(self.facts.seconds_to_cutoff(self.run_date)),
+            "fire_failure": failure.as_json() if failure else None,
         }
 
 
 def diagnose(
-    runtime: Any, now: datetime, run_date: date | None = None, after_cutoff: bool = False
-) -> Diagnosis:
-    """The state of `run_date`'s run (default: today in New York) and the one action to take."""
-    run_date = run_date or calendar.today_in_new_york(now)
+    runtime: Any,
+    now: datetime,
+    run_date: date | None = None,
+    after_cutoff: bool = False,
+    early: bool = False,
+) -> Recovery:
+    """Gather the night's facts (default: the night in question) and diagnose them (jobs.oncall.diagnosis)."""
     facts = gather(runtime, now, run_date)
-    run = facts.latest_run
-    lock = facts.job_lock
-    past_cutoff = now >= calendar.cutoff_at(run_date)
-
-    def act(state: str, explanation: str, action: str) -> Diagnosis:
-        if action in (LAUNCH, RELEASE_AND_LAUNCH) and past_cutoff and not after_cutoff:
-            return Diagnosis(
-                state,
-                explanation + " The cutoff has passed: tell finance; relaunch only with --after-cutoff.",
-                TELL_FINANCE,
-                facts,
-                run_date,
-            )
-        return Diagnosis(state, explanation, action, facts, run_date)
-
-    if facts.running_tasks or (run and run.status == "RUNNING" and lock and lock.state == "live"):
-        return act("running", "A run is in progress: let it finish.", WAIT)
-    if run and run.status == "SUCCEEDED":
-        return act("succeeded", f"Run {run.run_id} already SUCCEEDED for this due date.", NOTHING)
-    if run is None and run_date.weekday() >= 5:
-        return act(
-            "no-fire",
-            f"{run_date:%A}: the schedule does not fire on weekends (Friday's window covers them).",
-            NOTHING,
-        )
-    if run is None and now < calendar.fire_at(run_date) + FIRE_GRACE:
-        return act("not-yet-due", f"The {run_date} fire is at 19:00 ET and has not happened yet.", NOTHING)
-    orphaned = lock is not None and lock.state == "orphaned"
-    launch = RELEASE_AND_LAUNCH if orphaned else LAUNCH
-    if run is None:
-        return act(
-            "never-fired", f"The {run_date} fire produced no run (the scheduler never retries).", launch
-        )
-    if run.status == "RUNNING":
-        return act(
-            "died",
-            f"Run {run.run_id} says RUNNING but no task runs and the job lock is "
-            f"{lock.state if lock else 'gone'}: it died.",
-            launch,
-        )
-    if run.status == "INTERRUPTED":
-        return act("interrupted", f"Run {run.run_id} was INTERRUPTED (stopped before it finished).", launch)
-    return act(
-        "failed", f"Run {run.run_id} ended {run.status}: some floats failed; a rerun retries them.", launch
-    )
+    return Recovery(judge.diagnose(facts, after_cutoff=after_cutoff, early=early), facts)
 
 
 def perform(
-    runtime: Any, diagnosis: Diagnosis, now: datetime, reason: str, after_cutoff: bool
+    runtime: Any, diagnosis: Recovery, now: datetime, reason: str, after_cutoff: bool, early: bool = False
 ) -> dict[str, Any]:
     """Carry out the diagnosed action (release the orphaned lock, then launch); audited as `recover`."""
     from jobs.adapters.audit import AuditEvent
@@ -116,11 +88,11 @@ def perform(
     # One trace for the whole recovery: the release and launch spans (and audit events) sit under it.
     with runtime.operator_span("recover", run_date=str(diagnosis.run_date), diagnosis=diagnosis.state):
         if diagnosis.action == RELEASE_AND_LAUNCH:
-            lease = diagnosis.facts.job_lock.lease
+            lease = next(lk for lk in diagnosis.facts.job_locks if lk.state == "orphaned").lease
             view = check_release(runtime, lease.namespace, lease.lock_key, lease.rvn, False, now.timestamp())
             release_lock(runtime, view, f"recover: {reason}", operator, now.timestamp())
             result["released"] = f"{lease.namespace}/{lease.lock_key}"
-        plan = plan_launch(runtime, now, diagnosis.run_date, after_cutoff)
+        plan = plan_launch(runtime, now, diagnosis.run_date, after_cutoff, early)
         result["task_arn"] = start_launch(runtime, plan, f"recover: {reason}")
         runtime.audit().record(
             AuditEvent(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from floatctl_sandbox.control import Sandbox
@@ -70,6 +71,7 @@ def apply_scenario(
                 ],
             )
         _replace_dynamodb(settings, clients, scenario, now)
+        _replace_dead_letters(settings, clients, scenario)
 
 
 def _replace_dynamodb(settings: Settings, clients: Any, scenario: Scenario, now: float) -> None:
@@ -132,4 +134,37 @@ def _replace_dynamodb(settings: Settings, clients: Any, scenario: Scenario, now:
                 now + lk.lease_expires_in_s,
                 lk.rvn or new_rvn(),
             )
+        )
+
+
+def _replace_dead_letters(settings: Settings, clients: Any, scenario: Scenario) -> None:
+    """Empty the schedule's DLQ and the alert inbox, then send the scenario's dead-letter events (sent
+    now, by SQS's clock)."""
+    from floatctl_sandbox.provision import alert_inbox_name, dead_letter_queue_name
+
+    sqs = clients.client("sqs")
+    _drain(sqs, sqs.get_queue_url(QueueName=alert_inbox_name(settings))["QueueUrl"])
+    url = sqs.get_queue_url(QueueName=dead_letter_queue_name(settings))["QueueUrl"]
+    _drain(sqs, url)
+    for row in scenario.dlq:
+        sqs.send_message(
+            QueueUrl=url,
+            MessageBody=json.dumps({"error": row.error_code}),
+            MessageAttributes={
+                "ERROR_CODE": {"DataType": "String", "StringValue": row.error_code},
+                "ERROR_MESSAGE": {"DataType": "String", "StringValue": row.error_message},
+            },
+        )
+
+
+def _drain(sqs: Any, url: str) -> None:
+    # Drained message by message, not with PurgeQueue: AWS says "Messages sent to the queue after you
+    # call PurgeQueue might be deleted while the queue is being purged."
+    # (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_PurgeQueue.html)
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30).get(
+        "Messages"
+    ):
+        sqs.delete_message_batch(
+            QueueUrl=url,
+            Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
         )

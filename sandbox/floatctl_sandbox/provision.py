@@ -1,4 +1,4 @@
-"""Create the AWS resources of DESIGN §3 in the sandbox's moto server, idempotently."""
+"""Create the sandbox's AWS resources in moto (tables, secrets, ECS, schedule, DLQ, alert topic), idempotently."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ def provision(settings: Settings, clients: Any, secrets: dict[str, dict[str, Any
     _image(clients.client("ecr"))
     dlq_arn = _dead_letter_queue(settings, clients.client("sqs"))
     _schedule(settings, clients.client("scheduler"), network, task_definition_arn, dlq_arn)
+    _alerts(settings, clients.client("sns"), clients.client("sqs"))
     return network
 
 
@@ -208,9 +209,47 @@ def _image(ecr: Any) -> None:
         ecr.put_image(repositoryName=APP_REPOSITORY, imageManifest=json.dumps(manifest), imageTag=APP_TAG)
 
 
+def dead_letter_queue_name(settings: Settings) -> str:
+    """The schedule's DLQ (SQS) in the sandbox."""
+    return f"{settings.schedule_name}-dlq"
+
+
 def _dead_letter_queue(settings: Settings, sqs: Any) -> str:
-    url = sqs.create_queue(QueueName=f"{settings.schedule_name}-dlq")["QueueUrl"]
+    url = sqs.create_queue(QueueName=dead_letter_queue_name(settings))["QueueUrl"]
     return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def alert_inbox_name(settings: Settings) -> str:
+    """The SQS queue subscribed to the alert topic, so `floatctl sandbox alerts` can list what was sent."""
+    return f"{settings.alert_topic_name}-inbox"
+
+
+def _alerts(settings: Settings, sns: Any, sqs: Any) -> str:
+    """The alert topic `floatctl watch` publishes to, with an SQS inbox subscribed to it."""
+    topic_arn = sns.create_topic(Name=settings.alert_topic_name)["TopicArn"]  # idempotent by name
+    url = sqs.create_queue(QueueName=alert_inbox_name(settings))["QueueUrl"]
+    inbox_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    # AWS delivers to the queue only if its policy lets the topic send (the policy the SDKs' SubscribeQueue
+    # writes: "Action" : ["sqs:SendMessage"] with "aws:SourceArn" the topic,
+    # https://docs.aws.amazon.com/AWSJavaSDK/latest/javadoc/com/amazonaws/services/sns/util/Topics.html);
+    # moto delivers without it, so it is set for fidelity, not because the sandbox needs it.
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "sns.amazonaws.com"},
+                "Action": "sqs:SendMessage",
+                "Resource": inbox_arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
+            }
+        ],
+    }
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+    subscribed = sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]
+    if not any(sub["Endpoint"] == inbox_arn for sub in subscribed):
+        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=inbox_arn)
+    return topic_arn
 
 
 def _schedule(

@@ -90,12 +90,21 @@ class RunRow:
 
 
 @dataclass(frozen=True)
+class DeadLetterRow:
+    """A dead-letter event of the schedule (a fire that could not start the task), sent to its DLQ."""
+
+    error_code: str
+    error_message: str
+
+
+@dataclass(frozen=True)
 class Scenario:
     floats: list[FloatRow] = field(default_factory=list)
     cards: list[CardRow] = field(default_factory=list)
     history: list[HistoryRow] = field(default_factory=list)
     locks: list[LockRow] = field(default_factory=list)
     runs: list[RunRow] = field(default_factory=list)
+    dlq: list[DeadLetterRow] = field(default_factory=list)
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -115,11 +124,11 @@ def parse_scenario(data: Any, source: str = "scenario") -> Scenario:
     """Validate a decoded scenario document."""
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: the top level must be an object with floats/cards/history/locks")
-    unknown = set(data) - {"floats", "cards", "history", "locks", "runs"}
+    unknown = set(data) - {"floats", "cards", "history", "locks", "runs", "dlq"}
     if unknown:
         raise ScenarioError(f"{source}: unknown key {sorted(unknown)[0]!r}")
     lists = {}
-    for key in ("floats", "cards", "history", "locks", "runs"):
+    for key in ("floats", "cards", "history", "locks", "runs", "dlq"):
         value = data.get(key, [])
         if not isinstance(value, list):
             raise ScenarioError(f"{source}: {key} must be a list")
@@ -136,7 +145,8 @@ def parse_scenario(data: Any, source: str = "scenario") -> Scenario:
     _unique(source, "locks", [(lk.namespace, lk.lock_key) for lk in locks], "namespace/lock_key")
     runs = [_run(f"runs[{i}]", item) for i, item in enumerate(lists["runs"])]
     _unique(source, "runs", [r.run_id for r in runs], "run_id")
-    return Scenario(floats, cards, history, locks, runs)
+    dlq = [_dead_letter(f"dlq[{i}]", item) for i, item in enumerate(lists["dlq"])]
+    return Scenario(floats, cards, history, locks, runs, dlq)
 
 
 def _unique(source: str, name: str, keys: list[Any], what: str) -> None:
@@ -289,4 +299,12 @@ def _run(where: str, item: dict[str, Any]) -> RunRow:
         started_by=_str(f"{where}.started_by", item.get("started_by", "schedule")),
         task_arn=_str(f"{where}.task_arn", item.get("task_arn"), nullable=True),
         counts=counts,
+    )
+
+
+def _dead_letter(where: str, item: dict[str, Any]) -> DeadLetterRow:
+    _check_keys(where, item, ("error_code", "error_message"), ())
+    return DeadLetterRow(
+        error_code=_str(f"{where}.error_code", item["error_code"]),
+        error_message=_str(f"{where}.error_message", item["error_message"]),
     )

@@ -25,7 +25,9 @@ def test_missed_fire_status_launch_wait_status_refuse(sandbox, load, cli, at_193
     load(scenarios.mixed(12, seed=21))
     status = _json(cli("-o", "json", "status"))
     assert status["run"] is None and status["run_date"] == "2026-11-20"
-    assert "did not run" in status["advice"] and "floatctl launch day-before-ach" in status["advice"]
+    assert "did not run" in status["advice"]
+    assert status["advice"].endswith("floatctl recover day-before-ach --date 2026-11-20 --wait")
+    assert (status["diagnosis"]["state"], status["diagnosis"]["action"]) == ("never-fired", "launch")
     assert (
         status["schedule"]["expression"] == "cron(0 19 ? * MON-FRI *)"
         and status["schedule"]["retry_attempts"] == 0
@@ -83,7 +85,7 @@ def test_a_failing_task_passes_its_exit_code_through(sandbox, load, cli, at_1931
     launched = cli("launch", "day-before-ach", "--yes", "--wait", "--poll", "0.3")
     assert launched.exit_code == 1, launched.stderr
     status = _json(cli("-o", "json", "status"))
-    assert status["run"]["status"] == "FAILED" and "relaunch" in status["advice"]
+    assert status["run"]["status"] == "FAILED" and "Relaunch" in status["advice"]
     cli("sandbox", "faults", "clear")
     # A FAILED run does not block a relaunch; the new attempt gets a new client token.
     dry = _json(cli("-o", "json", "launch", "day-before-ach", "--dry-run"))

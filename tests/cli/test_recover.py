@@ -45,21 +45,33 @@ def test_each_diagnosis(cli, tmp_path, name, state, action):
     assert (diagnosis["state"], diagnosis["action"]) == (state, action)
 
 
+def _recover(cli, *args):
+    result = cli("-o", "json", "recover", "day-before-ach", *args)
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
 def test_before_the_fire_on_a_weekend_and_past_cutoff(cli, tmp_path, monkeypatch):
     _load(cli, "never-fired", tmp_path)
     monkeypatch.setenv("FLOATCTL_NOW", "2026-11-20T18:00:00-05:00")
-    assert json.loads(cli("-o", "json", "recover", "day-before-ach").stdout)["state"] == "not-yet-due"
-    monkeypatch.setenv("FLOATCTL_NOW", "2026-11-21T12:00:00-05:00")
-    assert json.loads(cli("-o", "json", "recover", "day-before-ach").stdout)["state"] == "no-fire"
-    monkeypatch.setenv("FLOATCTL_NOW", "2026-11-20T21:10:00-05:00")
-    late = json.loads(cli("-o", "json", "recover", "day-before-ach").stdout)
-    assert late["action"] == "tell-finance"
-    assert (
-        json.loads(cli("-o", "json", "recover", "day-before-ach", "--after-cutoff", "--dry-run").stdout)[
-            "action"
-        ]
-        == "launch"
+    # Without --date, the night in question is the last fire's: Thursday's, whose cutoff has passed.
+    thursday = _recover(cli)
+    assert (thursday["run_date"], thursday["state"], thursday["action"]) == (
+        "2026-11-19",
+        "never-fired",
+        "tell-finance",
     )
+    assert "--date 2026-11-19 --after-cutoff" in thursday["command"]
+    friday = _recover(cli, "--date", "2026-11-20")
+    assert (friday["state"], friday["action"], friday["command"]) == ("not-yet-due", "nothing", None)
+    early = _recover(cli, "--date", "2026-11-20", "--early", "--dry-run")
+    assert early["action"] == "launch" and "--early" in early["command"]
+    monkeypatch.setenv("FLOATCTL_NOW", "2026-11-21T12:00:00-05:00")
+    assert _recover(cli, "--date", "2026-11-21")["state"] == "no-fire"
+    assert _recover(cli)["run_date"] == "2026-11-20"  # Saturday noon: Friday's night is in question
+    monkeypatch.setenv("FLOATCTL_NOW", "2026-11-20T21:10:00-05:00")
+    assert _recover(cli)["action"] == "tell-finance"
+    assert _recover(cli, "--after-cutoff", "--dry-run")["action"] == "launch"
 
 
 def test_a_dead_run_is_recovered_end_to_end_and_audited(cli, tmp_path):

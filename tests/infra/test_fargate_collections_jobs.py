@@ -221,6 +221,13 @@ def test_app_has_the_datadog_and_floatctl_environment(containers):
     assert env["FLOATCTL_HISTORY_TABLE"] == (
         '${coalesce(var.collection_history_table_name, "${var.site}-floats-collection-history")}'
     )
+    # The watch pages the topic terraform made, under the variable name the code reads (one name).
+    from dataclasses import fields
+
+    from jobs.settings import Settings
+
+    topic_var = next(f.metadata["var"] for f in fields(Settings) if f.name == "alert_topic_arn")
+    assert env[topic_var] == "${aws_sns_topic.watch_alerts.arn}"
 
 
 # https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html

@@ -92,7 +92,7 @@ def test_watch_role_is_its_own_scoped_to_the_family_cluster_two_roles_and_its_qu
 # key alias/aws/sns); the container publishes with sns:Publish on the topic ARN only.
 def test_watch_pages_one_topic_with_subscriptions_from_a_variable(terraform):
     topic = terraform.resource("aws_sns_topic", "watch_alerts")
-    assert terraform.resolve(topic["name"]) == f"{FAMILY}-watch-alerts"
+    assert terraform.resolve(topic["name"]) == f"{FAMILY}-alerts"
     assert topic["kms_master_key_id"] == "alias/aws/sns"
     subscription = terraform.resource("aws_sns_topic_subscription", "watch_alerts")
     assert subscription["topic_arn"] == "${aws_sns_topic.watch_alerts.arn}"

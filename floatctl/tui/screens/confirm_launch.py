@@ -9,21 +9,27 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from floatctl.tui.widgets.facts import Facts
 
 
-class ConfirmLaunchScreen(ModalScreen[bool]):
-    """Dismisses True to launch, False to leave everything as it is."""
+class ConfirmLaunchScreen(ModalScreen[str | None]):
+    """Dismisses with the reason to launch with, or None to leave everything as it is.
+
+    Where jobs.oncall.policy requires a reason (prod), the dialog asks for one, as `--reason` does.
+    """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     AUTO_FOCUS = "#launch-cancel"
 
     def __init__(self, plan: Any, env: str) -> None:
+        from jobs.oncall.policy import reason_required
+
         super().__init__()
         self.plan = plan
         self.env = env
+        self.reason_required = reason_required(env)
 
     def compose(self) -> ComposeResult:
         plan = self.plan
@@ -50,6 +56,11 @@ class ConfirmLaunchScreen(ModalScreen[bool]):
                 + [(f"warning: {c.name}", c.detail) for c in plan.warnings]
             )
             yield facts
+            if self.reason_required:
+                yield Input(
+                    placeholder="reason (required in prod; goes to the audit ledger)", id="launch-reason"
+                )
+                yield Static("", id="launch-reason-error", classes="dialog-error")
             yield Static(
                 "ECS keeps the client token for 24 h: a second click cannot start a second task. "
                 "The launch is written to the audit ledger.",
@@ -60,9 +71,19 @@ class ConfirmLaunchScreen(ModalScreen[bool]):
                 yield Button("Cancel", id="launch-cancel")
 
     @on(Button.Pressed, "#launch-confirm")
+    @on(Input.Submitted, "#launch-reason")
     def confirm(self) -> None:
-        self.dismiss(True)
+        from jobs.errors import UsageError
+        from jobs.oncall.policy import check_reason
+
+        typed = self.query_one("#launch-reason", Input).value if self.reason_required else None
+        try:
+            reason = check_reason(self.env, typed, "launch by hand")
+        except UsageError as exc:
+            self.query_one("#launch-reason-error", Static).update(exc.message)
+            return
+        self.dismiss(reason or "manual launch")
 
     @on(Button.Pressed, "#launch-cancel")
     def action_cancel(self) -> None:
-        self.dismiss(False)
+        self.dismiss(None)

@@ -79,11 +79,13 @@ class LaunchScreen(OperatorScreen):
 
     def on_mount(self) -> None:
         from jobs import clock
-        from jobs.domain import calendar
+        from jobs.oncall.diagnosis import night_in_question
 
         self.query_one("#launch-request").border_title = "RunTask request"
         self.query_one("#launch-follow").border_title = "task"
-        self.query_one("#launch-date", Input).value = calendar.today_in_new_york(clock.now()).isoformat()
+        # The night `floatctl launch` would take without --date (the last fire's; the schedule is read
+        # by the guards, so the designed Mon-Fri 19:00 stands in here).
+        self.query_one("#launch-date", Input).value = night_in_question(clock.now()).isoformat()
         self.action_recheck()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -119,14 +121,14 @@ class LaunchScreen(OperatorScreen):
         if not self.writable or plan is None or plan.refusal() is not None or self.busy:
             return
 
-        def decided(confirmed: bool | None) -> None:
-            if confirmed:
+        def decided(reason: str | None) -> None:
+            if reason:
                 self.busy = True
                 self.exit_code = None
                 self.follow_lines = []
                 self.refresh_bindings()
                 self.query_one("#launch-follow", Static).update("checking the guards again, then starting…")
-                self.launch_and_follow(plan, self.query_one("#after-cutoff", Checkbox).value)
+                self.launch_and_follow(plan, self.query_one("#after-cutoff", Checkbox).value, reason)
             else:
                 self.say("launch cancelled; nothing was started")
 
@@ -140,7 +142,7 @@ class LaunchScreen(OperatorScreen):
         self.post_message(LaunchPlanned(plan_launch(self.runtime(), clock.now(), run_date, after_cutoff)))
 
     @work(thread=True, group="launch", exit_on_error=False)
-    def launch_and_follow(self, confirmed: Any, after_cutoff: bool) -> None:
+    def launch_and_follow(self, confirmed: Any, after_cutoff: bool, reason: str = "manual launch") -> None:
         from jobs import clock
         from jobs.errors import RefusedError
         from jobs.oncall.launch import follow_launch, plan_launch, start_launch
@@ -163,7 +165,7 @@ class LaunchScreen(OperatorScreen):
             raise RefusedError(
                 "the RunTask request changed since you confirmed; nothing was started: look again"
             )
-        task_arn = start_launch(runtime, plan)
+        task_arn = start_launch(runtime, plan, reason)
         self.post_message(TaskLaunched(task_arn))
         try:
             code = follow_launch(

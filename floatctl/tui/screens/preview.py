@@ -20,14 +20,13 @@ from floatctl.tui.screens.base import OperatorScreen
 from floatctl.tui.widgets.env_banner import EnvBanner
 from floatctl.tui.widgets.message_line import MessageLine
 from floatctl.tui.widgets.tables import fill_table
-from jobs.domain.model import SKIP_LOCKED, SUBMIT_ACH, VERDICTS
+from jobs.domain.model import SUBMIT_ACH, VERDICTS
 from jobs.domain.rules import RULES
 from jobs.finance.preview import ERROR
 
 RULE_STYLES = {"pass": "green", "fail": "bold red", "not_checked": "dim", "error": "bold magenta"}
-PREVIEW_WORKERS = 8
-# The preview takes no lock, so it never shows SKIP_LOCKED (as `floatctl preview --verdict`).
-VERDICT_CHOICES = tuple(v for v in (*VERDICTS, ERROR) if v != SKIP_LOCKED)
+# Every verdict, SKIP_LOCKED included: the preview reads each float's lock (as `floatctl preview --verdict`).
+VERDICT_CHOICES = (*VERDICTS, ERROR)
 COLUMNS = ("float", "user", "amount", "due", *RULES, "verdict", "reason")
 
 
@@ -124,12 +123,11 @@ class PreviewScreen(OperatorScreen):
 
     @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
     def build(self, run_date: Any) -> None:
-        from jobs.batch.run import BatchOptions
-        from jobs.finance.preview import build_preview
+        from jobs.finance.preview import build_preview, preview_options
 
-        preview = build_preview(
-            BatchOptions(run_date=run_date), self.runtime().sources(), workers=PREVIEW_WORKERS
-        )
+        runtime = self.runtime()
+        options = preview_options(runtime.settings, run_date)  # the same settings as `floatctl preview`
+        preview = build_preview(options, runtime.sources(), workers=options.workers, locks=runtime.locks())
         self.post_message(PreviewLoaded(preview))
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)

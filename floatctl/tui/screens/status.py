@@ -43,7 +43,8 @@ class StatusScreen(OperatorScreen):
     @work(thread=True, exclusive=True, group="status", exit_on_error=False)
     def load_status(self) -> None:
         from jobs import clock
-        from jobs.oncall.facts import gather, status_document, status_fields
+        from jobs.oncall.facts import gather
+        from jobs.oncall.status import status_document, status_fields
 
         facts = gather(self.runtime(), clock.now())
         document = status_document(facts)
@@ -51,10 +52,10 @@ class StatusScreen(OperatorScreen):
 
     def on_status_loaded(self, message: StatusLoaded) -> None:
         advice = self.query_one("#advice", Static)
-        sentence = message.document["advice"]
-        advice.update(sentence)
-        advice.set_class(sentence.startswith("Nothing to do"), "-calm")
-        advice.set_class(not sentence.startswith("Nothing to do"), "-act")
+        advice.update(message.document["advice"])
+        calm = message.document["diagnosis"]["action"] == "nothing"
+        advice.set_class(calm, "-calm")
+        advice.set_class(not calm, "-act")
         if message.facts.focus_run_date:
             self.query_one(CutoffCountdown).follow(message.facts.focus_run_date)
         self.query_one("#status-facts", Facts).show(

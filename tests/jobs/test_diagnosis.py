@@ -1,0 +1,204 @@
+"""The one diagnosis: which night, what state, what to do -- a table over every hour of five kinds of day.
+
+Status (its document and advice), recover (its JSON) and launch (its guards) are all computed from the
+same hand-built facts here, and must agree on every cell.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from jobs.adapters.locks import Lease
+from jobs.adapters.sqs import FireFailure
+from jobs.domain import calendar
+from jobs.domain.records import RunRecord
+from jobs.domain.schedule import Schedule
+from jobs.oncall import diagnosis as d
+from jobs.oncall.facts import Facts, LockView, failures_of_night, runs_of_night
+from jobs.oncall.launch import guard_checks
+from jobs.oncall.recover import Recovery
+from jobs.oncall.status import status_document, status_fields
+
+NY = calendar.NEW_YORK
+SCHEDULE = Schedule(
+    name="sandbox-floats-day-before-ach",
+    expression="cron(0 19 ? * MON-FRI *)",
+    timezone="America/New_York",
+    state="ENABLED",
+    retry_attempts=0,
+    target={},
+)
+DAYS = {
+    "weekday": date(2026, 11, 17),  # Tuesday
+    "friday": date(2026, 11, 20),
+    "weekend": date(2026, 11, 21),  # Saturday
+    "holiday": date(2026, 11, 26),  # Thanksgiving (the schedule still fires)
+    "after-holiday": date(2026, 11, 27),
+}
+SITUATIONS = ("none", "running", "died", "failed", "interrupted", "succeeded")
+EXPECTED_STATE = {
+    "running": d.RUNNING,
+    "died": d.DIED,
+    "failed": d.FAILED,
+    "interrupted": d.INTERRUPTED,
+    "succeeded": d.SUCCEEDED,
+}
+
+
+def _lease(state: str, now: datetime) -> LockView:
+    t = now.timestamp()
+    lease = Lease("job", "day-before-ach", "r-1", "ip-10-0-0-1:42", t - 30, t + 30, "rvn-1")
+    return LockView(lease, state, "dead" if state == "orphaned" else "unknown")
+
+
+def facts_for(now: datetime, night: date, situation: str, **extra) -> Facts:
+    """The facts of `night` as `status`/`recover` would gather them at `now`."""
+    facts = Facts("sandbox", now, focus_run_date=night, schedule=SCHEDULE, **extra)
+    started = max(d.due_at(night), now - timedelta(minutes=1)).astimezone(UTC)
+    status = {"running": "RUNNING", "died": "RUNNING"}.get(situation, situation.upper())
+    if situation != "none":
+        facts.runs = [RunRecord("r-1", calendar.due_window(night).end, night, started, status=status)]
+    if situation == "running":
+        facts.job_locks = [_lease("live", now)]
+        facts.running_tasks = [{"task_arn": "arn:aws:ecs:us-east-1:1:task/c/t1", "last_status": "RUNNING"}]
+    if situation == "died":
+        facts.job_locks = [_lease("orphaned", now)]
+    return facts
+
+
+def cells():
+    for kind, day in DAYS.items():
+        for hour in range(24):
+            for situation in SITUATIONS:
+                yield pytest.param(kind, day, hour, situation, id=f"{kind}-{hour:02d}h-{situation}")
+
+
+@pytest.mark.parametrize(("kind", "day", "hour", "situation"), list(cells()))
+def test_status_recover_and_launch_agree(kind, day, hour, situation):
+    now = datetime(day.year, day.month, day.day, hour, 0, tzinfo=NY)
+    night = d.night_in_question(now, SCHEDULE)
+    assert night <= day and night.weekday() < 5
+    assert d.fire_time(night, SCHEDULE) <= now  # the night in question has fired
+    facts = facts_for(now, night, situation)
+
+    document = status_document(facts)
+    recovery = Recovery(d.diagnose(facts), facts).as_json()
+    fields = dict(status_fields(facts, document))
+    for key in ("run_date", "state", "action", "command", "advice"):
+        assert document["diagnosis"][key] == recovery[key], key
+    assert document["run_date"] == recovery["run_date"] == night.isoformat()
+    assert document["advice"] == recovery["advice"]
+    assert fields["its fire"] == f"{night:%a} {night.isoformat()} 19:00 EST"
+
+    state, action, command = recovery["state"], recovery["action"], recovery["command"]
+    if situation in EXPECTED_STATE:
+        assert state == EXPECTED_STATE[situation]
+    elif calendar.is_business_day(night):
+        assert state in (d.STARTING, d.NEVER_FIRED)
+    else:
+        assert state == d.HOLIDAY and action == d.NOTHING
+    if command is not None:
+        assert f"--date {night.isoformat()}" in command and command in recovery["advice"]
+    past_cutoff = now >= calendar.cutoff_at(night)
+    assert (action == d.TELL_FINANCE) == (past_cutoff and state in d.TROUBLED and state != d.HOLIDAY)
+    if state == d.RUNNING or state == d.STARTING:
+        assert action == d.WAIT and command == f"floatctl status --date {night.isoformat()}"
+    if state == d.SUCCEEDED:
+        assert action == d.NOTHING and recovery["advice"].startswith("Nothing to do")
+
+    blocking = [c for c in guard_checks(facts, night, now, after_cutoff=False) if c.blocking and not c.ok]
+    if action in (d.LAUNCH, d.RELEASE_AND_LAUNCH):
+        assert not blocking, blocking  # what recover would launch, launch lets through
+    if state in (d.RUNNING, d.SUCCEEDED) or action == d.TELL_FINANCE:
+        assert blocking
+
+
+@pytest.mark.parametrize("kind", list(DAYS))
+@pytest.mark.parametrize("hour", range(24))
+def test_the_day_itself_before_and_after_its_fire(kind, hour):
+    """`--date <that day>`: not due before 19:00, starting for five minutes, then never fired (or none)."""
+    day = DAYS[kind]
+    now = datetime(day.year, day.month, day.day, hour, 0, tzinfo=NY)
+    diagnosis = d.diagnose(facts_for(now, day, "none"))
+    if kind == "weekend":
+        assert diagnosis.state == d.NO_FIRE and diagnosis.action == d.NOTHING
+    elif kind == "holiday":
+        assert diagnosis.state == d.HOLIDAY and "Thanksgiving" in diagnosis.explanation
+        assert diagnosis.action == d.NOTHING
+    elif hour < 19:
+        assert (diagnosis.state, diagnosis.action, diagnosis.command) == (d.NOT_YET_DUE, d.NOTHING, None)
+        assert "--early" in diagnosis.advice and "hours before the 21:00 ET cutoff" in diagnosis.advice
+        early = d.diagnose(facts_for(now, day, "none"), early=True)
+        assert early.action == d.LAUNCH and "--early" in early.command
+    elif hour == 19:  # 19:00 sharp: inside the five minutes a task needs to write its record
+        assert (diagnosis.state, diagnosis.action) == (d.STARTING, d.WAIT)
+    else:
+        assert diagnosis.state == d.NEVER_FIRED
+        assert diagnosis.action == (d.LAUNCH if hour < 21 else d.TELL_FINANCE)
+
+
+def test_0147_after_a_missed_fire_names_the_missed_night_everywhere():
+    now = datetime(2026, 11, 18, 1, 47, tzinfo=NY)  # Wednesday 01:47; Tuesday's fire produced nothing
+    night = d.night_in_question(now, SCHEDULE)
+    assert night == date(2026, 11, 17)
+    diagnosis = d.diagnose(facts_for(now, night, "none"))
+    assert (diagnosis.state, diagnosis.action) == (d.NEVER_FIRED, d.TELL_FINANCE)
+    assert diagnosis.command == "floatctl recover day-before-ach --date 2026-11-17 --after-cutoff --wait"
+    assert "Tue 2026-11-17 fire" in diagnosis.advice
+    late = d.diagnose(facts_for(now, night, "none"), after_cutoff=True)
+    assert late.action == d.LAUNCH and late.run_date == night
+
+
+def test_a_live_job_lock_alone_means_a_run_is_in_progress():
+    now = datetime(2026, 11, 20, 19, 30, tzinfo=NY)
+    facts = facts_for(now, date(2026, 11, 20), "none", job_locks=[_lease("live", now)])
+    assert d.in_progress(facts.running_tasks, facts.job_locks)
+    assert d.diagnose(facts).state == d.RUNNING
+    expired = facts_for(now, date(2026, 11, 20), "failed", job_locks=[_lease("expired", now)])
+    assert not d.in_progress([], expired.job_locks) and d.diagnose(expired).action == d.LAUNCH
+
+
+def test_a_dead_letter_event_is_a_fire_that_failed_to_start():
+    now = datetime(2026, 11, 20, 19, 30, tzinfo=NY)
+    sent = datetime(2026, 11, 20, 19, 0, 2, tzinfo=NY)
+    failure = FireFailure(sent, "AccessDeniedException", "not authorized to perform iam:PassRole")
+    facts = facts_for(now, date(2026, 11, 20), "none", fire_failures=[failure])
+    diagnosis = d.diagnose(facts)
+    assert (diagnosis.state, diagnosis.action) == (d.FIRE_FAILED, d.LAUNCH)
+    assert "AccessDeniedException: not authorized to perform iam:PassRole" in diagnosis.advice
+    older = FireFailure(sent - timedelta(days=1), "X", "yesterday's")
+    assert failures_of_night([older, failure], date(2026, 11, 20), SCHEDULE) == [failure]
+
+
+def test_prod_commands_carry_a_reason_and_a_disabled_schedule_is_said_first():
+    now = datetime(2026, 11, 20, 19, 30, tzinfo=NY)
+    facts = facts_for(now, date(2026, 11, 20), "failed")
+    facts.env = "prod"
+    assert '--reason "<why>"' in d.diagnose(facts).command
+    facts.schedule = Schedule("s", SCHEDULE.expression, SCHEDULE.timezone, "DISABLED", 0, {})
+    assert d.diagnose(facts).advice.startswith("The schedule is DISABLED")
+
+
+def test_the_nights_runs_exclude_other_run_dates_and_dry_runs():
+    wed, thu = date(2026, 11, 25), date(2026, 11, 26)  # the holiday shares Wednesday's due date
+    end = calendar.due_window(wed).end
+    t = datetime(2026, 11, 26, 0, 1, tzinfo=UTC)
+    records = [
+        RunRecord("wed", end, wed, t, status="SUCCEEDED"),
+        RunRecord("thu", end, thu, t + timedelta(days=1), status="FAILED"),
+        RunRecord("dry", end, thu, t + timedelta(days=1, hours=1), dry_run=True),
+    ]
+    assert [r.run_id for r in runs_of_night(records, thu)] == ["thu"]
+    assert [r.run_id for r in runs_of_night(records, wed)] == ["wed"]
+
+
+def test_launch_41_hours_early_is_refused_unless_early():
+    now = datetime(2026, 11, 18, 2, 0, tzinfo=NY)  # Wednesday 02:00; Thursday's fire is 41 h away
+    facts = facts_for(now, date(2026, 11, 19), "none")
+    checks = {c.name: c for c in guard_checks(facts, date(2026, 11, 19), now, after_cutoff=False)}
+    fire = checks["the run date's fire has passed"]
+    assert not fire.ok and fire.blocking and "41.0 h ahead" in fire.detail and "--early" in fire.detail
+    early = {c.name: c for c in guard_checks(facts, date(2026, 11, 19), now, False, early=True)}
+    assert early["the run date's fire has passed"].ok
