@@ -5,6 +5,7 @@ the task to its exit code (DescribeTasks with our own deadline, not the CLI wait
 from __future__ import annotations
 
 import copy
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -146,6 +147,18 @@ def network_configuration(target: dict[str, Any]) -> dict[str, Any]:
     return {"awsvpcConfiguration": {_camel(k): v for k, v in awsvpc.items()}}
 
 
+# https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Tag.html: "Maximum value length - 256
+# Unicode characters in UTF-8"; "Generally allowed characters are: letters, numbers, and spaces
+# representable in UTF-8, and the following characters: + - = . _ : / @." IAM role and session names
+# may also hold "," (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html).
+_TAG_CHARACTER = re.compile(r"[^\w\s+\-=.:/@]")
+
+
+def tag_value(text: str) -> str:
+    """`text` as an ECS tag value: characters ECS refuses become "_", at most 256 characters."""
+    return _TAG_CHARACTER.sub("_", text)[:256]
+
+
 def build_request(facts: Facts, settings: Any, run_date: date, operator: str, attempt: int) -> dict[str, Any]:
     """The exact RunTask request, copied from the schedule's own ECS target."""
     if facts.schedule is None:
@@ -175,7 +188,7 @@ def build_request(facts: Facts, settings: Any, run_date: date, operator: str, at
             {"key": "job", "value": "day-before-ach"},
             {"key": "business-date", "value": run_date.isoformat()},
             {"key": "trigger", "value": "manual"},
-            {"key": "operator", "value": operator[:256]},
+            {"key": "operator", "value": tag_value(operator)},
         ],
     }
     if ecs.get("PlatformVersion"):

@@ -170,7 +170,7 @@ def _shard_tags(operator: str) -> list[dict[str, str]]:
             {"key": "job", "value": "day-before-ach"},
             {"key": "business-date", "value": "2026-11-20"},
             {"key": "trigger", "value": "manual"},
-            {"key": "operator", "value": operator[:256]},
+            {"key": "operator", "value": _module_defining("tag_value").tag_value(operator)},
         ],
     }
     return _module_defining("shard_requests").shard_requests(base, 16)[-1]["tags"]
@@ -182,11 +182,7 @@ def test_runtask_tags_fit_ecs_for_an_sso_operator():
     assert not _tag_problems(_shard_tags(operator))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="jobs/launch.py tags the raw caller ARN; IAM role and session names may contain ',' "
-    "(https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html), which ECS tags refuse. "
-    "Fix in jobs/ (replace characters outside the tag set); then drop this xfail.",
-)
+# IAM role and session names may contain ',' (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html),
+# which ECS tags refuse: jobs.oncall.launch.tag_value replaces it.
 def test_runtask_tags_fit_ecs_for_a_role_name_with_a_comma():
     assert not _tag_problems(_shard_tags("arn:aws:sts::123456789012:assumed-role/ops,oncall/jane"))
