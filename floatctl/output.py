@@ -10,7 +10,7 @@ import csv
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -40,12 +40,49 @@ def dollars(cents: int | None) -> str:
     return f"{sign}${abs(cents) / 100:,.2f}"
 
 
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """`1 lock`, `2 locks`, `0 floats`."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
+def duration(seconds: float) -> str:
+    """A span for people: `8 s`, `4 min 10 s`, `2 h 5 min` (the sign is the caller's wording)."""
+    seconds = int(abs(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min" + (f" {seconds % 60} s" if seconds % 60 else "")
+    return f"{seconds // 3600} h" + (f" {seconds % 3600 // 60} min" if seconds % 3600 // 60 else "")
+
+
+def new_york(moment: datetime) -> str:
+    """A moment as New York wall time with its zone: `2026-11-20 19:04:05 EST`."""
+    from jobs.domain.calendar import NEW_YORK
+
+    return moment.astimezone(NEW_YORK).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def _keeps_whole(values: Sequence[str]) -> bool:
+    """A column of tokens or short values (ids, keys, amounts, verdicts, `4 min 10 s`): kept on one line."""
+    return all(" " not in v or len(v) <= 16 for v in values)
+
+
+def _header(name: str) -> str:
+    """A header for people (`float id`); the data formats keep the name (`float_id`)."""
+    return name.replace("_", " ")
+
+
+def _longest_word(text: str) -> int:
+    return max((len(w) for w in text.split()), default=0)
+
+
 @dataclass
 class Output:
     """Renders results in the format the user asked for."""
 
     format: str = "table"
     verbose: int = 0
+    _announced: bool = field(default=False, repr=False)
 
     @property
     def is_json(self) -> bool:
@@ -58,8 +95,18 @@ class Output:
     def json(self, data: Any) -> None:
         sys.stdout.write(to_json(data) + "\n")
 
-    def table(self, columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None) -> None:
-        """A table in the chosen format (json callers should use .json with their own document)."""
+    def table(
+        self,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        title: str | None = None,
+        drop_first: Sequence[str] = (),
+    ) -> None:
+        """A table in the chosen format (json callers should use .json with their own document).
+
+        On a terminal nothing is cut: text wraps, and when the single-token columns (ids, keys, amounts,
+        verdicts) cannot all fit whole, the `drop_first` columns go, in order, with a note on stderr.
+        """
         fmt = self.format
         if fmt == "json":
             self.json([dict(zip(columns, row, strict=True)) for row in rows])
@@ -68,22 +115,58 @@ class Output:
             writer.writerow(columns)
             writer.writerows(["" if v is None else v for v in row] for row in rows)
         elif fmt == "table" and self.stdout_is_tty:
-            from rich.console import Console
-            from rich.table import Table
-
-            table = Table(title=title, header_style="bold")
-            for column in columns:
-                table.add_column(column)
-            for row in rows:
-                table.add_row(*("" if v is None else str(v) for v in row))
-            Console().print(table)
+            self._rich_table(columns, rows, title, drop_first)
         else:
             from tabulate import tabulate
 
-            if title and fmt != "markdown":
-                sys.stdout.write(title + "\n")
+            if title:
+                sys.stdout.write(f"## {title}\n\n" if fmt == "markdown" else title + "\n")
             tablefmt = "github" if fmt == "markdown" else "plain" if fmt == "plain" else "simple"
             sys.stdout.write(tabulate(rows, headers=list(columns), tablefmt=tablefmt) + "\n")
+
+    def _rich_table(self, columns, rows, title, drop_first) -> None:
+        from rich.console import Console
+        from rich.table import Table
+
+        console = Console()
+        cells = [["" if v is None else str(v) for v in row] for row in rows]
+        keep = list(range(len(columns)))
+
+        def whole_width(index_list: list[int]) -> int:
+            # the width the single-token columns need whole, plus 3 per column for borders and padding
+            need = 1
+            for i in index_list:
+                values = [c[i] for c in cells]
+                if _keeps_whole(values):  # no_wrap: the header stays on one line too
+                    need += 3 + max([len(columns[i]), *(len(v) for v in values)])
+                else:
+                    need += 3 + min(8, max([_longest_word(columns[i]), *(len(v) for v in values)]))
+            return need
+
+        dropped = []
+        for name in drop_first:
+            if whole_width(keep) <= console.width or name not in columns:
+                continue
+            keep.remove(columns.index(name))
+            dropped.append(name)
+        table = Table(header_style="bold")
+        for i in keep:
+            values = [c[i] for c in cells]
+            whole = _keeps_whole(values)
+            table.add_column(
+                _header(columns[i]),
+                no_wrap=whole,
+                min_width=max([len(columns[i]), *(len(v) for v in values)]) if whole else None,
+                overflow="fold",
+            )
+        for row in cells:
+            table.add_row(*(row[i] for i in keep))
+        if title:  # a line of its own, not squeezed into the table's width
+            console.print(title, style="bold", markup=False, highlight=False, soft_wrap=True)
+        console.print(table)
+        if dropped:
+            note = f"({', '.join(dropped)} not shown at {console.width} columns: widen it or use -o plain)"
+            Console(stderr=True).print(note, markup=False, highlight=False)  # wrapped to the terminal
 
     def fields(self, pairs: Sequence[tuple[str, Any]], title: str | None = None) -> None:
         """Key/value facts (status-style output)."""
@@ -109,7 +192,10 @@ class Output:
             sys.stderr.write(f"hint: {hint}\n")
 
     def banner(self, env: str) -> None:
-        """Say which environment a command acts on; loudly in prod."""
+        """Say which environment a command acts on, once; loudly in prod."""
+        if self._announced:
+            return
+        self._announced = True
         if env == "prod":
             sys.stderr.write("*** PRODUCTION (env=prod) ***\n")
         elif self.verbose or env != "sandbox":

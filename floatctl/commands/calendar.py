@@ -21,7 +21,7 @@ def explain(
     """Why the next business day is what it is, the due window, fire and cutoff in New York and UTC."""
     from jobs.oncall.calendar_explain import explain as explain_date
 
-    document = explain_date(opt.run_date(date_)).as_json()
+    document = explain_date(opt.run_date(date_, "DATE")).as_json()
     out = ctx.obj.output
     if out.is_json:
         out.json(document)
@@ -63,7 +63,7 @@ def next_(
     """The next fire dates with their windows; tricky ones flagged."""
     from jobs.oncall.calendar_explain import upcoming
 
-    rows = [e.as_json() for e in upcoming(opt.run_date(from_), count)]
+    rows = [e.as_json() for e in upcoming(opt.run_date(from_, "--from"), count)]
     out = ctx.obj.output
     if out.is_json:
         out.json(rows)

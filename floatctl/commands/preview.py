@@ -33,13 +33,8 @@ def preview(
     save: Annotated[
         bool, typer.Option("--save", help="keep this preview (with a content hash) for `floatctl diff`")
     ] = False,
-    output: Annotated[
-        str | None,
-        typer.Option("--output", "-o", help="table, json, csv, markdown or plain (as the global -o)"),
-    ] = None,
 ) -> None:
     """Dry-run the batch: one row per float with each rule's result, totals per verdict, time vs cutoff."""
-    from floatctl.output import FORMATS
     from jobs.batch.run import BatchOptions
     from jobs.domain.model import VERDICTS
     from jobs.finance.preview import ERROR, build_preview
@@ -49,10 +44,6 @@ def preview(
     choices = tuple(v for v in (*VERDICTS, ERROR) if v != "SKIP_LOCKED")
     if verdict is not None and verdict.upper() not in choices:
         raise UsageError(f"--verdict: {verdict!r} is not one of {', '.join(choices)}")
-    if output is not None:
-        if output not in FORMATS:
-            raise UsageError(f"--output: {output!r} is not one of {', '.join(FORMATS)}")
-        ctx.obj.output.format = output
     verdict = verdict.upper() if verdict else None
     app_ctx = ctx.obj
     options = BatchOptions(
@@ -72,21 +63,10 @@ def preview(
     if save:
         from jobs.finance import signoff
 
-        path = signoff.save(result.as_json(app_ctx.env), preview_dir(app_ctx.base_settings))
+        path = signoff.save(result.as_json(app_ctx.env), app_ctx.preview_dir())
         app_ctx.output.info(
             f"saved {path} (content hash {signoff.content_hash(result.as_json(app_ctx.env))[:12]})"
         )
-
-
-def preview_dir(settings):
-    """FLOATCTL_PREVIEW_DIR, or previews/ under the user's data dir."""
-    from pathlib import Path
-
-    if settings.preview_dir:
-        return Path(settings.preview_dir).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("floatctl")) / "previews"
 
 
 def _render(app_ctx, result, verdict: str | None) -> None:
@@ -125,6 +105,7 @@ def _render(app_ctx, result, verdict: str | None) -> None:
         columns,
         table_rows,
         title=f"preview {app_ctx.env} run date {document['run_date']}, due {window['start']}..{window['end']}",
+        drop_first=("user_id", "due_date", "reason", *reversed(RULES)),
     )
     if out.format == "csv":
         return

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from floatctl.commands import options as opt
-from jobs.errors import UsageError
+from jobs.errors import RefusedError, UsageError
 
 app = typer.Typer(help="Diagnose tonight's run and take the one safe next action.", no_args_is_help=True)
 
@@ -23,12 +23,14 @@ def day_before_ach(
         bool, typer.Option("--after-cutoff", help="allow a launch past 21:00 ET")
     ] = False,
     reason: Annotated[str | None, typer.Option("--reason", help="why (audited; required in prod)")] = None,
-    poll_s: Annotated[float, typer.Option("--poll", min=0.1)] = 2.0,
+    poll_s: Annotated[
+        float, typer.Option("--poll", min=0.1, help="--wait: seconds between DescribeTasks calls")
+    ] = 2.0,
 ) -> None:
     """Never fired, failed, interrupted, died, running, or succeeded -- and what to do about it."""
     from floatctl.confirm import confirm
     from jobs import clock
-    from jobs.oncall.recover import diagnose, perform
+    from jobs.oncall.recover import NOTHING, diagnose, perform
 
     app_ctx = ctx.obj
     out = app_ctx.output
@@ -43,6 +45,9 @@ def day_before_ach(
     else:
         out.line(f"{diagnosis.state}: {diagnosis.explanation}")
         out.line(f"next action: {diagnosis.action}")
+    if yes and not dry_run and not diagnosis.acts and diagnosis.action != NOTHING:
+        # Asked to act, and it could not (a run is in progress, the cutoff passed): say so in the code.
+        raise RefusedError(f"nothing done: the next action is {diagnosis.action}, not one recover can take")
     if not diagnosis.acts or dry_run:
         return
     if app_ctx.env == "prod" and not (reason and reason.strip()):

@@ -154,8 +154,8 @@ def down(ctx: typer.Context) -> None:
 @app.command()
 def reset(
     ctx: typer.Context,
-    floats: Annotated[int, typer.Option("--floats", min=0)] = 48,
-    seed: Annotated[int, typer.Option("--seed")] = 7,
+    floats: Annotated[int, typer.Option("--floats", min=0, help="number of floats in the default seed")] = 48,
+    seed: Annotated[int, typer.Option("--seed", help="random seed of the default seed")] = 7,
 ) -> None:
     """Fresh data: clear payments, history and locks and load the default seed."""
     from floatctl_sandbox import actions

@@ -38,7 +38,8 @@ def check_release(
     view = view_lock(lease, runtime.liveness(), now)
     if lease.rvn != rvn:
         raise RefusedError(
-            f"the lock changed since you looked (rvn is now {lease.rvn}): run floatctl locks show {shown_as or lock_key} again"
+            f"rvn {rvn} does not match the lock's rvn: it changed since you looked, or was mistyped",
+            hint=f"run floatctl locks show {shown_as or lock_key} again",
         )
     if view.state == "live" and not force:
         raise RefusedError(
