@@ -40,6 +40,17 @@ def dollars(cents: int | None) -> str:
     return f"{sign}${abs(cents) / 100:,.2f}"
 
 
+def cell(value: Any) -> str:
+    """One value for people: `yes`/`no` for booleans, empty for None, never a Python repr."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple | set):
+        return ", ".join(cell(v) for v in value)
+    return str(value)
+
+
 def plural(count: int, word: str, many: str | None = None) -> str:
     """`1 lock`, `2 locks`, `0 floats`."""
     return f"{count} {word if count == 1 else (many or word + 's')}"
@@ -113,7 +124,7 @@ class Output:
         elif fmt == "csv":
             writer = csv.writer(sys.stdout, lineterminator="\n")
             writer.writerow(columns)
-            writer.writerows(["" if v is None else v for v in row] for row in rows)
+            writer.writerows([cell(v) for v in row] for row in rows)
         elif fmt == "table" and self.stdout_is_tty:
             self._rich_table(columns, rows, title, drop_first)
         else:
@@ -122,6 +133,7 @@ class Output:
             if title:
                 sys.stdout.write(f"## {title}\n\n" if fmt == "markdown" else title + "\n")
             tablefmt = "github" if fmt == "markdown" else "plain" if fmt == "plain" else "simple"
+            rows = [[cell(v) for v in row] for row in rows]
             sys.stdout.write(tabulate(rows, headers=list(columns), tablefmt=tablefmt) + "\n")
 
     def _rich_table(self, columns, rows, title, drop_first) -> None:
@@ -129,7 +141,7 @@ class Output:
         from rich.table import Table
 
         console = Console()
-        cells = [["" if v is None else str(v) for v in row] for row in rows]
+        cells = [[cell(v) for v in row] for row in rows]
         keep = list(range(len(columns)))
 
         def whole_width(index_list: list[int]) -> int:

@@ -106,8 +106,16 @@ def show(
     lease = runtime.locks().get(ns, lock_key)
     if lease is None:
         raise FloatctlError(f"no lock {ns}/{lock_key}")
-    view = view_lock(lease, runtime.liveness(), time.time())
-    app_ctx.output.fields(list(view.as_json(time.time()).items()), title=f"lock {ns}/{lock_key}")
+    now = time.time()
+    document = view_lock(lease, runtime.liveness(), now).as_json(now)
+    out = app_ctx.output
+    if out.is_json:
+        out.json(document)
+        return
+    left = document.pop("lease_left_s")
+    document["age"] = duration(document.pop("age_s"))
+    document["lease left"] = duration(left) if left >= 0 else f"expired {duration(left)} ago"
+    out.fields(list(document.items()), title=f"lock {ns}/{lock_key}")
 
 
 @app.command()

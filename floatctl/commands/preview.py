@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -35,6 +36,7 @@ def preview(
     ] = False,
 ) -> None:
     """Dry-run the batch: one row per float with each rule's result, totals per verdict, time vs cutoff."""
+    from floatctl.progress import PreviewProgress
     from jobs.batch.run import BatchOptions
     from jobs.domain.model import VERDICTS
     from jobs.finance.preview import ERROR, build_preview
@@ -56,7 +58,8 @@ def preview(
     app_ctx.output.banner(app_ctx.env)
     runtime = Runtime.from_settings(app_ctx.settings, pool_size=workers + 2)
     try:
-        result = build_preview(options, runtime.sources(), workers=workers)
+        with PreviewProgress(enabled=sys.stderr.isatty()) as progress:
+            result = build_preview(options, progress.counting(runtime.sources()), workers=workers)
     finally:
         runtime.close()
     _render(app_ctx, result, verdict)

@@ -183,9 +183,9 @@ def ny_time(moment: datetime | None) -> str:
 
 def cutoff_text(seconds: float) -> str:
     """Time to the cutoff for people: `1 h 29 min`, or how long ago it passed."""
-    if seconds <= 0:
-        return f"past the cutoff by {int(-seconds // 60)} min"
-    return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60)} min"
+    minutes = int(abs(seconds) // 60)
+    span = f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
+    return f"cutoff passed {span} ago" if seconds <= 0 else span
 
 
 def status_document(facts: Facts) -> dict[str, Any]:

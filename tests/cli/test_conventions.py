@@ -243,3 +243,34 @@ def test_saved_previews_of_the_sandbox_live_in_its_dir(sandbox, load, cli):
     load(scenarios.mixed(2))
     saved = cli("preview", "--date", "2026-11-20", "--save", "-o", "json")
     assert saved.exit_code == 0 and f"saved {sandbox.directory}/previews/" in saved.stderr
+
+
+# ---- progress on a terminal, and the container's log levels ----
+
+
+def test_preview_shows_progress_on_a_terminal(sandbox, load):
+    load(scenarios.mixed(4))
+    code, screen = _in_pty(120, "preview", "--date", "2026-11-20")
+    assert code == 0 and "evaluating:" in screen
+
+
+def test_the_live_line_starts_with_submitted_failed_and_elapsed():
+    from types import SimpleNamespace
+
+    from floatctl.progress import RunProgress
+
+    progress = RunProgress(enabled=False, options=SimpleNamespace(run_date=scenarios.RUN_DATE))
+    for outcome in ("SKIP_VALID_CARD", "SUBMITTED", "SUBMITTED", "FAILED"):
+        progress.advance(SimpleNamespace(outcome=outcome))
+    assert progress._first() == "SUBMITTED 2  FAILED 1"
+    assert progress._describe().startswith("4 floats (SKIP_VALID_CARD=1)  PAST CUTOFF by ")
+
+
+def test_a_failed_run_logs_its_end_at_error_and_names_the_version(sandbox, load, cli):
+    load(scenarios.mixed(4, seed=22) | {"cards": []})
+    assert cli("sandbox", "faults", "set", "payments.error_rate=1").exit_code == 0
+    result = cli("run", "day-before-ach", "--date", "2026-11-20")
+    assert result.exit_code == 1
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    finished = next(entry for entry in lines if entry["message"].startswith("run finished"))
+    assert finished["level"] == "ERROR" and finished["dd.version"] not in ("", None)
