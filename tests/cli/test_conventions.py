@@ -163,6 +163,12 @@ def test_needs_confirmation_is_not_a_guard_refusal(sandbox, load, cli):
     assert unconfirmed.exit_code == 4 and "needs confirmation" in unconfirmed.stderr
     wrong = cli("locks", "release", "day-before-ach", "--rvn", "rvn-guess", "--reason", "t", "--force", "-y")
     assert wrong.exit_code == 3 and "does not match" in wrong.stderr and "rvn-job" not in wrong.stderr
+    released = cli(
+        "locks", "release", "job/day-before-ach", "--rvn", "rvn-job", "--reason", "t", "--force", "-y"
+    )
+    assert released.exit_code == 0, released.stderr
+    audit = cli("history", "--audit", "-o", "plain").stdout  # New York time, with the zone
+    assert "lock.release" in audit and re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d E[SD]T", audit)
 
 
 def test_recover_yes_that_cannot_act_exits_3(sandbox, load, cli, monkeypatch):
@@ -214,6 +220,9 @@ def test_words_plurals_durations_and_new_york_times(sandbox, load, cli):
     listed = cli("locks", "list", "-o", "plain").stdout
     assert listed.startswith("1 lock\n") and re.search(r"expired \d+ s ago", listed)
     assert "'" not in listed and "None" not in listed
+    shown = cli("locks", "show", "123456789012").stdout
+    assert re.search(r"lease left +expired \d+ s ago", shown) and "lease_left_s" not in shown
+    assert re.search(r"^running +yes$", cli("sandbox", "status").stdout, re.M)
 
 
 @pytest.mark.parametrize("columns", [80, 120])
