@@ -59,6 +59,11 @@ class FloatctlGroup(PlainGroup):
         except typer.Abort:
             Output().error("aborted")
             sys.exit(1)
+        except FloatctlError as exc:  # raised while options were parsed (a bad --env or FLOATCTL_ENV)
+            Output().error(
+                exc.message, exc.hint or ("see floatctl -h" if exc.exit_code == EXIT_USAGE else None)
+            )
+            sys.exit(exc.exit_code)
         sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: Any) -> Any:

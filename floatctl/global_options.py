@@ -50,7 +50,8 @@ def _set_env(ctx: Any, value: str | None) -> None:
     if value is not None and not ctx.resilient_parsing:
         from jobs.settings import Settings
 
-        app_context(ctx).rebind(Settings.load(env=_choice(value, ENVIRONMENTS, "--env")))
+        env = value.lower() if value.lower() in ENVIRONMENTS else value  # a bad name: "unknown environment"
+        app_context(ctx).rebind(Settings.load(env=env))
 
 
 def _add_verbose(ctx: Any, value: int) -> None:

@@ -283,3 +283,13 @@ def test_a_failed_run_logs_its_end_at_error_and_names_the_version(sandbox, load,
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     finished = next(entry for entry in lines if entry["message"].startswith("run finished"))
     assert finished["level"] == "ERROR" and finished["dd.version"] not in ("", None)
+
+
+def test_a_bad_environment_is_one_line_wherever_it_is_given():
+    for args, env in (
+        (["--env", "nope", "version"], {}),
+        (["-o", "json", "version"], {"FLOATCTL_ENV": "nope"}),
+    ):
+        result = _floatctl(*args, env=env)
+        assert result.returncode == 2 and "unknown environment 'nope'" in result.stderr
+        assert "Traceback" not in result.stderr
