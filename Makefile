@@ -22,9 +22,9 @@ $(STAMP): requirements.lock pyproject.toml sandbox/pyproject.toml
 	$(UV) pip install --python $(BIN)/python --no-deps -e . -e ./sandbox
 	@touch $(STAMP)
 
-$(TOOLS_STAMP): tools/requirements-tools.lock
+$(TOOLS_STAMP): tools/requirements-tools.lock $(STAMP)
 	@test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
-	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check -r tools/requirements-tools.lock
+	$(UV) pip install --python $(TOOLS)/bin/python -r tools/requirements-tools.lock
 	@touch $(TOOLS_STAMP)
 
 ## run: bring up the sandbox with fresh seed data and run the day-before-ach batch against it

@@ -87,6 +87,13 @@ def _longest_word(text: str) -> int:
     return max((len(w) for w in text.split()), default=0)
 
 
+def _column_width(name: str, values: Sequence[str]) -> int:
+    """The narrowest a column may be: whole for tokens, else its longest word (up to 24: rich folds beyond)."""
+    if _keeps_whole(values):
+        return max([len(name), *(len(v) for v in values)])
+    return min(24, max([_longest_word(_header(name)), *map(_longest_word, values)]))
+
+
 @dataclass
 class Output:
     """Renders results in the format the user asked for."""
@@ -137,39 +144,26 @@ class Output:
             sys.stdout.write(tabulate(rows, headers=list(columns), tablefmt=tablefmt) + "\n")
 
     def _rich_table(self, columns, rows, title, drop_first) -> None:
+        """Borderless, as kubectl and gh print: two spaces between columns, nothing cut."""
         from rich.console import Console
         from rich.table import Table
 
         console = Console()
         cells = [[cell(v) for v in row] for row in rows]
+        widths = [_column_width(columns[i], [c[i] for c in cells]) for i in range(len(columns))]
         keep = list(range(len(columns)))
-
-        def whole_width(index_list: list[int]) -> int:
-            # the width the single-token columns need whole, plus 3 per column for borders and padding
-            need = 1
-            for i in index_list:
-                values = [c[i] for c in cells]
-                if _keeps_whole(values):  # no_wrap: the header stays on one line too
-                    need += 3 + max([len(columns[i]), *(len(v) for v in values)])
-                else:
-                    need += 3 + min(8, max([_longest_word(columns[i]), *(len(v) for v in values)]))
-            return need
-
         dropped = []
         for name in drop_first:
-            if whole_width(keep) <= console.width or name not in columns:
-                continue
-            keep.remove(columns.index(name))
-            dropped.append(name)
-        table = Table(header_style="bold")
+            if sum(widths[i] for i in keep) + 2 * (len(keep) - 1) <= console.width:
+                break
+            if name in columns and columns.index(name) in keep:
+                keep.remove(columns.index(name))
+                dropped.append(name)
+        table = Table(box=None, padding=(0, 1), pad_edge=False, header_style="bold underline")
         for i in keep:
-            values = [c[i] for c in cells]
-            whole = _keeps_whole(values)
+            whole = _keeps_whole([c[i] for c in cells])
             table.add_column(
-                _header(columns[i]),
-                no_wrap=whole,
-                min_width=max([len(columns[i]), *(len(v) for v in values)]) if whole else None,
-                overflow="fold",
+                _header(columns[i]), no_wrap=whole, min_width=widths[i] if whole else None, overflow="fold"
             )
         for row in cells:
             table.add_row(*(row[i] for i in keep))

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from floatctl.commands import options as opt
+from floatctl.output import plural
 
 app = typer.Typer(
     help="The business calendar: due windows, Fed holidays, fire and cutoff times.", no_args_is_help=True
@@ -82,5 +83,6 @@ def next_(
             )
             for r in rows
         ],
-        title=f"next {count} fire dates",
+        title=f"next {plural(count, 'fire date')}",
+        drop_first=("fire (UTC)", "day", "notes"),
     )

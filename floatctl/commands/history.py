@@ -75,7 +75,7 @@ def _render(out, runs, events, audits) -> None:
                 for r in runs
             ],
             title=plural(len(runs), "run"),
-            drop_first=("due", "by", "started"),
+            drop_first=("due", "by", "started", "run date"),
         )
     if events:
         out.table(
@@ -95,7 +95,7 @@ def _render(out, runs, events, audits) -> None:
                 for e in events
             ],
             title=plural(len(events), "event"),
-            drop_first=("user", "due", "at", "run"),
+            drop_first=("user", "due", "at", "run", "reason"),
         )
     if audits:
         out.table(

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from floatctl.output import dollars
+from floatctl.output import dollars, new_york, plural
 from jobs.errors import UsageError
 
 app = typer.Typer(
@@ -134,11 +134,12 @@ def payments(ctx: typer.Context) -> None:
                 r["user_id"],
                 dollars(r["amount_cents"]),
                 r["effective_date"],
-                r["created_at"].isoformat(timespec="seconds"),
+                new_york(r["created_at"]),
             )
             for r in rows
         ],
-        title=f"{len(rows)} payments",
+        title=plural(len(rows), "payment"),
+        drop_first=("created_at", "user_id", "effective_date"),
     )
 
 
