@@ -5,6 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # Linters (checkov, hadolint, actionlint) and Datadog's APM test agent live in their own venv:
 # their pins clash with the project's, and the container never needs them.
+# uv installs the locked packages (in seconds, with progress); pip only bootstraps uv, pinned here.
+UV_VERSION := 0.13.9
+UV         := $(BIN)/uv
 TOOLS       := .venv-tools
 TOOLS_STAMP := $(TOOLS)/.installed
 
@@ -13,19 +16,25 @@ TOOLS_STAMP := $(TOOLS)/.installed
 # The virtual environment, rebuilt when the lock or the project metadata changes.
 $(STAMP): requirements.lock pyproject.toml sandbox/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e . -e ./sandbox
+	@$(UV) --version 2>/dev/null | grep -q '^uv $(UV_VERSION)' || { echo "installing uv $(UV_VERSION)"; \
+		$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"; }
+	$(UV) pip install --python $(BIN)/python -r requirements.lock
+	$(UV) pip install --python $(BIN)/python --no-deps -e . -e ./sandbox
 	@touch $(STAMP)
 
-$(TOOLS_STAMP): tools/requirements-tools.lock
+$(TOOLS_STAMP): tools/requirements-tools.lock $(STAMP)
 	@test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
-	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check -r tools/requirements-tools.lock
+	$(UV) pip install --python $(TOOLS)/bin/python -r tools/requirements-tools.lock
 	@touch $(TOOLS_STAMP)
 
 ## run: bring up the sandbox with fresh seed data and run the day-before-ach batch against it
 run: $(STAMP)
 	$(BIN)/floatctl sandbox reset
-	$(BIN)/floatctl run day-before-ach
+	DD_VERSION=$${DD_VERSION:-$(GIT_VERSION)} $(BIN)/floatctl run day-before-ach
+	@echo
+	@echo "The sandbox is still running in $$($(BIN)/floatctl -o json sandbox status | $(BIN)/python -c 'import json,sys; print(json.load(sys.stdin)["dir"])')."
+	@echo "Try: $(BIN)/floatctl status, $(BIN)/floatctl preview, $(BIN)/floatctl tui"
+	@echo "Stop it with: $(BIN)/floatctl sandbox down"
 
 ## test: the whole suite against the real sandbox parts
 test: $(STAMP) $(TOOLS_STAMP)
@@ -39,7 +48,6 @@ lint: $(STAMP)
 
 ## lock: re-resolve requirements.lock from pyproject.toml (needs network to the package index)
 lock: $(STAMP)
-	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --all-extras --python-version 3.11 --universal -o requirements.lock
 	$(BIN)/uv pip compile tools/requirements-tools.in --python-version 3.11 --universal -o tools/requirements-tools.lock
 

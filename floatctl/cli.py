@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated, Any
 
 import typer
 
+from floatctl import global_options, help
 from floatctl.commands import (
     calendar,
+    completion,
     diff,
     history,
     launch,
@@ -23,14 +26,22 @@ from floatctl.commands import (
     version,
     watch,
 )
-from floatctl.context import AppContext
-from floatctl.output import FORMATS, Output
+from floatctl.output import Output
 from floatctl.plain_coercion import PlainGroup
-from jobs.errors import EXIT_SIGINT, EXIT_USAGE, FloatctlError
+from jobs.errors import EXIT_OK, EXIT_SIGINT, EXIT_USAGE, FloatctlError
 
 
 class FloatctlGroup(PlainGroup):
     """Maps the project's errors to a one-line message and its exit code, for every command."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        global_options.add_everywhere(self)
+        help.name_values(self)
+        global_options.announce_environment(self)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        help.format_commands_by_persona(self, ctx, formatter)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         """Usage errors as one plain line (`error: ...`) with exit code 2, not a framed box."""
@@ -49,6 +60,11 @@ class FloatctlGroup(PlainGroup):
         except typer.Abort:
             Output().error("aborted")
             sys.exit(1)
+        except FloatctlError as exc:  # raised while options were parsed (a bad --env or FLOATCTL_ENV)
+            Output().error(
+                exc.message, exc.hint or ("see floatctl -h" if exc.exit_code == EXIT_USAGE else None)
+            )
+            sys.exit(exc.exit_code)
         sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: Any) -> Any:
@@ -60,9 +76,15 @@ class FloatctlGroup(PlainGroup):
         except KeyboardInterrupt:
             Output().error("interrupted")
             raise typer.Exit(EXIT_SIGINT) from None
-        except (typer.Exit, typer.Abort, typer.TyperException, BrokenPipeError):
+        except BrokenPipeError:
+            reader_left()
+        except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except Exception as exc:  # a bug or an unexpected dependency failure: still one line
+            known = _known_failure(exc)
+            if known is not None:
+                Output().error(*known)
+                raise typer.Exit(1) from None
             verbose = bool(ctx.obj and ctx.obj.output.verbose)
             if verbose:
                 raise
@@ -70,41 +92,54 @@ class FloatctlGroup(PlainGroup):
             raise typer.Exit(1) from None
 
 
+def _known_failure(exc: BaseException) -> tuple[str, str] | None:
+    """A failure with a known fix (no AWS credentials), found by class name: botocore stays unimported."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    if names & {"NoCredentialsError", "PartialCredentialsError"}:
+        return (
+            "no AWS credentials found",
+            "set AWS_PROFILE to a profile of this account, then `aws sso login` (or export AWS_ACCESS_KEY_ID)",
+        )
+    if names & {"SSOTokenLoadError", "UnauthorizedSSOTokenError", "TokenRetrievalError"}:
+        return ("the AWS SSO session has expired", "run `aws sso login` (with AWS_PROFILE set) and retry")
+    return None
+
+
+def reader_left() -> None:
+    """`floatctl ... | head`: the reader left. Not an error: exit 0 quietly, as git does without SIGPIPE."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # the interpreter's last flush must not fail again
+    raise typer.Exit(EXIT_OK)
+
+
 app = typer.Typer(
     cls=FloatctlGroup,
     help="Run and operate the day-before-ach collections batch.",
+    epilog="Global options (-o, --env, -v) work after any command too: floatctl status -o json.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
-def _check_output(value: str) -> str:
-    if value not in FORMATS:
-        raise typer.BadParameter(f"choose one of {', '.join(FORMATS)}")
-    return value
+def _show_version(value: bool) -> None:
+    if value:
+        version.print_version(Output())
+        raise typer.Exit(EXIT_OK)
 
 
 @app.callback()
 def root(
     ctx: typer.Context,
-    env: Annotated[
-        str | None,
-        typer.Option("--env", help="sandbox (default), test or prod; FLOATCTL_ENV", show_default=False),
-    ] = None,
-    output: Annotated[
-        str,
-        typer.Option("--output", "-o", help="table, json, csv, markdown or plain", callback=_check_output),
-    ] = "table",
-    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="more detail on stderr")] = 0,
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", is_eager=True, callback=_show_version, help="print the version and exit"),
+    ] = False,
 ) -> None:
     """floatctl: the day-before-ach batch, its preview, and the on-call tools around it."""
-    from jobs.settings import Settings
-
-    settings = Settings.load(env=env)  # a bad --env or FLOATCTL_* value: a one-line UsageError
-    ctx.obj = AppContext(settings, Output(format=output, verbose=verbose))
-    ctx.call_on_close(ctx.obj.close)
+    global_options.app_context(ctx)
 
 
 app.add_typer(run.app, name="run", cls=PlainGroup)
@@ -121,15 +156,23 @@ app.add_typer(recover.app, name="recover", cls=PlainGroup)
 app.add_typer(watch.app, name="watch", cls=PlainGroup)
 app.add_typer(sandbox.app, name="sandbox", cls=PlainGroup)
 app.command("version")(version.version)
+app.command("completion")(completion.completion)
 
 
 def main() -> None:
     """Console entry point."""
+    if os.environ.get(completion.COMPLETE_VAR):
+        completion.prepare()
     try:
-        app(prog_name="floatctl")
-    except BrokenPipeError:  # `floatctl ... | head`: the reader left; not an error
-        sys.stderr.close()
-        sys.exit(0)
+        try:
+            app(prog_name="floatctl")
+        finally:
+            sys.stdout.flush()
+    except BrokenPipeError:  # the reader left during the last flush
+        try:
+            reader_left()
+        except typer.Exit:
+            sys.exit(EXIT_OK)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_USAGE)
         sys.exit(code)

@@ -6,16 +6,16 @@ import sys
 
 import typer
 
-from jobs.errors import RefusedError
+from jobs.errors import ConfirmationNeeded
 
 
 def confirm(app_ctx, question: str, yes: bool) -> None:
-    """Ask; refuse (exit 3) on no, or when there is no terminal to ask and --yes was not given."""
+    """Ask; exit 4 (not 3, a guard's refusal) on no, or when there is no terminal and no --yes."""
     app_ctx.output.banner(app_ctx.env)
     if yes:
         return
     if not sys.stdin.isatty():
-        raise RefusedError(f"{question} needs confirmation: run it in a terminal or pass --yes")
+        raise ConfirmationNeeded(f"{question} needs confirmation: run it in a terminal or pass --yes")
     env = app_ctx.env.upper() if app_ctx.env == "prod" else app_ctx.env
     if not typer.confirm(f"[{env}] {question}", default=False, err=True):
-        raise RefusedError("not confirmed; nothing changed")
+        raise ConfirmationNeeded("not confirmed; nothing changed")

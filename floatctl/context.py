@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from floatctl.output import Output
@@ -10,6 +11,7 @@ from jobs.settings import Settings
 
 if TYPE_CHECKING:
     from floatctl_sandbox.control import Sandbox
+
     from jobs.adapters.aws import AwsClients
 
 
@@ -27,6 +29,26 @@ class AppContext:
     @property
     def env(self) -> str:
         return self.base_settings.env
+
+    def rebind(self, settings: Settings) -> None:
+        """Act on other settings (a later `--env`); only before any client was built."""
+        self.base_settings = settings
+        self._settings = None
+
+    def preview_dir(self) -> Path:
+        """Where `preview --save` keeps previews: FLOATCTL_PREVIEW_DIR, else the sandbox dir, else the data dir."""
+        if self.base_settings.preview_dir:
+            return Path(self.base_settings.preview_dir).expanduser()
+        if self.env == "sandbox":
+            try:
+                from floatctl_sandbox.state import sandbox_dir
+            except ImportError:  # an image without the sandbox
+                pass
+            else:
+                return sandbox_dir(self.base_settings) / "previews"
+        import platformdirs
+
+        return Path(platformdirs.user_data_dir("floatctl")) / "previews"
 
     def sandbox(self) -> Sandbox:
         """The running sandbox, started on demand (only in the sandbox environment)."""

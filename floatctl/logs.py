@@ -33,6 +33,13 @@ class ContextFilter(logging.Filter):
         return True
 
 
+def _version() -> str:
+    """The build's version when DD_VERSION is not set (a checkout, `make run`): unified service tagging."""
+    from floatctl.version_info import build_info
+
+    return build_info()["version"]
+
+
 def setup(
     verbose: int = 0,
     *,
@@ -65,7 +72,7 @@ def setup(
         static = {
             "dd.service": os.environ.get("DD_SERVICE", "collections-jobs"),
             "dd.env": os.environ.get("DD_ENV", env),
-            "dd.version": os.environ.get("DD_VERSION", ""),
+            "dd.version": os.environ.get("DD_VERSION") or _version(),
         }
         handler.addFilter(ContextFilter(static, context))
     else:

@@ -1,4 +1,4 @@
-"""The live progress of a run on a TTY: counts per outcome, rate, and the time left to the cutoff."""
+"""Progress on a TTY (stderr): the run's live line, and the floats a preview has evaluated so far."""
 
 from __future__ import annotations
 
@@ -7,9 +7,14 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
+FIRST = ("SUBMITTED", "FAILED")  # what on call watches: first on the line, always shown
+
 
 class RunProgress:
-    """A rich progress line on stderr; a no-op when disabled (not a TTY, or JSON output)."""
+    """A rich progress line on stderr; a no-op when disabled (not a TTY, or JSON output).
+
+    `SUBMITTED 12  FAILED 0  0:00:35  40 floats (SKIP_VALID_CARD=20 ...)  84 min to cutoff`
+    """
 
     def __init__(self, enabled: bool, options: Any) -> None:
         self.enabled = enabled
@@ -25,34 +30,97 @@ class RunProgress:
             from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
             self._progress = Progress(
+                TextColumn("{task.fields[first]}"),
+                TimeElapsedColumn(),
                 SpinnerColumn(),
                 TextColumn("{task.description}"),
-                TimeElapsedColumn(),
                 console=Console(stderr=True),
                 transient=False,
             )
             self._progress.start()
-            self._task = self._progress.add_task(self._describe(), total=None)
+            self._task = self._progress.add_task(self._describe(), total=None, first=self._first())
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:
-            self._progress.update(self._task, description=self._describe())
+            self._update()
             self._progress.stop()
 
     def advance(self, outcome: Any) -> None:
         with self._lock:
             self.counts[outcome.outcome] += 1
         if self._progress is not None:
-            self._progress.update(self._task, description=self._describe())
+            self._update()
+
+    def _update(self) -> None:
+        self._progress.update(self._task, description=self._describe(), first=self._first())
+
+    def _first(self) -> str:
+        return "  ".join(f"{name} {self.counts.get(name, 0)}" for name in FIRST)
 
     def _describe(self) -> str:
+        from floatctl.output import duration, plural
         from jobs.domain.calendar import NEW_YORK, cutoff_at
 
         done = sum(self.counts.values())
-        parts = " ".join(f"{k}={v}" for k, v in sorted(self.counts.items()))
-        left = cutoff_at(self.options.run_date) - datetime.now(NEW_YORK)
-        to_cutoff = (
-            f"{int(left.total_seconds() // 60)} min to cutoff" if left.total_seconds() > 0 else "PAST CUTOFF"
-        )
-        return f"{done} floats  {parts}  ({to_cutoff})"
+        rest = " ".join(f"{k}={v}" for k, v in sorted(self.counts.items()) if k not in FIRST)
+        left = (cutoff_at(self.options.run_date) - datetime.now(NEW_YORK)).total_seconds()
+        to_cutoff = f"{duration(left)} to cutoff" if left > 0 else f"PAST CUTOFF by {duration(left)}"
+        return f"{plural(done, 'float')}{f' ({rest})' if rest else ''}  {to_cutoff}"
+
+
+class PreviewProgress:
+    """`evaluating: 1,200 floats  0:00:08` on stderr while a preview runs; gone when it is done."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.floats = 0
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> PreviewProgress:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            self._progress = Progress(
+                SpinnerColumn(),
+                TextColumn("evaluating: {task.description}"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task("0 floats", total=None)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def evaluated(self, count: int) -> None:
+        self.floats += count
+        if self._progress is not None:
+            self._progress.update(self._task, description=f"{self.floats:,} floats")
+
+    def counting(self, sources: Any) -> Any:
+        """The same sources, whose float pages report here once each page has been evaluated."""
+        from dataclasses import replace
+
+        return replace(sources, floats=_CountedFloats(sources.floats, self.evaluated))
+
+
+class _CountedFloats:
+    """A floats store whose `pages` reports a page when the next one is asked for (it was evaluated)."""
+
+    def __init__(self, inner: Any, evaluated: Any) -> None:
+        self._inner = inner
+        self._evaluated = evaluated
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def pages(self, *args: Any, **kwargs: Any) -> Any:
+        for page in self._inner.pages(*args, **kwargs):
+            yield page
+            self._evaluated(len(page))

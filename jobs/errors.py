@@ -1,11 +1,12 @@
-"""The project's own errors, each carrying the exit code DESIGN §5 gives it."""
+"""The project's own errors, each carrying its exit code (the table: docs/decisions/usage-errors.md)."""
 
 from __future__ import annotations
 
-EXIT_OK = 0
-EXIT_FLOATS_FAILED = 1
-EXIT_USAGE = 2
-EXIT_REFUSED = 3
+EXIT_OK = 0  # done; also when the reader of stdout left early (`floatctl preview | head -1`)
+EXIT_FLOATS_FAILED = 1  # some floats FAILED, the run failed, or a config/dependency error
+EXIT_USAGE = 2  # called wrong: a flag, an argument, a date, a file
+EXIT_REFUSED = 3  # a guard refused, or there was nothing safe to do: nothing changed
+EXIT_NEEDS_CONFIRMATION = 4  # a state change was not confirmed (no terminal and no --yes, or "no")
 EXIT_SIGINT = 130
 EXIT_SIGTERM = 143
 
@@ -37,6 +38,12 @@ class RefusedError(FloatctlError):
     """A guard refused the action (another run holds the lock, a run already succeeded)."""
 
     exit_code = EXIT_REFUSED
+
+
+class ConfirmationNeeded(FloatctlError):
+    """A state change that was not confirmed: nobody answered yes, and --yes was not given."""
+
+    exit_code = EXIT_NEEDS_CONFIRMATION
 
 
 class DependencyError(FloatctlError):

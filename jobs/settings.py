@@ -6,6 +6,7 @@ default derived from the environment name (docs/configuration.md).
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -198,6 +199,18 @@ class Settings:
         return values
 
 
+MAX_PAYMENT_SUBMIT_RATE = 1000.0  # 200x the default: anything above is a typo (1e9, an extra 0)
+
+
+def rate_problem(value: float) -> str | None:
+    """Why a payment submit rate cannot be used (`inf`, `nan`, `1e9` are typos, not plans), or None."""
+    if not math.isfinite(value):
+        return f"{value!r} is not a finite number of submissions per second"
+    if not 0.01 <= value <= MAX_PAYMENT_SUBMIT_RATE:
+        return f"{value:g} is outside 0.01..{MAX_PAYMENT_SUBMIT_RATE:g} submissions per second"
+    return None
+
+
 def _convert(name: str, var: str, text: str, default: object, minimum: object = None) -> object:
     if isinstance(default, bool) or not isinstance(default, int | float):
         return text
@@ -206,6 +219,8 @@ def _convert(name: str, var: str, text: str, default: object, minimum: object = 
     except ValueError:
         kind = "a whole number" if isinstance(default, int) else "a number"
         raise UsageError(f"{var}={text!r}: {name} must be {kind}") from None
+    if name == "payment_submit_rate" and (problem := rate_problem(value)):
+        raise UsageError(f"{var}={text!r}: {problem}")
     if minimum is not None and value < minimum:
         raise UsageError(f"{var}={text!r}: {name} must be at least {minimum}")
     if minimum is None and value <= 0:

@@ -9,6 +9,28 @@ from pathlib import Path
 
 import pytest
 
+# The caller's shell must not change what the tests see: colour and terminal-size switches (rich and
+# Textual read them; NO_COLOR=1 changed every TUI snapshot), and any floatctl setting or build fact.
+_CALLER_VARS = (
+    "NO_COLOR",
+    "FORCE_COLOR",
+    "CLICOLOR",
+    "CLICOLOR_FORCE",
+    "TTY_COMPATIBLE",
+    "TTY_INTERACTIVE",
+    "COLORTERM",
+    "COLUMNS",
+    "LINES",
+    "TEXTUAL_COLOR_SYSTEM",
+    "GIT_VERSION",
+    "GIT_COMMIT",
+    "GIT_COMMIT_DATE",
+    "GIT_COMMIT_TIMESTAMP",
+)
+for _var in [*_CALLER_VARS, *(v for v in os.environ if v.startswith(("FLOATCTL_", "_FLOATCTL_")))]:
+    os.environ.pop(_var, None)
+os.environ["TERM"] = "xterm-256color"
+
 # A short path under /tmp: PostgreSQL's unix socket path must stay under ~100 characters, and the
 # `pgserver` system user that runs PostgreSQL (we may be root) must be able to reach it.
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="fsb-", dir="/tmp"))

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from floatctl.commands import options as opt
+from floatctl.output import plural
 
 app = typer.Typer(
     help="The business calendar: due windows, Fed holidays, fire and cutoff times.", no_args_is_help=True
@@ -21,7 +22,7 @@ def explain(
     """Why the next business day is what it is, the due window, fire and cutoff in New York and UTC."""
     from jobs.oncall.calendar_explain import explain as explain_date
 
-    document = explain_date(opt.run_date(date_)).as_json()
+    document = explain_date(opt.run_date(date_, "DATE")).as_json()
     out = ctx.obj.output
     if out.is_json:
         out.json(document)
@@ -63,7 +64,7 @@ def next_(
     """The next fire dates with their windows; tricky ones flagged."""
     from jobs.oncall.calendar_explain import upcoming
 
-    rows = [e.as_json() for e in upcoming(opt.run_date(from_), count)]
+    rows = [e.as_json() for e in upcoming(opt.run_date(from_, "--from"), count)]
     out = ctx.obj.output
     if out.is_json:
         out.json(rows)
@@ -82,5 +83,6 @@ def next_(
             )
             for r in rows
         ],
-        title=f"next {count} fire dates",
+        title=f"next {plural(count, 'fire date')}",
+        drop_first=("fire (UTC)", "day", "notes"),
     )

@@ -21,7 +21,6 @@ def diff(
     ] = None,
 ) -> None:
     """Same, changed (and why), new, missing; the totals' delta. CSV/JSON for finance."""
-    from floatctl.commands.preview import preview_dir
     from jobs.domain.calendar import due_window
     from jobs.domain.records import FloatEvent, RunRecord
     from jobs.finance import signoff
@@ -44,7 +43,7 @@ def diff(
         run = runs[0]
         items = history.by_run_id(run.run_id)
     events = [FloatEvent.from_item(i) for i in items if i.get("kind") == "float_event"]
-    path = preview_file or signoff.latest(preview_dir(app_ctx.base_settings), app_ctx.env, run.run_date)
+    path = preview_file or signoff.latest(app_ctx.preview_dir(), app_ctx.env, run.run_date)
     saved = signoff.load(path)
     if saved["run_date"] != run.run_date.isoformat():
         raise UsageError(f"{path} is for run date {saved['run_date']}, run {run.run_id} for {run.run_date}")

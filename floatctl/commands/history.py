@@ -8,14 +8,14 @@ from typing import Annotated
 import typer
 
 from floatctl.commands import options as opt
-from floatctl.output import dollars
+from floatctl.output import dollars, new_york, plural
 from jobs.errors import UsageError
 
 
 def history(
     ctx: typer.Context,
-    float_id: Annotated[int | None, typer.Option("--float", help="one float's events")] = None,
-    user_id: Annotated[int | None, typer.Option("--user", help="one user's events")] = None,
+    float_id: Annotated[int | None, typer.Option("--float", min=1, help="one float's events")] = None,
+    user_id: Annotated[int | None, typer.Option("--user", min=1, help="one user's events")] = None,
     run_id: Annotated[str | None, typer.Option("--run", help="one run's record and events")] = None,
     date_: Annotated[
         str | None, typer.Option("--date", help="the runs of a run date, their events, that day's audit")
@@ -67,21 +67,22 @@ def _render(out, runs, events, audits) -> None:
                     r.status,
                     r.run_date,
                     r.due_date,
-                    r.started_at.isoformat(timespec="seconds"),
+                    new_york(r.started_at),
                     r.started_by,
                     " ".join(f"{k}={v}" for k, v in sorted(r.counts.items())),
                     dollars(r.submitted_amount_cents),
                 )
                 for r in runs
             ],
-            title="runs",
+            title=plural(len(runs), "run"),
+            drop_first=("due", "by", "started", "run date"),
         )
     if events:
         out.table(
             ("at", "float", "user", "run", "outcome", "amount", "due", "payment", "reason"),
             [
                 (
-                    e.event_at.isoformat(timespec="seconds"),
+                    new_york(e.event_at),
                     e.float_id,
                     e.user_id,
                     e.run_id,
@@ -93,16 +94,15 @@ def _render(out, runs, events, audits) -> None:
                 )
                 for e in events
             ],
-            title=f"{len(events)} events",
+            title=plural(len(events), "event"),
+            drop_first=("user", "due", "at", "run", "reason"),
         )
     if audits:
         out.table(
             ("at", "actor", "action", "target", "reason", "trace_id"),
-            [
-                (a.at.isoformat(timespec="seconds"), a.actor, a.action, a.target, a.reason, a.trace_id or "-")
-                for a in audits
-            ],
-            title="audit",
+            [(new_york(a.at), a.actor, a.action, a.target, a.reason, a.trace_id or "-") for a in audits],
+            title=f"audit ({plural(len(audits), 'entry', 'entries')})",
+            drop_first=("trace_id",),
         )
     if not (runs or events or audits):
         out.info("nothing recorded")

@@ -6,22 +6,34 @@ from typing import Annotated
 
 import typer
 
+from floatctl.output import duration, plural
 from jobs.errors import FloatctlError, UsageError
 
 app = typer.Typer(help="Inspect and release locks (DynamoDB, by Query; never Scan).", no_args_is_help=True)
 NAMESPACES = ("job", "float")
 
 
+KEY_FORMS = "float#<id>, <id>, day-before-ach, or namespace/key as floatctl prints it (job/day-before-ach)"
+
+
 def _split(key: str, namespace: str | None) -> tuple[str, str]:
+    """(namespace, lock key) from any form floatctl prints or accepts; a float id must be >= 1."""
+    if namespace is not None and namespace.lower() not in NAMESPACES:
+        raise UsageError(f"--namespace: {namespace!r} is not one of {', '.join(NAMESPACES)}")
+    prefix, slash, rest = key.partition("/")
+    if slash and prefix.lower() in NAMESPACES and not namespace:
+        namespace, key = prefix.lower(), rest
+    digits = key.removeprefix("float#")
+    if digits.isdigit():
+        if int(digits) < 1:
+            raise UsageError(f"KEY: {key!r}: a float id is 1 or more")
+        if namespace in (None, "float"):
+            return "float", f"float#{int(digits)}"
     if namespace:
-        return namespace, key
-    if key.startswith("float#"):
-        return "float", key
+        return namespace.lower(), key
     if key == "day-before-ach":
         return "job", key
-    if key.isdigit():
-        return "float", f"float#{key}"
-    raise UsageError(f"cannot tell the namespace of {key!r}: use float#<id>, day-before-ach, or --namespace")
+    raise UsageError(f"KEY: cannot tell the namespace of {key!r}: use {KEY_FORMS}, or --namespace")
 
 
 def _views(app_ctx, namespaces):
@@ -42,8 +54,9 @@ def list_(
     stale: Annotated[bool, typer.Option("--stale", help="only expired or orphaned locks")] = False,
 ) -> None:
     """Every lock with owner, owner task, age, lease left and state (live, expired, orphaned)."""
-    if namespace is not None and namespace not in NAMESPACES:
+    if namespace is not None and namespace.lower() not in NAMESPACES:
         raise UsageError(f"--namespace: {namespace!r} is not one of {', '.join(NAMESPACES)}")
+    namespace = namespace.lower() if namespace else None
     views, now = _views(ctx.obj, [namespace] if namespace else NAMESPACES)
     if stale:
         views = [v for v in views if v.state != "live"]
@@ -62,20 +75,25 @@ def list_(
                 r["owner"],
                 r["owner_task"],
                 r["owner_state"],
-                f"{r['age_s']}s",
-                f"{r['lease_left_s']}s",
+                duration(r["age_s"]),
+                duration(r["lease_left_s"])
+                if r["lease_left_s"] >= 0
+                else f"expired {duration(r['lease_left_s'])} ago",
             )
             for r in rows
         ],
-        title=f"{len(rows)} locks",
+        title=plural(len(rows), "lock"),
+        drop_first=("owner task", "owner is", "age", "namespace"),
     )
 
 
 @app.command()
 def show(
     ctx: typer.Context,
-    key: Annotated[str, typer.Argument(help="float#<id>, <id>, or day-before-ach")],
-    namespace: Annotated[str | None, typer.Option("--namespace", "-n")] = None,
+    key: Annotated[str, typer.Argument(help=KEY_FORMS)],
+    namespace: Annotated[
+        str | None, typer.Option("--namespace", "-n", help="job or float (default: from KEY)")
+    ] = None,
 ) -> None:
     """One lock, with the rvn that `locks release` needs."""
     import time
@@ -88,21 +106,31 @@ def show(
     lease = runtime.locks().get(ns, lock_key)
     if lease is None:
         raise FloatctlError(f"no lock {ns}/{lock_key}")
-    view = view_lock(lease, runtime.liveness(), time.time())
-    app_ctx.output.fields(list(view.as_json(time.time()).items()), title=f"lock {ns}/{lock_key}")
+    now = time.time()
+    document = view_lock(lease, runtime.liveness(), now).as_json(now)
+    out = app_ctx.output
+    if out.is_json:
+        out.json(document)
+        return
+    left = document.pop("lease_left_s")
+    document["age"] = duration(document.pop("age_s"))
+    document["lease left"] = duration(left) if left >= 0 else f"expired {duration(left)} ago"
+    out.fields(list(document.items()), title=f"lock {ns}/{lock_key}")
 
 
 @app.command()
 def release(
     ctx: typer.Context,
-    key: Annotated[str, typer.Argument(help="float#<id>, <id>, or day-before-ach")],
+    key: Annotated[str, typer.Argument(help=KEY_FORMS)],
     rvn: Annotated[
         str, typer.Option("--rvn", help="the rvn `locks show` printed (proves you saw this lease)")
     ],
     reason: Annotated[str, typer.Option("--reason", help="why; goes to the audit ledger")],
     force: Annotated[bool, typer.Option("--force", help="release even a live lease")] = False,
-    namespace: Annotated[str | None, typer.Option("--namespace", "-n")] = None,
-    yes: Annotated[bool, typer.Option("--yes", "-y")] = False,
+    namespace: Annotated[
+        str | None, typer.Option("--namespace", "-n", help="job or float (default: from KEY)")
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask for confirmation")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="check everything, delete nothing")] = False,
 ) -> None:
     """Delete a lock conditionally on its rvn; a live lease needs --force; the release is audited."""

@@ -10,6 +10,16 @@ import typer
 from jobs.errors import UsageError
 from jobs.settings import field_help
 
+
+def _finite_rate(ctx: typer.Context, param: typer.CallbackParam, value: float | None) -> float | None:
+    """A rate is a finite number in [0.01, MAX_RATE]: `inf`, `nan` and `1e9` are typos, not plans."""
+    from jobs.settings import rate_problem
+
+    if value is not None and (problem := rate_problem(value)):  # None: Settings' value stands
+        raise typer.BadParameter(problem)
+    return value
+
+
 RunDate = Annotated[
     str | None,
     typer.Option(
@@ -25,7 +35,10 @@ RunDate = Annotated[
 Rate = Annotated[
     float | None,
     typer.Option(
-        "--payment-submit-rate", min=0.01, help=field_help("payment_submit_rate"), show_default=False
+        "--payment-submit-rate",
+        callback=_finite_rate,
+        help=field_help("payment_submit_rate"),
+        show_default=False,
     ),
 ]
 Workers = Annotated[
@@ -81,8 +94,24 @@ ShardCount = Annotated[
 ]
 
 
-def run_date(text: str | None) -> date:
-    """The run date from --date, or today in New York (by jobs.clock: FLOATCTL_NOW freezes it)."""
+def typed_as(name: str, param: str) -> str:
+    """How the user gave `param`: its flag, or its environment variable when that is where it came from."""
+    from typer._click.core import ParameterSource
+    from typer._click.globals import get_current_context
+
+    ctx = get_current_context(silent=True)
+    if ctx is not None and ctx.get_parameter_source(param) is ParameterSource.ENVIRONMENT:
+        found = next((p for p in ctx.command.params if p.name == param), None)
+        if found is not None and found.envvar:
+            return f"{found.envvar}={ctx.params.get(param)!r}"
+    return name
+
+
+def run_date(text: str | None, name: str = "--date") -> date:
+    """The run date from --date (errors say `name`, the flag or argument it came from), or today in New York.
+
+    Today is by jobs.clock: FLOATCTL_NOW freezes it.
+    """
     from jobs import clock
     from jobs.domain.calendar import parse_run_date, today_in_new_york
 
@@ -92,7 +121,7 @@ def run_date(text: str | None) -> date:
     try:
         return parse_run_date(text, now=now)
     except ValueError as exc:
-        raise UsageError(f"--date: {exc}") from None
+        raise UsageError(f"{typed_as(name, 'date_')}: {exc}") from None
 
 
 def night_date(text: str | None) -> date | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -24,13 +25,9 @@ def preview(
     save: Annotated[
         bool, typer.Option("--save", help="keep this preview (with a content hash) for `floatctl diff`")
     ] = False,
-    output: Annotated[
-        str | None,
-        typer.Option("--output", "-o", help="table, json, csv, markdown or plain (as the global -o)"),
-    ] = None,
 ) -> None:
     """Dry-run the batch: one row per float with each rule's result, totals per verdict, time vs cutoff."""
-    from floatctl.output import FORMATS
+    from floatctl.progress import PreviewProgress
     from jobs.domain.model import VERDICTS
     from jobs.finance.preview import ERROR, build_preview, preview_options
     from jobs.runtime import Runtime
@@ -38,10 +35,6 @@ def preview(
     choices = (*VERDICTS, ERROR)
     if verdict is not None and verdict.upper() not in choices:
         raise UsageError(f"--verdict: {verdict!r} is not one of {', '.join(choices)}")
-    if output is not None:
-        if output not in FORMATS:
-            raise UsageError(f"--output: {output!r} is not one of {', '.join(FORMATS)}")
-        ctx.obj.output.format = output
     verdict = verdict.upper() if verdict else None
     app_ctx = ctx.obj
     options = preview_options(
@@ -56,28 +49,20 @@ def preview(
     app_ctx.output.banner(app_ctx.env)
     runtime = Runtime.from_settings(app_ctx.settings, pool_size=workers + 2)
     try:
-        result = build_preview(options, runtime.sources(), workers=workers, locks=runtime.locks())
+        with PreviewProgress(enabled=sys.stderr.isatty()) as progress:
+            result = build_preview(
+                options, progress.counting(runtime.sources()), workers=workers, locks=runtime.locks()
+            )
     finally:
         runtime.close()
     _render(app_ctx, result, verdict)
     if save:
         from jobs.finance import signoff
 
-        path = signoff.save(result.as_json(app_ctx.env), preview_dir(app_ctx.base_settings))
+        path = signoff.save(result.as_json(app_ctx.env), app_ctx.preview_dir())
         app_ctx.output.info(
             f"saved {path} (content hash {signoff.content_hash(result.as_json(app_ctx.env))[:12]})"
         )
-
-
-def preview_dir(settings):
-    """FLOATCTL_PREVIEW_DIR, or previews/ under the user's data dir."""
-    from pathlib import Path
-
-    if settings.preview_dir:
-        return Path(settings.preview_dir).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("floatctl")) / "previews"
 
 
 def _render(app_ctx, result, verdict: str | None) -> None:
@@ -116,6 +101,7 @@ def _render(app_ctx, result, verdict: str | None) -> None:
         columns,
         table_rows,
         title=f"preview {app_ctx.env} run date {document['run_date']}, due {window['start']}..{window['end']}",
+        drop_first=("user_id", "due_date", "reason", *reversed(RULES)),
     )
     if out.format == "csv":
         return

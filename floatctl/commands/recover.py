@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from floatctl.commands import options as opt
+from jobs.errors import RefusedError
 
 app = typer.Typer(help="Diagnose tonight's run and take the one safe next action.", no_args_is_help=True)
 
@@ -23,13 +24,15 @@ def day_before_ach(
     ] = False,
     early: opt.Early = False,
     reason: Annotated[str | None, typer.Option("--reason", help="why (audited; required in prod)")] = None,
-    poll_s: Annotated[float, typer.Option("--poll", min=0.1)] = 2.0,
+    poll_s: Annotated[
+        float, typer.Option("--poll", min=0.1, help="--wait: seconds between DescribeTasks calls")
+    ] = 2.0,
 ) -> None:
     """Never fired, failed, interrupted, died, running, or succeeded -- and what to do about it."""
     from floatctl.confirm import confirm
     from jobs import clock
     from jobs.oncall.policy import check_reason
-    from jobs.oncall.recover import diagnose, perform
+    from jobs.oncall.recover import NOTHING, diagnose, perform
 
     app_ctx = ctx.obj
     out = app_ctx.output
@@ -45,6 +48,9 @@ def day_before_ach(
         out.line(f"run date {run_date}: {diagnosis.state}: {diagnosis.explanation}")
         command = diagnosis.diagnosis.command
         out.line(f"next action: {diagnosis.action}" + (f": {command}" if command else ""))
+    if yes and not dry_run and not diagnosis.acts and diagnosis.action != NOTHING:
+        # Asked to act, and it could not (a run is in progress, the cutoff passed): say so in the code.
+        raise RefusedError(f"nothing done: the next action is {diagnosis.action}, not one recover can take")
     if not diagnosis.acts or dry_run:
         return
     reason = check_reason(app_ctx.env, reason, "recover")

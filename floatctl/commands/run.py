@@ -145,8 +145,10 @@ def _show_summary(out, summary) -> None:
         # The container: stdout is the JSON log stream FireLens ships, so the summary is one more line.
         import logging
 
-        logging.getLogger("floatctl.run").info(
-            "run finished: %s", summary.status, extra={"summary": summary.as_json()}
+        # The level follows the outcome, so Datadog's level-based monitors fire on a failed night.
+        level = logging.ERROR if summary.status in ("FAILED", "INTERRUPTED") else logging.INFO
+        logging.getLogger("floatctl.run").log(
+            level, "run finished: %s", summary.status, extra={"summary": summary.as_json()}
         )
         return
     rows = [(k, v) for k, v in sorted(summary.counts.items())]

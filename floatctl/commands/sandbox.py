@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from floatctl.output import dollars
+from floatctl.output import dollars, new_york, plural
 from jobs.errors import UsageError
 
 app = typer.Typer(
@@ -136,11 +136,12 @@ def payments(ctx: typer.Context) -> None:
                 r["user_id"],
                 dollars(r["amount_cents"]),
                 r["effective_date"],
-                r["created_at"].isoformat(timespec="seconds"),
+                new_york(r["created_at"]),
             )
             for r in rows
         ],
-        title=f"{len(rows)} payments",
+        title=plural(len(rows), "payment"),
+        drop_first=("created_at", "user_id", "effective_date"),
     )
 
 
@@ -191,8 +192,8 @@ def down(ctx: typer.Context) -> None:
 @app.command()
 def reset(
     ctx: typer.Context,
-    floats: Annotated[int, typer.Option("--floats", min=0)] = 48,
-    seed: Annotated[int, typer.Option("--seed")] = 7,
+    floats: Annotated[int, typer.Option("--floats", min=0, help="number of floats in the default seed")] = 48,
+    seed: Annotated[int, typer.Option("--seed", help="random seed of the default seed")] = 7,
 ) -> None:
     """Fresh data: clear payments, history and locks and load the default seed."""
     from floatctl_sandbox import actions

@@ -35,6 +35,7 @@ def tui(
     ] = "status",
 ) -> None:
     """The status, preview, locks, history and launch views in one terminal app."""
+    screen = screen.lower()
     if screen not in SCREENS:
         raise UsageError(f"--screen: {screen!r} is not one of {', '.join(SCREENS)}")
     app_ctx = ctx.obj

@@ -1,4 +1,4 @@
-"""`floatctl version`: what build this is."""
+"""`floatctl version` (and `floatctl --version`): what build this is."""
 
 from __future__ import annotations
 
@@ -7,11 +7,15 @@ import typer
 from floatctl.version_info import build_info
 
 
-def version(ctx: typer.Context) -> None:
-    """Print the version, commit and build date."""
+def print_version(out) -> None:
+    """The version, commit and commit date; a JSON document with -o json."""
     info = build_info()
-    out = ctx.obj.output
     if out.is_json:
         out.json(info)
     else:
-        out.line(f"floatctl {info['version']} (commit {info['commit']}, {info['commit_date']})")
+        out.line(f"floatctl {info['version']} (commit {info['commit'][:12]}, {info['commit_date']})")
+
+
+def version(ctx: typer.Context) -> None:
+    """Print the version, commit and build date."""
+    print_version(ctx.obj.output)

@@ -12,6 +12,7 @@ from typing import Any
 
 from jobs.domain import calendar
 from jobs.oncall import policy
+from jobs.words import duration
 
 #: A Fargate task takes a minute or two to write its run record after the fire.
 FIRE_GRACE = timedelta(minutes=5)
@@ -96,8 +97,8 @@ def _cap(text: str) -> str:
 
 def _left(seconds: float) -> str:
     if seconds <= 0:
-        return f"the cutoff passed {int(-seconds // 60)} min ago"
-    return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60)} min to the 21:00 ET cutoff"
+        return f"the cutoff passed {duration(seconds)} ago"
+    return f"{duration(seconds)} to the 21:00 ET cutoff"
 
 
 @dataclass(frozen=True)

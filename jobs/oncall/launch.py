@@ -15,6 +15,7 @@ from typing import Any
 from jobs.domain import calendar
 from jobs.errors import ConfigError, DependencyError, RefusedError
 from jobs.oncall.facts import Facts
+from jobs.words import duration
 
 START_ALLOWANCE = timedelta(minutes=2)  # Fargate provisioning and image pull
 DEFAULT_RUN_ESTIMATE = timedelta(minutes=10)
@@ -87,7 +88,7 @@ def guard_checks(
             Check(
                 "job lock free",
                 False,
-                f"held by run {lock.lease.owner} on {lock.lease.owner_task}, {lock.lease.seconds_left():.0f}s left",
+                f"held by run {lock.lease.owner} on {lock.lease.owner_task}, {duration(lock.lease.seconds_left())} left",
             )
         )
     else:
@@ -100,7 +101,7 @@ def guard_checks(
             Check(
                 "before the 21:00 ET cutoff",
                 after_cutoff,
-                f"past the cutoff by {int((now - cutoff).total_seconds() // 60)} min"
+                f"the cutoff passed {duration((now - cutoff).total_seconds())} ago"
                 + (
                     " (--after-cutoff given)"
                     if after_cutoff

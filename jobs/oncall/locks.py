@@ -9,6 +9,7 @@ from typing import Any
 
 from jobs.adapters.locks import FLOAT_NAMESPACE, JOB_NAMESPACE
 from jobs.oncall.facts import LockView, view_lock
+from jobs.words import duration
 
 LOCK_NAMESPACES = (JOB_NAMESPACE, FLOAT_NAMESPACE)
 
@@ -38,11 +39,12 @@ def check_release(
     view = view_lock(lease, runtime.liveness(), now)
     if lease.rvn != rvn:
         raise RefusedError(
-            f"the lock changed since you looked (rvn is now {lease.rvn}): run floatctl locks show {shown_as or lock_key} again"
+            f"rvn {rvn} does not match the lock's rvn: it changed since you looked, or was mistyped",
+            hint=f"run floatctl locks show {shown_as or lock_key} again",
         )
     if view.state == "live" and not force:
         raise RefusedError(
-            f"{namespace}/{lock_key} is live (owner {lease.owner_task} is {view.owner_state}, {lease.seconds_left():.0f}s left)",
+            f"{namespace}/{lock_key} is live (owner {lease.owner_task} is {view.owner_state}, {duration(lease.seconds_left())} left)",
             hint="wait for it to expire, or pass --force if you know the owner is gone",
         )
     return view

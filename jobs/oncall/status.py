@@ -13,6 +13,7 @@ from typing import Any
 from jobs.domain import calendar
 from jobs.oncall.diagnosis import Diagnosis, diagnose, fire_time
 from jobs.oncall.facts import Facts
+from jobs.words import duration
 
 
 def ny_time(moment: datetime | None) -> str:
@@ -22,9 +23,7 @@ def ny_time(moment: datetime | None) -> str:
 
 def cutoff_text(seconds: float) -> str:
     """Time to the cutoff for people: `1 h 29 min`, or how long ago it passed."""
-    if seconds <= 0:
-        return f"past the cutoff by {int(-seconds // 60)} min"
-    return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60)} min"
+    return f"cutoff passed {duration(seconds)} ago" if seconds <= 0 else duration(seconds)
 
 
 def advice(facts: Facts) -> str:
@@ -127,7 +126,7 @@ def status_fields(facts: Facts, document: dict[str, Any]) -> list[tuple[str, str
             "job lock",
             "; ".join(
                 f"{lk.lease.lock_key} {lk.state}: run {lk.lease.owner} on {lk.lease.owner_task}"
-                f" ({lk.lease.seconds_left():.0f}s left)"
+                f" ({duration(lk.lease.seconds_left())} left)"
                 for lk in facts.job_locks
             )
             or "free",

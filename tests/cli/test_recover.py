@@ -91,7 +91,8 @@ def test_a_dead_run_is_recovered_end_to_end_and_audited(cli, tmp_path):
     assert recover["after"]["task_arn"].startswith("arn:aws:ecs") and recover["actor"].startswith("arn:aws")
 
 
-def test_running_means_no_action_even_with_yes(cli, tmp_path):
+def test_running_means_no_action_and_yes_exits_3(cli, tmp_path):
     _load(cli, "running", tmp_path)
     result = cli("recover", "day-before-ach", "--yes")
-    assert result.exit_code == 0 and "next action: wait" in result.stdout and "launched" not in result.stderr
+    assert result.exit_code == 3 and "next action: wait" in result.stdout and "launched" not in result.stderr
+    assert "nothing done" in result.stderr

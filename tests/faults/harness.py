@@ -21,9 +21,9 @@ from datetime import date
 from typing import Any
 
 import psycopg
-
 from floatctl_sandbox import actions
 from floatctl_sandbox.scenario import parse_scenario
+
 from jobs.batch.run import BatchOptions
 from jobs.finance.preview import build_preview
 from jobs.runtime import Runtime
@@ -514,7 +514,7 @@ class Harness:
             )
             code, _, err = self.finish(proc)
             figures.runs += 1
-            if code != 3 or "PRODUCTION" not in err or "--yes" not in err:
+            if code != 4 or "PRODUCTION" not in err or "--yes" not in err:
                 figures.problems.append(f"prod {args[0]} without --yes: exit {code}: {err.strip()[-200:]}")
         if Runtime.from_settings(settings).locks().get("float", "float#9") is None:
             figures.problems.append("the prod lock release went through without confirmation")
