@@ -7,9 +7,20 @@ from typing import Any
 
 # Who runs what (DESIGN §1); `floatctl -h` lists the commands under these headings, in this order.
 PERSONAS: dict[str, tuple[str, ...]] = {
-    "On call": ("status", "recover", "launch", "locks", "tui", "preflight", "calendar"),
+    "On call": (
+        "status",
+        "recover",
+        "launch",
+        "stop",
+        "locks",
+        "schedule",
+        "reconcile",
+        "tui",
+        "preflight",
+        "calendar",
+    ),
     "Finance": ("preview", "diff", "history"),
-    "The scheduled container": ("run",),
+    "The scheduled container": ("run", "watch"),
     "Set-up": ("sandbox", "version", "completion"),
 }
 _METAVARS = {int: "N", float: "NUMBER", str: "TEXT", Path: "PATH"}
