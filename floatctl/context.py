@@ -50,6 +50,12 @@ class AppContext:
 
         return Path(platformdirs.user_data_dir("floatctl")) / "previews"
 
+    def previews(self) -> Any:
+        """Where signed-off previews are kept: the shared bucket if one is set, else preview_dir()."""
+        from jobs.adapters.previews import preview_store
+
+        return preview_store(self.settings, lambda: self.aws().client("s3"), self.preview_dir())
+
     def sandbox(self) -> Sandbox:
         """The running sandbox, started on demand (only in the sandbox environment)."""
         if self._sandbox is None:

@@ -150,6 +150,24 @@ class Settings:
         default="{site}-floats-day-before-ach-alerts",
         metadata={"var": "FLOATCTL_ALERT_TOPIC_NAME", "doc": "the alert topic's name", "template": True},
     )
+    finance_topic_arn: str | None = field(
+        default=None,
+        metadata={
+            "var": "FLOATCTL_FINANCE_TOPIC_ARN",
+            "doc": "SNS topic finance hears the night's summary on (default: finance_topic_name in this account)",
+        },
+    )
+    finance_topic_name: str = field(
+        default="{site}-floats-day-before-ach-finance",
+        metadata={"var": "FLOATCTL_FINANCE_TOPIC_NAME", "doc": "the finance topic's name", "template": True},
+    )
+    preview_bucket: str | None = field(
+        default=None,
+        metadata={
+            "var": "FLOATCTL_PREVIEW_BUCKET",
+            "doc": "S3 bucket of signed-off previews, shared by finance and on-call (else files: preview_dir)",
+        },
+    )
     preview_dir: str | None = field(
         default=None,
         metadata={"var": "FLOATCTL_PREVIEW_DIR", "doc": "where `preview --save` keeps signed-off previews"},

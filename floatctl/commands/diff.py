@@ -43,8 +43,13 @@ def diff(
         run = runs[0]
         items = history.by_run_id(run.run_id)
     events = [FloatEvent.from_item(i) for i in items if i.get("kind") == "float_event"]
-    path = preview_file or signoff.latest(app_ctx.preview_dir(), app_ctx.env, run.run_date)
-    saved = signoff.load(path)
+    if preview_file is not None:
+        try:
+            path, saved = str(preview_file), signoff.parse(preview_file.read_text(), str(preview_file))
+        except OSError as exc:
+            raise UsageError(f"--preview: cannot read {preview_file}: {exc.strerror}") from None
+    else:
+        path, saved = signoff.latest(app_ctx.previews(), app_ctx.env, run.run_date)
     if saved["run_date"] != run.run_date.isoformat():
         raise UsageError(f"{path} is for run date {saved['run_date']}, run {run.run_id} for {run.run_date}")
     diffs, totals = compare(saved, events)
@@ -53,7 +58,7 @@ def diff(
         "env": app_ctx.env,
         "run_id": run.run_id,
         "run_date": run.run_date.isoformat(),
-        "preview": str(path),
+        "preview": path,
         "content_hash": saved["content_hash"],
         "totals": totals,
         "floats": [d.as_json() for d in diffs],
@@ -95,7 +100,8 @@ def diff(
             )
             for d in differing
         ],
-        title=f"run {run.run_id} vs {path.name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()),
+        title=f"run {run.run_id} vs {path.rsplit('/', 1)[-1]}: "
+        + ", ".join(f"{k} {v}" for k, v in counts.items()),
     )
     t = totals
     out.line(

@@ -59,7 +59,7 @@ def preview(
     if save:
         from jobs.finance import signoff
 
-        path = signoff.save(result.as_json(app_ctx.env), app_ctx.preview_dir())
+        path = signoff.save(result.as_json(app_ctx.env), app_ctx.previews())
         app_ctx.output.info(
             f"saved {path} (content hash {signoff.content_hash(result.as_json(app_ctx.env))[:12]})"
         )

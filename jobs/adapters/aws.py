@@ -43,6 +43,8 @@ class AwsClients:
                     read_timeout=20,
                     retries={"mode": "standard", "max_attempts": 5},
                     max_pool_connections=self.max_connections,
+                    # A custom endpoint (the sandbox's moto on 127.0.0.1) has no bucket subdomains.
+                    s3={"addressing_style": "path"} if self.settings.aws_endpoint_url else None,
                 )
                 self._clients[service] = session.client(
                     service, endpoint_url=self.settings.aws_endpoint_url, config=config
