@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from jobs.domain.calendar import DueWindow, due_window
-from jobs.domain.keys import JOB_NAME
+from jobs.domain.keys import job_lock_key
 from jobs.domain.records import utc_now
 from jobs.errors import UsageError
 
@@ -45,12 +45,8 @@ class BatchOptions:
 
     @property
     def job_lock_key(self) -> str:
-        """One run per environment; with shards, one run per shard."""
-        return (
-            JOB_NAME
-            if self.shard_count == 1
-            else f"{JOB_NAME}#shard-{self.shard_index}-of-{self.shard_count}"
-        )
+        """One job lock per environment, whatever the shard layout (the layout is recorded in it)."""
+        return job_lock_key()
 
     @property
     def shard_rate(self) -> float:

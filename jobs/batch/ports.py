@@ -42,6 +42,8 @@ class Locks(Protocol):
 
     def get(self, namespace: str, lock_key: str) -> Lease | None: ...
 
+    def job(self) -> JobLocks: ...
+
 
 class JobLocks(Protocol):
     """The one job lock of an environment, shared by the shards of one layout."""

@@ -11,15 +11,24 @@ from jobs.adapters.locks import FLOAT_LEASE_S, Lease, LeaseLost
 from jobs.batch import crashpoints
 from jobs.batch.context import RunContext
 from jobs.batch.items import DONE, FloatOutcome, SubmitItem
-from jobs.batch.job_lease import JobLease
+from jobs.batch.job_lease import JobLease, JobLeaseLapsed
 from jobs.batch.limiter import LimiterStopped
 from jobs.batch.records import RunBook
 from jobs.domain.evaluation import EvaluationError, recheck
 from jobs.domain.keys import idempotency_key
 from jobs.domain.model import ACH_PENDING, FAILED, SKIP_LOCKED, SUBMITTED, Float
-from jobs.domain.rules import Evaluation
+from jobs.domain.rules import Evaluation, check_refetch
 
 log = logging.getLogger("jobs.batch.run")
+
+
+class NotSent(Exception):
+    """An attempt stopped just before its first byte: the float gets `outcome` with `reason`."""
+
+    def __init__(self, outcome: str, reason: str) -> None:
+        super().__init__(reason)
+        self.outcome = outcome
+        self.reason = reason
 
 
 class Submitter:
@@ -56,12 +65,31 @@ class Submitter:
                 if item.span is not None:
                     item.span.finish()
 
-    def _acquire_token(self) -> Callable[[], None]:
-        """Wait for the limiter; what to call once the request has gone out (see RateLimiter.sent)."""
-        limiter = self.ctx.adapters.limiter
-        waited = limiter.acquire(self.ctx.stop.hard)
-        self.ctx.telemetry.metrics.histogram("limiter.wait_ms", waited * 1000)
-        return limiter.sent
+    def _before_send(self, row: Float, sent: list[int]) -> Callable[[], Callable[[], None]]:
+        """What runs just before each attempt's first byte: fence on the job lease, take a token, re-read
+        main, fence again. Raises (nothing is sent) when the lease lapsed or main moved on."""
+        ctx = self.ctx
+
+        def hook() -> Callable[[], None]:
+            self.job.fence()
+            limiter = ctx.adapters.limiter
+            waited = limiter.acquire(ctx.stop.hard)
+            ctx.telemetry.metrics.histogram("limiter.wait_ms", waited * 1000)
+            try:
+                current = ctx.adapters.floats.refetch(row.id)
+            except Exception as exc:
+                raise NotSent(
+                    FAILED, f"re-reading main before sending failed: {type(exc).__name__}"
+                ) from None
+            check = check_refetch(row, current)
+            if check.failed:
+                assert check.verdict is not None
+                raise NotSent(check.verdict, f"at send: {check.reason}")
+            self.job.fence()  # a pause during the wait or the re-read must not send for a lapsed run
+            sent[0] += 1
+            return limiter.sent
+
+        return hook
 
     def one(self, row: Float, evaluation: Evaluation, held: list[Lease], span: Any) -> None:
         """Make sure the float is ours, write ACH_PENDING, take a token just before sending, submit."""
@@ -85,6 +113,7 @@ class Submitter:
             self.book.event(row, ACH_PENDING, "submitting next-day ACH", idempotency_key=key)
         )
         crashpoints.reached("after_pending")
+        sent = [0]  # attempts that went out
         try:
             result = ctx.adapters.payments.submit(
                 float_id=row.id,
@@ -92,9 +121,20 @@ class Submitter:
                 amount_cents=row.amount_cents,
                 effective_date=row.due_date,
                 idempotency_key=key,
-                before_attempt=self._acquire_token,  # every attempt, retries too, just before it is sent
+                before_attempt=self._before_send(
+                    row, sent
+                ),  # every attempt, retries too, just before it is sent
                 stop=ctx.stop.hard,
             )
+        except NotSent as exc:
+            # Nothing went out on this attempt; an earlier one may have (its key stays on the event).
+            outcome = FloatOutcome(row, exc.outcome, exc.reason, evaluation=evaluation)
+            self.book.outcome(outcome, idempotency_key=key if sent[0] else None, span=span)
+            return
+        except JobLeaseLapsed:
+            outcome = FloatOutcome(row, FAILED, "job lease lost before sending; the next run decides")
+            self.book.outcome(outcome, write=False, span=span)
+            return
         except LimiterStopped:
             # Stopped at the drain deadline while waiting to send: ACH_PENDING stays (maybe sent, maybe
             # not), and the rerun resubmits with the same key.

@@ -22,3 +22,8 @@ def float_pk(float_id: int) -> str:
 
 def run_pk(due_date: date) -> str:
     return f"run#{due_date.isoformat()}"
+
+
+def job_lock_key() -> str:
+    """The job lock's key in the `job` namespace: one per environment, whatever the shard layout."""
+    return JOB_NAME

@@ -19,7 +19,7 @@ from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from floatctl_sandbox.faults import Faults
 
@@ -31,6 +31,7 @@ BIGINT_MAX = (1 << 63) - 1
 PAYMENT_FIELDS = ("float_id", "user_id", "amount_cents", "effective_date")
 
 _CARDS_PATH = re.compile(r"/v1/users/([^/]+)/debit-cards")
+_PAYMENT_BY_KEY_PATH = re.compile(r"/v1/ach/next-day/([^/]+)")
 _AUTHORIZATION = re.compile(
     r"AWS4-HMAC-SHA256 Credential=(?P<credential>[^,\s]+),\s*"
     r"SignedHeaders=(?P<signed>[^,\s]+),\s*Signature=(?P<signature>[0-9a-f]{64})"
@@ -248,6 +249,10 @@ class Simulator:
             if method != "POST":
                 return Reply(405, {"error": "use POST"})
             return self._submit_payment(request)
+        if match := _PAYMENT_BY_KEY_PATH.fullmatch(path):
+            if method != "GET":
+                return Reply(405, {"error": "use GET"})
+            return self._payment_by_key(request, unquote(match.group(1)))
         if match := _CARDS_PATH.fullmatch(path):
             if method != "GET":
                 return Reply(405, {"error": "use GET"})
@@ -319,6 +324,20 @@ class Simulator:
             return Reply(429, {"error": "injected fault: throttled"}, (("Retry-After", retry_after),))
         return None
 
+    def _payment_by_key(self, request: Request, key: str) -> Reply:
+        """GET /v1/ach/next-day/{idempotency_key}: the payment stored under the key, or 404."""
+        try:
+            self._authenticate(request)
+        except Rejected as exc:
+            return exc.reply
+        if self.faults.roll("payments", "error_rate"):
+            return Reply(503, {"error": "injected fault: payments service unavailable"})
+        with self._pool.connection() as conn:
+            row = conn.execute(_SELECT_PAYMENT, (key,)).fetchone()
+        if row is None:
+            return Reply(404, {"error": f"no payment under idempotency key {key!r}"})
+        return Reply(200, payment_json(row))
+
     def _process_payment(self, request: Request, key: str | None) -> Reply:
         """Validate the order and store it exactly once per idempotency key."""
         try:
@@ -353,6 +372,10 @@ def _broken_payment(mode: str, reply: Reply) -> Reply:
     """A success status whose body breaks the contract (the payment itself was stored)."""
     if mode == "bad_json":
         return Reply(200, b'{"payment_id": "pay_')
+    if mode == "wrong_echo":  # a well-formed answer about some other payment
+        body = dict(reply.body)
+        other = {"float_id": body["float_id"] + 1, "amount_cents": body["amount_cents"] + 1}
+        return Reply(reply.status, {**body, **other, "idempotency_key": body["idempotency_key"] + "-other"})
     if mode == "missing_payment_id":
         return Reply(reply.status, {k: v for k, v in dict(reply.body).items() if k != "payment_id"})
     return Reply(200, {"error": "internal error while processing"})
@@ -469,9 +492,25 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            self.wfile.write(data)
+            trickle = self._trickle_s()
+            if trickle <= 0:
+                self.wfile.write(data)
+                return
+            # A slow-drip partner: one byte at a time, each inside any per-read timeout.
+            self.wfile.flush()
+            simulator = self.server.simulator
+            for i in range(len(data)):
+                if simulator._stopping.wait(trickle):
+                    break
+                self.wfile.write(data[i : i + 1])
+                self.wfile.flush()
         except OSError:
             self.close_connection = True
+
+    def _trickle_s(self) -> float:
+        faults = self.server.simulator.faults.snapshot()
+        service = "users" if "/v1/users/" in self.path else "payments" if "/v1/ach/" in self.path else None
+        return float(faults[f"{service}.trickle_byte_s"]) if service else 0.0
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Silenced: _serve logs one line per request instead."""

@@ -307,3 +307,83 @@ def test_the_token_is_taken_at_the_first_send_after_connecting(runtime, load, sa
         before_attempt=lambda: tokens.append(1),
     )
     assert sent.accepted and tokens == [1]  # the pool is still good after the stopped attempt
+
+
+def test_the_job_lock_admits_one_layout_and_the_shards_of_it(runtime, load):
+    load({})
+    job = LockStore(runtime.aws.client("dynamodb"), runtime.settings.locks_table).job()
+    first = job.join("run-a", "other-host:1", 0, 2, 60)
+    assert first is not None and first.shard_count == 2
+    assert job.join("run-u", "other-host:9", 0, 1, 60) is None  # unsharded while a 2-layout runs
+    assert job.join("run-c", "other-host:3", 1, 3, 60) is None  # another count
+    assert job.join("run-d", "other-host:4", 0, 2, 60) is None  # the same index twice
+    second = job.join("run-b", "other-host:2", 1, 2, 60)
+    assert second is not None
+    held = job.get()
+    assert (held.shard_count, held.shards, held.joined) == (2, (0, 1), (0, 1))
+    assert "shards 0,1 of 2" in held.layout
+    renewed = job.renew(first, 60)
+    with pytest.raises(LeaseLost):
+        job.renew(first, 60)
+    assert job.leave(renewed) is True
+    assert job.get().shards == (1,)  # the layout lives while one shard does
+    assert job.join("run-u", "other-host:9", 0, 1, 60) is None
+    assert job.leave(second) is True and job.get() is None  # the last one out deletes it
+    alone = job.join("run-u", "other-host:9", 0, 1, 60)
+    assert alone is not None and job.join("run-v", "other-host:8", 0, 1, 60) is None
+    assert job.leave(alone) and job.get() is None
+
+
+def _until_the_front_loses_replies(runtime, timeout_s=10.0):
+    """The AWS front polls the faults a few times a second: wait until a write really loses its reply."""
+    import boto3
+    from botocore.config import Config
+
+    s = runtime.settings
+    raw = boto3.client(
+        "dynamodb",
+        endpoint_url=s.aws_endpoint_url,
+        region_name=s.region,
+        aws_access_key_id=s.aws_access_key_id,
+        aws_secret_access_key=s.aws_secret_access_key,
+        config=Config(retries={"mode": "standard", "max_attempts": 1}),
+    )
+    item = {"namespace": {"S": "probe"}, "lock_key": {"S": "probe"}}
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            raw.put_item(TableName=s.locks_table, Item=item)
+        except raw.exceptions.InternalServerError:
+            return
+    raise AssertionError("the lost-reply fault never took effect")
+
+
+def test_a_lost_dynamodb_reply_reads_as_success_not_as_a_lost_lock(runtime, load, sandbox):
+    from floatctl_sandbox import actions
+
+    load({})
+    locks = LockStore(runtime.aws.client("dynamodb"), runtime.settings.locks_table)
+    actions.faults_request(sandbox, "PUT", {"dynamodb.lost_reply_rate": 1.0})
+    _until_the_front_loses_replies(runtime)
+    try:
+        # Every write lands and answers 500; botocore retries and the retry fails its own condition.
+        lease = locks.acquire("float", "float#9", "run-a", "other-host:1", 60)
+        assert lease is not None
+        renewed = locks.renew(lease, 60)
+        job = locks.job()
+        joined = job.join("run-a", "other-host:1", 0, 1, 60)
+        assert joined is not None
+        joined = job.renew(joined, 60)
+        assert locks.release(renewed) is True
+        assert job.leave(joined) is True
+    finally:
+        actions.faults_request(sandbox, "DELETE")
+    assert locks.get("float", "float#9") is None and job.get() is None
+
+
+def test_a_dynamodb_call_that_fails_outright_is_one_clear_error(runtime):
+    from jobs.errors import DependencyError
+
+    locks = LockStore(runtime.aws.client("dynamodb"), "no-such-table")
+    with pytest.raises(DependencyError, match="no-such-table.*ResourceNotFoundException"):
+        locks.acquire("float", "float#1", "run-a", "other-host:1", 60)
