@@ -42,15 +42,17 @@ class RunBook:
         write: bool = True,
         idempotency_key: str | None = None,
         span: Any = None,
+        event_outcome: str | None = None,
     ) -> None:
-        """Write the float's outcome event (unless `write` is off), count it and report it."""
+        """Write the float's outcome event (unless `write` is off; as `event_outcome` if given), count it
+        and report it."""
         ctx = self.ctx
         if write:
             try:
                 ctx.adapters.history.put_event(
                     self.event(
                         outcome.float,
-                        outcome.outcome,
+                        event_outcome or outcome.outcome,
                         outcome.reason,
                         payment_id=outcome.payment_id,
                         idempotency_key=idempotency_key,

@@ -16,7 +16,15 @@ from jobs.batch.limiter import LimiterStopped
 from jobs.batch.records import RunBook
 from jobs.domain.evaluation import EvaluationError, recheck
 from jobs.domain.keys import idempotency_key
-from jobs.domain.model import ACH_PENDING, FAILED, SKIP_LOCKED, SUBMITTED, Float
+from jobs.domain.model import (
+    ACH_FOUND,
+    ACH_PENDING,
+    FAILED,
+    SKIP_ALREADY_SUBMITTED,
+    SKIP_LOCKED,
+    SUBMITTED,
+    Float,
+)
 from jobs.domain.rules import Evaluation, check_refetch
 
 log = logging.getLogger("jobs.batch.run")
@@ -145,6 +153,15 @@ class Submitter:
         if result.accepted:
             reason = "accepted (replayed: already paid under this key)" if result.replayed else "accepted"
             outcome = FloatOutcome(row, SUBMITTED, reason, result.payment_id, evaluation)
+        elif result.held is not None:
+            # Payments holds a payment under our key (with other parameters): it is recorded as found,
+            # for reconciliation, blocks another submission and is not an attempt.
+            log.warning(
+                "float %s: %s", row.id, result.reason, extra={"float_id": row.id, "held": result.held}
+            )
+            outcome = FloatOutcome(row, SKIP_ALREADY_SUBMITTED, result.reason, result.payment_id, evaluation)
+            self.book.outcome(outcome, idempotency_key=key, span=span, event_outcome=ACH_FOUND)
+            return
         else:
             outcome = FloatOutcome(row, FAILED, result.reason, evaluation=evaluation)
         self.book.outcome(outcome, idempotency_key=key, span=span)

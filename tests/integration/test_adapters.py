@@ -256,7 +256,56 @@ def test_payments_retries_honour_retry_after_reuse_the_key_and_take_a_token_each
         effective_date=date(2026, 11, 24),
         idempotency_key="day-before-ach:1:2026-11-24",
     )
-    assert not other.accepted and other.status == 409 and "other parameters" in other.reason
+    # 409: the payment held under our key is read back and reported, not retried as an attempt.
+    assert not other.accepted and other.status == 409 and other.payment_id == result.payment_id
+    assert other.held["amount_cents"] == 300 and "already holds payment" in other.reason
+    assert payments.payment("day-before-ach:1:2026-11-24")["payment_id"] == result.payment_id
+    assert payments.payment("day-before-ach:1:1999-01-01") is None
+
+
+def test_an_answer_that_does_not_echo_our_order_is_a_contract_break(runtime, load, cli):
+    load({})
+    assert (
+        cli(
+            "sandbox",
+            "faults",
+            "set",
+            'payments.contract_break="wrong_echo"',
+            "payments.contract_break_rate=1",
+        ).exit_code
+        == 0
+    )
+    payments = PaymentsClient(_http(runtime, attempts=1), runtime.settings.payments_api_url)
+    result = payments.submit(
+        float_id=5,
+        user_id=6,
+        amount_cents=700,
+        effective_date=date(2026, 11, 24),
+        idempotency_key="day-before-ach:5:2026-11-24",
+    )
+    assert not result.accepted and "contract break" in result.reason and "float_id" in result.reason
+
+
+def test_a_trickling_answer_is_cut_at_the_total_deadline_and_at_a_hard_stop(runtime, load, cli):
+    from jobs.errors import ServiceError
+
+    load({})
+    assert cli("sandbox", "faults", "set", "users.trickle_byte_s=0.5").exit_code == 0
+    users = UsersClient(
+        _http(runtime, attempts=2, total_deadline_s=1.0, backoff_initial_s=0.01),
+        runtime.settings.users_api_url,
+    )
+    started = time.monotonic()
+    with pytest.raises(ServiceError, match="total deadline"):
+        users.debit_cards(3)
+    assert time.monotonic() - started < 3.5  # two attempts of 1 s each, not 2 x 20 bytes x 0.5 s
+    stop = threading.Event()
+    users = UsersClient(_http(runtime, attempts=1, total_deadline_s=60.0), runtime.settings.users_api_url)
+    threading.Timer(0.5, stop.set).start()
+    started = time.monotonic()
+    with pytest.raises(ServiceError, match="hard stop"):
+        users.debit_cards(3, stop=stop)
+    assert time.monotonic() - started < 2.0
 
 
 def test_the_token_is_taken_at_the_first_send_after_connecting(runtime, load, sandbox):
