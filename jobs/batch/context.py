@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from jobs.adapters.locks import FLOAT_LEASE_S, FLOAT_NAMESPACE, Lease
+from jobs.adapters.locks import FLOAT_NAMESPACE, Lease
 from jobs.batch.items import RunSummary
 from jobs.batch.options import BatchOptions, Identity, StopSignal
 from jobs.batch.ports import Adapters
@@ -52,7 +52,7 @@ class RunContext:
             float_lock_key(row.id),
             self.summary.run_id,
             self.identity.owner_task,
-            FLOAT_LEASE_S,
+            self.options.float_lease_s,
         )
 
     def release(self, lease: Lease) -> None:

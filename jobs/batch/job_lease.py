@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 
-from jobs.adapters.locks import JOB_LEASE_S, Lease, LeaseLost
+from jobs.adapters.locks import Lease, LeaseLost
 from jobs.batch.context import RunContext
 from jobs.batch.ports import JobLocks
 from jobs.batch.records import RunBook
@@ -14,8 +14,6 @@ from jobs.errors import RefusedError
 
 log = logging.getLogger("jobs.batch.run")
 PROGRESS_EVERY_S = 3.0
-# The heartbeat renews at 2/3 of the lease left; below half, it has missed a beat: renew before sending.
-FENCE_RENEW_BELOW_S = JOB_LEASE_S / 2
 
 
 def refusal(held: Lease | None, shard_index: int, shard_count: int) -> str:
@@ -41,6 +39,8 @@ class JobLease:
         self.store: JobLocks
         self.finished = threading.Event()
         self._thread: threading.Thread | None = None
+        # The heartbeat renews at 2/3 of the lease left; below half it has missed a beat: renew before sending.
+        self.fence_below_s = ctx.options.job_lease_s / 2
         self._renewing = threading.Lock()  # one renew at a time: two from one rvn would fence each other
 
     def take(self) -> Lease:
@@ -49,7 +49,11 @@ class JobLease:
         ctx, opts = self.ctx, self.ctx.options
         self.store = ctx.adapters.locks.job()
         lease = self.store.join(
-            ctx.summary.run_id, ctx.identity.owner_task, opts.shard_index, opts.shard_count, JOB_LEASE_S
+            ctx.summary.run_id,
+            ctx.identity.owner_task,
+            opts.shard_index,
+            opts.shard_count,
+            self.ctx.options.job_lease_s,
         )
         if lease is None:
             who = refusal(self.store.get(), opts.shard_index, opts.shard_count)
@@ -76,7 +80,8 @@ class JobLease:
         ctx.telemetry.tracing.activate(ctx.root_span)
         renewed_at = time.monotonic()
         published: dict[str, int] = {}
-        while not self.finished.wait(PROGRESS_EVERY_S):
+        beat_s = min(PROGRESS_EVERY_S, self.ctx.options.job_lease_s / 4)
+        while not self.finished.wait(beat_s):
             with ctx.mutex:
                 counts = dict(ctx.summary.counts)
             if counts != published:
@@ -85,7 +90,7 @@ class JobLease:
                     published = counts
                 except Exception as exc:
                     log.warning("publishing run progress failed: %s", exc)
-            if time.monotonic() - renewed_at < JOB_LEASE_S / 3:
+            if time.monotonic() - renewed_at < self.ctx.options.job_lease_s / 3:
                 continue
             try:
                 self._renew()
@@ -101,7 +106,7 @@ class JobLease:
             assert self.lease is not None
             if only_below_s is not None and self.lease.seconds_left() >= only_below_s:
                 return  # another thread renewed it meanwhile
-            self.lease = self.store.renew(self.lease, JOB_LEASE_S)
+            self.lease = self.store.renew(self.lease, self.ctx.options.job_lease_s)
 
     def fence(self) -> None:
         """Before every send: the job lease must still be ours. A lease the heartbeat should have renewed
@@ -112,10 +117,10 @@ class JobLease:
         lease = self.lease
         if lease is None:
             raise JobLeaseLapsed("no job lease")
-        if lease.seconds_left() >= FENCE_RENEW_BELOW_S:
+        if lease.seconds_left() >= self.fence_below_s:
             return
         try:
-            self._renew(only_below_s=FENCE_RENEW_BELOW_S)
+            self._renew(only_below_s=self.fence_below_s)
         except LeaseLost:
             self.ctx.fail_run("the job lock was lost (another run took it): stopping")
             raise JobLeaseLapsed("the job lock was lost") from None

@@ -5,15 +5,20 @@ from __future__ import annotations
 import math
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from jobs.domain.calendar import DueWindow, due_window
 from jobs.domain.keys import job_lock_key
 from jobs.domain.records import utc_now
 from jobs.errors import UsageError
+from jobs.settings import Settings
 
 MAX_RATE = 1000.0  # submissions per second: far above any partner's limit, below float trouble
+
+
+def _settings() -> Settings:
+    return Settings.load()
 
 
 @dataclass(frozen=True)
@@ -31,12 +36,20 @@ class BatchOptions:
     shard_count: int = 1
     drain_timeout_s: float = 12.0  # + a call's total deadline in flight stays inside the 25 s stop
     backlog: int = 10_000  # evaluated SUBMIT_ACH floats waiting for a submitter, no lock held
+    job_lease_s: float = field(default_factory=lambda: _settings().job_lease_s)
+    float_lease_s: float = field(default_factory=lambda: _settings().float_lease_s)
 
     def __post_init__(self) -> None:
         if not 0 <= self.shard_index < self.shard_count:
             raise UsageError(
                 f"--shard-index {self.shard_index} must be below --shard-count {self.shard_count}"
             )
+        try:
+            due_window(self.run_date)
+        except (OverflowError, ValueError):
+            raise UsageError(f"--date {self.run_date} is past the business calendar") from None
+        if not (3 <= self.job_lease_s <= 3600 and 3 <= self.float_lease_s <= 3600):
+            raise UsageError("the job and float leases must be between 3 and 3600 seconds")
         rate = self.payment_submit_rate
         if not (isinstance(rate, int | float) and math.isfinite(rate) and 0 < rate <= MAX_RATE):
             raise UsageError(

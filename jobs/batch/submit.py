@@ -7,7 +7,7 @@ import queue
 from collections.abc import Callable
 from typing import Any
 
-from jobs.adapters.locks import FLOAT_LEASE_S, Lease, LeaseLost
+from jobs.adapters.locks import Lease, LeaseLost
 from jobs.batch import crashpoints
 from jobs.batch.context import RunContext
 from jobs.batch.items import DONE, FloatOutcome, SubmitItem
@@ -106,7 +106,9 @@ class Submitter:
             return  # abandoned at the drain deadline: nothing was sent, the rerun takes it
         if held:
             try:
-                held[0] = ctx.adapters.locks.renew(held[0], FLOAT_LEASE_S)  # fence: is the float still ours?
+                held[0] = ctx.adapters.locks.renew(
+                    held[0], ctx.options.float_lease_s
+                )  # fence: is the float still ours?
             except LeaseLost:
                 held.clear()  # not ours to release any more
                 self.book.outcome(

@@ -9,6 +9,8 @@ retry meets the state its own first attempt wrote.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import threading
 from typing import Any
@@ -31,6 +33,8 @@ class ThrottlingFront:
     def __init__(self, app: Any, faults: Any) -> None:
         self.app = app
         self.faults = faults
+        self._lost: set[bytes] = set()  # requests whose reply was lost, until they are retried
+        self._lost_lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
@@ -46,11 +50,21 @@ class ThrottlingFront:
         return self.app(environ, start_response)
 
     def _maybe_lose_reply(self, environ: dict[str, Any], start_response: Any) -> Any:
-        """Apply the write; if it succeeded, maybe answer 500 instead of its reply (the reply was lost)."""
+        """Apply the write; if it succeeded, maybe answer 500 instead of its reply (the reply was lost).
+        A retry of a lost request (the same body) is answered: a reply is lost once, not on every try."""
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        request = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(request)
+        digest = hashlib.sha256(request).digest()
         answer: list[Any] = []
         body = b"".join(self.app(environ, lambda status, headers, *exc: answer.append((status, headers))))
         status, headers = answer[0]
-        if status.startswith("2") and self.faults.roll("dynamodb", "lost_reply_rate"):
+        with self._lost_lock:
+            retried = digest in self._lost
+            self._lost.discard(digest)
+        if status.startswith("2") and not retried and self.faults.roll("dynamodb", "lost_reply_rate"):
+            with self._lost_lock:
+                self._lost.add(digest)
             return _error(
                 start_response,
                 "500 Internal Server Error",
