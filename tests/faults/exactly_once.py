@@ -280,7 +280,7 @@ def paused_run(h: Harness, floats: int = 40, rate: int = 5) -> Figures:
 
     try:
         _wait_for(leases_lapsed, 60, "the paused run's leases to lapse")
-        second_code, _, err = h.run()
+        second_code, _, err = h.finish(h.start("run", "day-before-ach", rate=rate))
         figures.runs += 1
         if second_code != 0:
             figures.problems.append(f"the takeover run exited {second_code}: {err.strip()[-200:]}")
@@ -301,15 +301,16 @@ def paused_run(h: Harness, floats: int = 40, rate: int = 5) -> Figures:
 # -- §6: a partner that trickles its answer ------------------------------------------------------------
 
 
-def trickling_partner(h: Harness) -> Figures:
+def trickling_partner(h: Harness, users_too: bool = True) -> Figures:
     """Payments (then the User Service) answers one byte every 4 s: the run ends accounted within its bound,
     and SIGTERM during it exits within 25 s with the run INTERRUPTED and no lock left."""
     figures = Figures("trickling partner (§6)")
     h.load({"floats": _no_card_floats(3, start_id=4000)})
     h.faults(payments__trickle_byte_s=4)
     started = time.monotonic()
+    attempts = "2" if users_too else "1"
     code, summary, err = h.finish(
-        h.start("run", "day-before-ach", env={"FLOATCTL_HTTP_ATTEMPTS": "2"}), timeout=120
+        h.start("run", "day-before-ach", env={"FLOATCTL_HTTP_ATTEMPTS": attempts}), timeout=120
     )
     elapsed = time.monotonic() - started
     figures.runs += 1
@@ -331,6 +332,9 @@ def trickling_partner(h: Harness) -> Figures:
         figures.problems.append(f"SIGTERM during a trickle: exit {code} after {figures.sigterm_exit_s[-1]} s")
     elif summary is None or h.run_record_status(summary["run_id"]) != "INTERRUPTED" or h.locks_held():
         figures.problems.append("after SIGTERM: run record not INTERRUPTED or locks left")
+    if not users_too:
+        h.clear_faults()
+        return figures
     h.load({"floats": _no_card_floats(4, start_id=4200)})
     h.faults(users__trickle_byte_s=4)
     started = time.monotonic()

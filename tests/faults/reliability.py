@@ -31,6 +31,7 @@ def main() -> int:
     from floatctl.output import Output
     from floatctl_sandbox.control import ensure_running, stop
     from jobs.settings import Settings
+    from tests.faults import exactly_once
     from tests.faults.harness import Harness
 
     sandbox, _ = ensure_running(root / "sandbox")
@@ -46,6 +47,16 @@ def main() -> int:
             harness.graceful_stop(trials=args.sigterms),
             harness.bad_inputs(root),
             harness.prod_needs_confirmation(),
+            # Issue 16: the trials that would break each exactly-once promise (tests/faults/exactly_once.py).
+            exactly_once.changed_mid_wait(harness, floats=24, rate=2),
+            exactly_once.replica_lags_on_one_field(harness),
+            exactly_once.mixed_layouts(harness, floats=200),
+            exactly_once.lost_replies(harness, floats=150),
+            exactly_once.moved_due_dates(harness, floats=20),
+            exactly_once.paused_run(harness, floats=60),
+            exactly_once.trickling_partner(harness),
+            exactly_once.partner_answers(harness),
+            exactly_once.refused_inputs(harness, root),
         ]
     finally:
         stop(root / "sandbox")

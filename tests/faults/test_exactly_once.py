@@ -50,7 +50,7 @@ def test_a_paused_run_sends_nothing_after_its_leases_lapsed(harness):
 
 
 def test_a_trickling_partner_cannot_hang_the_run_or_its_stop(harness):
-    figures = trials.trickling_partner(harness)
+    figures = trials.trickling_partner(harness, users_too=False)
     assert not figures.problems, figures.problems
     assert max(figures.sigterm_exit_s) <= 25
 
