@@ -48,7 +48,7 @@ def _payments(h: Harness) -> list[dict[str, Any]]:
             " extract(epoch FROM created_at) FROM payments"
         ).fetchall()
     keys = ("float_id", "user_id", "amount_cents", "effective_date", "key", "at")
-    return [dict(zip(keys, r, strict=True)) for r in rows]
+    return [dict(zip(keys, (*r[:5], float(r[5])), strict=True)) for r in rows]
 
 
 def _wait_for(condition: Any, timeout_s: float, what: str) -> None:
