@@ -17,7 +17,7 @@ from jobs.domain.calendar import due_window
 from jobs.domain.keys import idempotency_key
 from jobs.runtime import Runtime
 from tests import scenarios
-from tests.faults.harness import RUN_DATE, Figures, Harness
+from tests.faults.harness import RUN_DATE, Figures, Harness, max_in_window
 
 
 def _no_card_floats(
@@ -255,6 +255,7 @@ def moved_due_dates(h: Harness, floats: int = 12, sequences: tuple = SEQUENCES) 
             per_float[p["float_id"]] = per_float.get(p["float_id"], 0) + 1
         figures.duplicates += sum(c - 1 for c in per_float.values() if c > 1)
         figures.lost += len({r["id"] for r in rows} - set(per_float))
+        figures.max_per_second = max(figures.max_per_second, max_in_window(h.request_times()))
     figures.faults = {"sequences": len(sequences), "runs each": 4}
     return figures
 
