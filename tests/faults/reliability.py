@@ -30,11 +30,12 @@ def main() -> int:
     root.chmod(0o755)
     os.environ["FLOATCTL_SANDBOX_DIR"] = str(root / "sandbox")
     os.environ.pop("FLOATCTL_NOW", None)
+    from floatctl_sandbox.control import ensure_running, stop
+
     from floatctl.context import AppContext
     from floatctl.output import Output
-    from floatctl_sandbox.control import ensure_running, stop
     from jobs.settings import Settings
-    from tests.faults import exactly_once
+    from tests.faults import exactly_once, partner_trials
     from tests.faults.harness import Harness
 
     sandbox, _ = ensure_running(root / "sandbox")
@@ -63,9 +64,9 @@ def main() -> int:
             exactly_once.lost_replies(harness, floats=150),
             exactly_once.moved_due_dates(harness, floats=20),
             exactly_once.paused_run(harness, floats=60),
-            exactly_once.trickling_partner(harness),
-            exactly_once.partner_answers(harness),
-            exactly_once.refused_inputs(harness, root),
+            partner_trials.trickling_partner(harness),
+            partner_trials.partner_answers(harness),
+            partner_trials.refused_inputs(harness, root),
         ]
     finally:
         stop(root / "sandbox")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.faults import exactly_once as trials
+from tests.faults import partner_trials
 from tests.faults.harness import Harness
 
 
@@ -50,16 +51,16 @@ def test_a_paused_run_sends_nothing_after_its_leases_lapsed(harness):
 
 
 def test_a_trickling_partner_cannot_hang_the_run_or_its_stop(harness):
-    figures = trials.trickling_partner(harness, users_too=False)
+    figures = partner_trials.trickling_partner(harness, users_too=False)
     assert not figures.problems, figures.problems
     assert max(figures.sigterm_exit_s) <= 25
 
 
 def test_partner_answers_are_checked_and_a_409_is_read_back(harness):
-    figures = trials.partner_answers(harness)
+    figures = partner_trials.partner_answers(harness)
     assert not figures.problems, figures.problems
 
 
 def test_refused_inputs_leave_every_store_as_it_was(harness, tmp_path):
-    figures = trials.refused_inputs(harness, tmp_path)
+    figures = partner_trials.refused_inputs(harness, tmp_path)
     assert not figures.problems, figures.problems

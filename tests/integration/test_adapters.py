@@ -395,7 +395,7 @@ def _until_the_front_loses_replies(runtime, timeout_s=10.0):
         region_name=s.region,
         aws_access_key_id=s.aws_access_key_id,
         aws_secret_access_key=s.aws_secret_access_key,
-        config=Config(retries={"mode": "standard", "max_attempts": 1}),
+        config=Config(retries={"mode": "standard", "total_max_attempts": 1}),  # one try, no retry
     )
     item = {"namespace": {"S": "probe"}, "lock_key": {"S": "probe"}}
     deadline = time.monotonic() + timeout_s
