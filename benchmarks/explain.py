@@ -4,8 +4,8 @@
 
 1. Clustered ACH floats: a 2k-float run with 30 % needing ACH, all at the lowest ids, under a
    wall-clock profile of every thread. It shows how many worker-seconds the evaluation workers
-   spend blocked handing a SUBMIT_ACH float to the full submission queue (jobs/batch/run.py Run._put
-   from Run._evaluate_one) while the skip-floats behind them wait.
+   spend blocked handing a SUBMIT_ACH float to the full submission queue (jobs/batch/steps.py put_unless_stopped
+   from Evaluator.one) while the skip-floats behind them wait.
 2. Where a run's CPU goes: the same run spread evenly under a CPU profile (thread_time per thread).
 """
 
@@ -89,7 +89,7 @@ def main() -> None:
         makespan = _profile(bench, out / "start-wall.pstats", wall=True, workers=workers)
         stats = pstats.Stats(str(out / "start-wall.pstats"))
         _, evaluating = _cumulative(stats, "jobs/batch/run.py", "_evaluate_loop")
-        blocked = _callers_time(stats, "jobs/batch/run.py", "_put", "_evaluate_one")
+        blocked = _callers_time(stats, "jobs/batch/steps.py", "put_unless_stopped", "one")
         _, users = _cumulative(stats, "jobs/adapters/services.py", "debit_cards")
         bound = data.n_submit / RATE
         print(
@@ -102,7 +102,7 @@ def main() -> None:
         )
         print(
             f"   evaluation workers' wall time {evaluating:.1f} worker-s, of which blocked handing SUBMIT_ACH "
-            f"floats to the full submission queue (Run._put from Run._evaluate_one) {blocked:.1f} worker-s "
+            f"floats to the full submission queue (put_unless_stopped from Evaluator.one) {blocked:.1f} worker-s "
             f"({100 * blocked / max(evaluating, 1e-9):.0f} %); in the users call {users:.1f} worker-s"
         )
 

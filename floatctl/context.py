@@ -11,7 +11,6 @@ from jobs.settings import Settings
 
 if TYPE_CHECKING:
     from floatctl_sandbox.control import Sandbox
-
     from jobs.adapters.aws import AwsClients
 
 

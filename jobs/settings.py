@@ -176,6 +176,20 @@ class Settings:
         default=None,
         metadata={"var": "FLOATCTL_SANDBOX_DIR", "doc": "sandbox state (default: user data dir)"},
     )
+    job_lease_s: float = field(
+        default=60.0,
+        metadata={
+            "var": "FLOATCTL_JOB_LEASE_S",
+            "doc": "job lock lease; the heartbeat renews it (fault trials shorten it)",
+        },
+    )
+    float_lease_s: float = field(
+        default=120.0,
+        metadata={
+            "var": "FLOATCTL_FLOAT_LEASE_S",
+            "doc": "float lock lease, from evaluation to the history write",
+        },
+    )
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

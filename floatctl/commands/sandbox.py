@@ -151,7 +151,6 @@ def alerts(ctx: typer.Context) -> None:
     import json
 
     from floatctl_sandbox.provision import alert_inbox_name
-
     from jobs.adapters.sqs import peek_messages
 
     _dir(ctx)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -44,10 +44,41 @@ def query(ddb: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
         for page in ddb.get_paginator("query").paginate(**kwargs):
             for item in page["Items"]:
                 yield from_item(item)
-    except ddb.exceptions.ResourceNotFoundException:
-        raise DependencyError(f"DynamoDB table {kwargs.get('TableName')!r} does not exist") from None
+    except Exception as exc:
+        code = error_code(exc)
+        if code == "ResourceNotFoundException":
+            raise DependencyError(f"DynamoDB table {kwargs.get('TableName')!r} does not exist") from None
+        if isinstance(exc, DependencyError):
+            raise
+        raise DependencyError(
+            f"DynamoDB query on {kwargs.get('TableName')} failed: {code or type(exc).__name__}"
+        ) from None
 
 
-def is_conditional_failure(exc: Exception) -> bool:
-    code = getattr(exc, "response", {}).get("Error", {}).get("Code")
-    return code == "ConditionalCheckFailedException"
+class ConditionFailed(Exception):
+    """A conditional write's condition did not hold (ConditionalCheckFailedException)."""
+
+
+def error_code(exc: BaseException) -> str | None:
+    """The AWS error code of a botocore error, or None (a connection error has no response)."""
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict):
+        return None
+    error = response.get("Error")
+    return error.get("Code") if isinstance(error, dict) else None
+
+
+def is_conditional_failure(exc: BaseException) -> bool:
+    return isinstance(exc, ConditionFailed) or error_code(exc) == "ConditionalCheckFailedException"
+
+
+def call(what: str, operation: Callable[..., Any], **kwargs: Any) -> Any:
+    """Run one DynamoDB call and translate its driver errors, once: ConditionFailed for a failed
+    condition, DependencyError (one line: what we were doing and the error code) for the rest."""
+    try:
+        return operation(**kwargs)
+    except Exception as exc:
+        if error_code(exc) == "ConditionalCheckFailedException":
+            raise ConditionFailed(what) from None
+        code = error_code(exc) or type(exc).__name__
+        raise DependencyError(f"DynamoDB failed while {what} ({kwargs.get('TableName')}): {code}") from None

@@ -19,10 +19,12 @@ class HistoryStore:
         self.table = table
 
     def put_event(self, event: FloatEvent) -> None:
-        self.ddb.put_item(TableName=self.table, Item=dynamo.to_item(event.values()))
+        what = f"writing float {event.float_id}'s {event.outcome} event"
+        dynamo.call(what, self.ddb.put_item, TableName=self.table, Item=dynamo.to_item(event.values()))
 
     def put_run(self, run: RunRecord) -> None:
-        self.ddb.put_item(TableName=self.table, Item=dynamo.to_item(run.values()))
+        what = f"writing run record {run.run_id}"
+        dynamo.call(what, self.ddb.put_item, TableName=self.table, Item=dynamo.to_item(run.values()))
 
     def float_events(self, float_id: int) -> list[FloatEvent]:
         """Every event of a float, newest first."""

@@ -3,6 +3,16 @@
 Every acquire and renew writes a fresh `rvn` (the fencing token); renew and release are conditional
 on the `rvn` the holder last saw, so a holder that lost its lease finds out instead of clobbering.
 A lock whose owner is provably dead counts as free and may be taken over.
+
+A conditional write whose reply was lost is retried by botocore, and the retry fails its own
+condition. So a conditional failure is followed by a consistent read: an item carrying the rvn we
+just wrote means our write landed (docs/decisions/lost-replies.md). botocore retries a 500:
+"Only errors that are plausibly transient are retried. These include socket-level failures where no
+HTTP response was received ... HTTP 500, 502, 503, and 504 responses"
+(https://docs.aws.amazon.com/sdk-for-python/v1/guide/config-retries.html); and GetItem's
+ConsistentRead: "If set to true, then the operation uses strongly consistent reads"
+(https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_GetItem.html).
+The job lock's shard layouts are in job_lock.py.
 """
 
 from __future__ import annotations
@@ -20,6 +30,9 @@ FLOAT_NAMESPACE = "float"
 JOB_LEASE_S = 60
 FLOAT_LEASE_S = 120
 TTL_GRACE_S = 24 * 3600
+
+
+ConditionFailed = dynamo.ConditionFailed
 
 
 class LeaseLost(Exception):
@@ -40,6 +53,20 @@ class Lease:
     #: Taken from an expired lease or a dead owner (not from a released lock): the last holder may
     #: have been working until moments ago. Known only to the acquirer; not stored.
     took_over: bool = field(default=False, compare=False)
+    #: The job lock's layout (job_lock.py): how many shards, which are in it now, which have joined.
+    shard_index: int = 0
+    shard_count: int = 1
+    shards: tuple[int, ...] = field(default=(), compare=False)
+    joined: tuple[int, ...] = field(default=(), compare=False)
+
+    @property
+    def layout(self) -> str:
+        """The layout in words, for status and locks: `unsharded` or `shards 0,1 of 3 (joined 0,1,2)`."""
+        if self.shard_count == 1:
+            return "unsharded"
+        live = ",".join(map(str, self.shards)) or "none"
+        joined = ",".join(map(str, self.joined)) or "none"
+        return f"shards {live} of {self.shard_count} running (joined {joined})"
 
     def seconds_left(self, now: float | None = None) -> float:
         return self.lease_expires_at - (time.time() if now is None else now)
@@ -71,6 +98,9 @@ class Lease:
             acquired_at=float(values.get("acquired_at", 0)),
             lease_expires_at=float(values.get("lease_expires_at", 0)),
             rvn=values.get("rvn", ""),
+            shard_count=int(values.get("shard_count", 1)),
+            shards=tuple(sorted(int(i) for i in (values.get("shards") or {}))),
+            joined=tuple(sorted(int(i) for i in (values.get("joined") or ()))),
         )
 
 
@@ -99,8 +129,11 @@ class LockStore:
         """Take the lock if it is free, expired, or held by a provably dead owner; else None."""
         now = self.clock()
         lease = Lease(namespace, lock_key, owner, owner_task, now, now + lease_s, new_rvn())
+        what = f"acquiring {namespace}/{lock_key}"
         try:
-            response = self.ddb.put_item(
+            response = self._call(
+                what,
+                self.ddb.put_item,
                 TableName=self.table,
                 Item=lease.item(),
                 ConditionExpression="attribute_not_exists(lock_key) OR lease_expires_at < :now",
@@ -108,26 +141,27 @@ class LockStore:
                 ReturnValues="ALL_OLD",
             )
             return replace(lease, took_over=bool(response.get("Attributes")))
-        except Exception as exc:
-            if not dynamo.is_conditional_failure(exc):
-                raise
+        except ConditionFailed:
+            pass
         held = self.get(namespace, lock_key)
         if held is None:
             return self.acquire(namespace, lock_key, owner, owner_task, lease_s)
+        if held.rvn == lease.rvn:  # our put landed and its reply was lost; what it replaced is unknown
+            return replace(lease, took_over=True)
         if not self.owner_is_dead(held.owner_task):
             return None
         try:
-            self.ddb.put_item(
+            self._call(
+                what,
+                self.ddb.put_item,
                 TableName=self.table,
                 Item=lease.item(),
                 ConditionExpression="rvn = :rvn",
                 ExpressionAttributeValues={":rvn": {"S": held.rvn}},
             )
             return replace(lease, took_over=True)
-        except Exception as exc:
-            if dynamo.is_conditional_failure(exc):
-                return None
-            raise
+        except ConditionFailed:
+            return replace(lease, took_over=True) if self._carries(lease, lease.rvn) else None
 
     def renew(self, lease: Lease, lease_s: float) -> Lease:
         """Extend the lease with a fresh rvn; LeaseLost when someone else holds it now."""
@@ -142,7 +176,9 @@ class LockStore:
             new_rvn(),
         )
         try:
-            self.ddb.update_item(
+            self._call(
+                f"renewing {lease.namespace}/{lease.lock_key}",
+                self.ddb.update_item,
                 TableName=self.table,
                 Key=self._key(lease.namespace, lease.lock_key),
                 UpdateExpression="SET lease_expires_at = :exp, rvn = :new, #ttl = :ttl",
@@ -155,12 +191,11 @@ class LockStore:
                     ":ttl": {"N": str(int(renewed.lease_expires_at) + TTL_GRACE_S)},
                 },
             )
-        except Exception as exc:
-            if dynamo.is_conditional_failure(exc):
+        except ConditionFailed:
+            if not self._carries(lease, renewed.rvn):
                 raise LeaseLost(
                     f"{lease.namespace}/{lease.lock_key} is no longer held with rvn {lease.rvn}"
                 ) from None
-            raise
         return renewed
 
     def release(self, lease: Lease) -> bool:
@@ -170,23 +205,49 @@ class LockStore:
     def delete(self, namespace: str, lock_key: str, rvn: str) -> bool:
         """Delete a lock conditionally on its rvn (an operator release passes the rvn it was shown)."""
         try:
-            self.ddb.delete_item(
+            self._call(
+                f"releasing {namespace}/{lock_key}",
+                self.ddb.delete_item,
                 TableName=self.table,
                 Key=self._key(namespace, lock_key),
                 ConditionExpression="rvn = :rvn",
                 ExpressionAttributeValues={":rvn": {"S": rvn}},
             )
             return True
-        except Exception as exc:
-            if dynamo.is_conditional_failure(exc):
-                return False
-            raise
+        except ConditionFailed:
+            # Gone: our delete landed and its reply was lost (or someone else deleted it after us).
+            return self.get(namespace, lock_key) is None
 
     def get(self, namespace: str, lock_key: str) -> Lease | None:
-        item = self.ddb.get_item(
-            TableName=self.table, Key=self._key(namespace, lock_key), ConsistentRead=True
+        item = self.get_values(namespace, lock_key)
+        return Lease.from_item(item) if item is not None else None
+
+    def get_values(self, namespace: str, lock_key: str) -> dict[str, Any] | None:
+        """The lock's stored attributes (a consistent read), or None."""
+        item = self._call(
+            f"reading {namespace}/{lock_key}",
+            self.ddb.get_item,
+            TableName=self.table,
+            Key=self._key(namespace, lock_key),
+            ConsistentRead=True,
         )
-        return Lease.from_item(dynamo.from_item(item["Item"])) if "Item" in item else None
+        return dynamo.from_item(item["Item"]) if "Item" in item else None
+
+    def _carries(self, lease: Lease, rvn: str) -> bool:
+        """Does the lock now carry `rvn` (the one we just tried to write)?"""
+        held = self.get(lease.namespace, lease.lock_key)
+        return held is not None and held.rvn == rvn
+
+    def _call(self, what: str, operation: Callable[..., Any], **kwargs: Any) -> Any:
+        """One DynamoDB call: a conditional failure raises ConditionFailed, any other driver error a
+        DependencyError naming what we were doing."""
+        return dynamo.call(what, operation, **kwargs)
+
+    def job(self) -> Any:
+        """The job lock of this table, with its shard layouts (job_lock.py)."""
+        from jobs.adapters.job_lock import JobLockStore
+
+        return JobLockStore(self)
 
     def list(self, namespace: str) -> list[Lease]:
         """Every lock in a namespace, by Query."""

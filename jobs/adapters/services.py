@@ -1,14 +1,14 @@
-"""Clients of the User Service and the Payments Service: one pooled HTTP client, SigV4 (execute-api).
+"""Clients of the User Service and the Payments Service over one SignedHttp (signed_http.py).
 
-Every call has a timeout. Retries are bounded with exponential backoff and jitter, honour
+Every call has a total deadline. Retries are bounded with exponential backoff and jitter, honour
 Retry-After, and for Payments reuse the same idempotency key; each Payments attempt first takes a
-token from the shared limiter, so retries count against the partner's rate too.
+token from the shared limiter, so retries count against the partner's rate too. A Payments answer
+must echo what we sent; a 409 is followed by a read of the payment held under our key.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import logging
 import threading
@@ -16,13 +16,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
+from jobs.adapters.signed_http import (
+    RETRYABLE_STATUS,
+    RetryPolicy,
+    SignedHttp,
+    _json,
+    _retry_after,
+    _Retryable,
+)
 from jobs.domain.model import Card
 from jobs.errors import ConfigError, ServiceError
 
-log = logging.getLogger("jobs.adapters.services")
+__all__ = ["PaymentResult", "PaymentsClient", "RetryPolicy", "SignedHttp", "UsersClient", "parse_cards"]
 
-RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+log = logging.getLogger("jobs.adapters.services")
 
 
 @dataclass(frozen=True)
@@ -34,186 +43,8 @@ class PaymentResult:
     status: int | None
     reason: str
     replayed: bool = False
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How hard to try: attempts in all, and the backoff between them."""
-
-    attempts: int = 4
-    backoff_initial_s: float = 0.2
-    backoff_max_s: float = 5.0
-    jitter_s: float = 0.2
-    retry_after_max_s: float = 10.0
-    connect_timeout_s: float = 2.0
-    read_timeout_s: float = 10.0
-
-
-class _Retryable(Exception):
-    def __init__(self, message: str, status: int | None = None, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.retry_after = retry_after
-
-
-_sending = threading.local()  # this thread's `before_send`, run by the connection at its first send()
-
-
-@functools.cache
-def _pool_classes() -> dict[str, Any]:
-    """urllib3 pools whose connections run the pending `before_send` just before the request's first
-    bytes go out: after the pool checkout, the TCP connect and urllib3's own request building, so
-    the limiter's token is taken as close to the wire as Python gets."""
-    import urllib3
-    from urllib3.connection import HTTPConnection, HTTPSConnection
-
-    class _Hooked:
-        def send(self, data: Any) -> None:
-            hook = getattr(_sending, "before_send", None)
-            if hook is None:
-                super().send(data)  # type: ignore[misc]
-                return
-            if self.sock is None:  # http.client connects lazily, here: connect before the token
-                self.connect()  # type: ignore[attr-defined]
-            _sending.before_send = None
-            after = hook()  # the token; it may return what to call once the bytes are out
-            super().send(data)  # type: ignore[misc]
-            if callable(after):
-                after()
-
-    class HookedHTTPConnection(_Hooked, HTTPConnection):
-        pass
-
-    class HookedHTTPSConnection(_Hooked, HTTPSConnection):
-        pass
-
-    class HookedHTTPPool(urllib3.HTTPConnectionPool):
-        ConnectionCls = HookedHTTPConnection
-
-    class HookedHTTPSPool(urllib3.HTTPSConnectionPool):
-        ConnectionCls = HookedHTTPSConnection
-
-    return {"http": HookedHTTPPool, "https": HookedHTTPSPool}
-
-
-class SignedHttp:
-    """A pooled urllib3 client that signs each request with SigV4 for API Gateway."""
-
-    def __init__(
-        self, credentials_provider: Callable[[], Any], region: str, policy: RetryPolicy, pool_size: int = 16
-    ):
-        import urllib3
-
-        self.policy = policy
-        self._credentials_provider = credentials_provider
-        self._region = region
-        self._pool = urllib3.PoolManager(
-            num_pools=4,
-            maxsize=pool_size,
-            block=False,
-            retries=False,
-            timeout=urllib3.Timeout(connect=policy.connect_timeout_s, read=policy.read_timeout_s),
-        )
-        self._pool.pool_classes_by_scheme = _pool_classes()
-        self._lock = threading.Lock()
-
-    def request(
-        self,
-        method: str,
-        url: str,
-        body: bytes | None = None,
-        headers: dict[str, str] | None = None,
-        before_send: Callable[[], Any] | None = None,
-    ) -> Any:
-        """One attempt: sign, send; `before_send` (the rate limiter) runs just before the first byte goes.
-
-        A connection that fails before sending never runs it: no token is spent on a call the partner
-        never saw. An exception from it (the limiter stopped) closes the unused connection.
-        """
-        import urllib3
-        from botocore.auth import SigV4Auth
-        from botocore.awsrequest import AWSRequest
-
-        headers = {"Accept": "application/json", **(headers or {})}
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-        request = AWSRequest(method=method, url=url, data=body, headers=headers)
-        SigV4Auth(self._credentials_provider(), "execute-api", self._region).add_auth(request)
-        _sending.before_send = before_send
-        try:
-            return self._pool.request(method, url, body=body, headers=dict(request.headers.items()))
-        except urllib3.exceptions.NewConnectionError as exc:  # a subclass of TimeoutError, but refused
-            raise _Retryable(f"connection failed ({type(exc).__name__})") from None
-        except urllib3.exceptions.TimeoutError as exc:
-            raise _Retryable(f"timed out ({type(exc).__name__})") from None
-        except urllib3.exceptions.HTTPError as exc:
-            raise _Retryable(f"connection failed ({type(exc).__name__})") from None
-        finally:
-            _sending.before_send = None
-
-    def with_retries(
-        self, attempt: Callable[[], Any], stop: threading.Event | None, before: Callable[[], None]
-    ) -> Any:
-        """Run `attempt` until it succeeds, fails for good, or the attempts run out."""
-        from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
-        from tenacity.wait import wait_exponential_jitter
-
-        policy = self.policy
-        backoff = wait_exponential_jitter(
-            multiplier=policy.backoff_initial_s, max=policy.backoff_max_s, jitter=policy.jitter_s
-        )
-
-        def wait(state: RetryCallState) -> float:
-            exc = state.outcome.exception() if state.outcome else None
-            retry_after = getattr(exc, "retry_after", None)
-            if retry_after is not None:
-                return min(retry_after, policy.retry_after_max_s)
-            return backoff(state)
-
-        def stopped(state: RetryCallState) -> bool:
-            return (stop is not None and stop.is_set()) or stop_after_attempt(policy.attempts)(state)
-
-        def sleep(seconds: float) -> None:
-            if stop is not None:
-                stop.wait(seconds)
-            else:
-                threading.Event().wait(seconds)
-
-        def once() -> Any:
-            before()
-            return attempt()
-
-        retrying = Retrying(
-            stop=stopped, wait=wait, retry=retry_if_exception_type(_Retryable), sleep=sleep, reraise=True
-        )
-        try:
-            return retrying(once)
-        except _Retryable as exc:
-            raise ServiceError(
-                f"{exc} after {retrying.statistics.get('attempt_number', 1)} attempts",
-                status=exc.status,
-                retryable=True,
-            ) from None
-
-
-def _retry_after(response: Any) -> float | None:
-    value = response.headers.get("Retry-After")
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _json(response: Any, what: str) -> dict[str, Any]:
-    try:
-        data = json.loads(response.data or b"")
-    except ValueError:
-        raise ServiceError(
-            f"{what}: response is not JSON (HTTP {response.status})", status=response.status
-        ) from None
-    if not isinstance(data, dict):
-        raise ServiceError(f"{what}: response is not a JSON object", status=response.status)
-    return data
+    #: On a 409: the payment Payments already holds under our key (for reconciliation), if it could be read.
+    held: dict[str, Any] | None = None
 
 
 class UsersClient:
@@ -229,7 +60,7 @@ class UsersClient:
         url = f"{self.base_url}/v1/users/{user_id}/debit-cards"
 
         def attempt() -> Any:
-            response = self.http.request("GET", url)
+            response = self.http.request("GET", url, stop=stop)
             if response.status in RETRYABLE_STATUS:
                 raise _Retryable(
                     f"users service HTTP {response.status}", response.status, _retry_after(response)
@@ -304,6 +135,7 @@ class PaymentsClient:
                 body=body,
                 headers={"Idempotency-Key": idempotency_key},
                 before_send=before_attempt,
+                stop=stop,
             )
             if response.status in RETRYABLE_STATUS:
                 raise _Retryable(f"payments HTTP {response.status}", response.status, _retry_after(response))
@@ -323,14 +155,77 @@ class PaymentsClient:
                 return PaymentResult(
                     False, None, response.status, "payments: success status without a payment_id"
                 )
+            if mismatch := echo_mismatch(data, {**order, "idempotency_key": idempotency_key}):
+                return PaymentResult(
+                    False, None, response.status, f"payments contract break: the answer {mismatch}"
+                )
             return PaymentResult(
                 True, payment_id, response.status, "accepted", replayed=response.status == 200
             )
+        if response.status == 409:
+            return self._conflict(idempotency_key, stop)
         detail = ""
         with contextlib.suppress(ServiceError):
             detail = str(_json(response, "payments").get("error", ""))[:200]
-        reasons = {409: "idempotency key reused with other parameters", 422: "rejected as invalid"}
+        reasons = {422: "rejected as invalid"}
         reason = reasons.get(response.status, f"HTTP {response.status}")
         return PaymentResult(
             False, None, response.status, f"payments {reason}{': ' + detail if detail else ''}"
         )
+
+    def payment(self, idempotency_key: str, stop: threading.Event | None = None) -> dict[str, Any] | None:
+        """GET /v1/ach/next-day/{idempotency_key}: the payment Payments holds under the key, or None
+        (docs/data-contracts.md)."""
+        url = f"{self.base_url}/v1/ach/next-day/{quote(idempotency_key, safe='')}"
+
+        def attempt() -> Any:
+            response = self.http.request("GET", url, stop=stop)
+            if response.status in RETRYABLE_STATUS:
+                raise _Retryable(f"payments HTTP {response.status}", response.status, _retry_after(response))
+            return response
+
+        response = self.http.with_retries(attempt, stop, before=lambda: None)
+        if response.status == 404:
+            return None
+        if response.status != 200:
+            raise ServiceError(
+                f"payments HTTP {response.status} reading {idempotency_key}", status=response.status
+            )
+        data = _json(response, "payments")
+        if data.get("idempotency_key") != idempotency_key or not isinstance(data.get("payment_id"), str):
+            raise ServiceError(f"payments: the payment read under {idempotency_key} names another key")
+        return data
+
+    def _conflict(self, idempotency_key: str, stop: threading.Event | None) -> PaymentResult:
+        """409: Payments holds a payment under our key with other parameters. Read it, so what it holds
+        is recorded (for reconciliation) instead of failing the float again and again."""
+        try:
+            held = self.payment(idempotency_key, stop)
+        except ServiceError as exc:
+            return PaymentResult(
+                False, None, 409, f"payments 409 (key used with other parameters); reading it failed: {exc}"
+            )
+        if held is None:
+            return PaymentResult(
+                False, None, 409, "payments 409 (key used with other parameters), yet no payment under it"
+            )
+        described = ", ".join(
+            f"{k} {held.get(k)}" for k in ("float_id", "user_id", "amount_cents", "effective_date")
+        )
+        return PaymentResult(
+            False,
+            str(held["payment_id"]),
+            409,
+            f"Payments already holds payment {held['payment_id']} under this key ({described})",
+            held=held,
+        )
+
+
+def echo_mismatch(answer: dict[str, Any], sent: dict[str, Any]) -> str | None:
+    """What in a success answer does not echo the order we sent (float, user, amount, date, key), or None."""
+    for field in ("float_id", "user_id", "amount_cents", "effective_date", "idempotency_key"):
+        if field in ("user_id",) and field not in answer:
+            continue  # the user is not part of every partner's echo; the others are
+        if answer.get(field) != sent[field]:
+            return f"names {field} {answer.get(field)!r}, we sent {sent[field]!r}"
+    return None

@@ -70,7 +70,8 @@ def _evaluate(
 
     if done():
         return rules.decide(row, results)
-    results.append(rules.check_refetch(row, _fetch("refetch", lambda: sources.floats.refetch(row.id))))
+    current = _fetch("refetch", lambda: sources.floats.refetch(row.id))
+    results.append(rules.check_refetch(row, current))
     if done():
         return rules.decide(row, results)
     history = FloatHistory()
@@ -82,13 +83,15 @@ def _evaluate(
             if sources.history is not None
             else FloatHistory()
         )
-        results.append(rules.check_history(history, max_attempts))
+        results.append(rules.check_history(history, max_attempts, row.due_date))
     if done():
         return rules.decide(row, results)
-    if row.user_id is None or row.due_date is None:
+    # The card rule asks about main's user: the replica's may lag (the payment would go to main's too).
+    user_id = current.user_id if current is not None else row.user_id
+    if user_id is None or row.due_date is None:
         results.append(not_checked("debit_card", "no user or due date"))
     else:
-        cards = _fetch("debit_card", lambda: sources.users.debit_cards(row.user_id, stop=stop))
+        cards = _fetch("debit_card", lambda: sources.users.debit_cards(user_id, stop=stop))
         results.append(rules.check_debit_card(cards, row.due_date, history.pending_key))
     return rules.decide(row, results)
 
@@ -116,5 +119,5 @@ def recheck(row: Float, sources: Sources, max_attempts: int) -> RuleResult | Non
     if refetch.failed:
         return refetch
     history = _fetch("history", lambda: sources.history.float_history(row.id, row.due_date))
-    result = rules.check_history(history, max_attempts)
+    result = rules.check_history(history, max_attempts, row.due_date)
     return result if result.failed else None

@@ -25,6 +25,11 @@ def run_pk(due_date: date) -> str:
     return f"run#{due_date.isoformat()}"
 
 
+def job_lock_key() -> str:
+    """The job lock's key in the `job` namespace: one per environment, whatever the shard layout."""
+    return JOB_NAME
+
+
 # --- Parsing (added for status/preview/watch; the builders above stay as they are) ---------------
 
 _SHARD_SUFFIX = "#shard-"

@@ -28,6 +28,10 @@ FAILED = "FAILED"
 # What a real run ends with per float: a payment, a failure, or the skip verdict.
 OUTCOMES = (SUBMITTED, FAILED, *[v for v in VERDICTS if v != SUBMIT_ACH])
 ACH_ATTEMPT_OUTCOMES = (SUBMITTED, FAILED)
+# Written when Payments reports a submitted ACH returned or failed (reconciliation): it no longer blocks.
+ACH_RETURNED = "ACH_RETURNED"
+# Written when Payments already holds a payment under our key that we had not recorded (a 409 read-back).
+ACH_FOUND = "ACH_FOUND"
 SCHEDULING = "SCHEDULING"
 
 
@@ -65,9 +69,13 @@ class Card:
 
 @dataclass(frozen=True)
 class FloatHistory:
-    """What collection-history says about one float for one due date."""
+    """What collection-history says about one float for one due date (and the ACHs of its other due dates)."""
 
     already_submitted: bool = False
     ach_attempts: int = 0
     pending_key: str | None = None
     payment_id: str | None = None
+    #: The due date of the ACH that blocks this one, when it was submitted for another due date.
+    submitted_due_date: date | None = None
+    #: An ACH_PENDING of another due date without an outcome: that key may have been paid.
+    other_pending_key: str | None = None

@@ -7,7 +7,14 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from jobs.domain.keys import float_pk, run_pk
-from jobs.domain.model import ACH_ATTEMPT_OUTCOMES, ACH_PENDING, SUBMITTED, FloatHistory
+from jobs.domain.model import (
+    ACH_ATTEMPT_OUTCOMES,
+    ACH_FOUND,
+    ACH_PENDING,
+    ACH_RETURNED,
+    SUBMITTED,
+    FloatHistory,
+)
 
 RUN_STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "INTERRUPTED")
 
@@ -114,15 +121,37 @@ class RunRecord:
 
 
 def summarize(events: list[FloatEvent], due_date: date) -> FloatHistory:
-    """Fold a float's events into what the history rule needs for `due_date`."""
-    for_due = sorted((e for e in events if e.due_date == due_date), key=lambda e: e.event_at)
-    submitted = [e for e in for_due if e.outcome == SUBMITTED]
+    """Fold a float's events into what the history rule needs for `due_date`.
+
+    An ACH submitted for this float blocks another one whatever its due date, until an ACH_RETURNED
+    event says Payments returned or failed it (main may move a due date after the ACH was sent: the
+    new date's key would pay the float twice). See docs/rules-and-verdicts.md.
+    """
+    ordered = sorted(events, key=lambda e: e.event_at)
+    returned = {e.idempotency_key or e.payment_id for e in ordered if e.outcome == ACH_RETURNED}
+    live = [
+        e
+        for e in ordered
+        if e.outcome in (SUBMITTED, ACH_FOUND)
+        and (e.idempotency_key or e.payment_id) not in returned
+        and e.payment_id not in returned
+    ]
+    same_due = [e for e in live if e.due_date == due_date]
+    blocking = (same_due or live)[-1] if live else None
     # An attempt is a call to Payments: a FAILED that never reached it (a users-service outage) has no key.
     attempts = sum(1 for e in events if e.outcome in ACH_ATTEMPT_OUTCOMES and e.idempotency_key)
-    pending = None
-    for event in for_due:
+    pending: dict[date, str | None] = {}
+    for event in ordered:
         if event.outcome == ACH_PENDING:
-            pending = event.idempotency_key
-        elif event.outcome in ACH_ATTEMPT_OUTCOMES:
-            pending = None
-    return FloatHistory(bool(submitted), attempts, pending, submitted[-1].payment_id if submitted else None)
+            pending[event.due_date] = event.idempotency_key
+        elif event.outcome in (*ACH_ATTEMPT_OUTCOMES, ACH_FOUND, ACH_RETURNED):
+            pending[event.due_date] = None
+    other_pending = next((k for d, k in pending.items() if k and d != due_date), None)
+    return FloatHistory(
+        already_submitted=blocking is not None,
+        ach_attempts=attempts,
+        pending_key=pending.get(due_date),
+        payment_id=blocking.payment_id if blocking else None,
+        submitted_due_date=blocking.due_date if blocking else None,
+        other_pending_key=other_pending,
+    )

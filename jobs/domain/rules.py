@@ -89,11 +89,14 @@ def check_validity(row: Float, window: DueWindow) -> RuleResult:
 
 
 def check_refetch(row: Float, current: Float | None) -> RuleResult:
-    """The primary (main) still says SCHEDULING with the same due date and amount as the replica."""
+    """Main (the primary) agrees with the replica on every field the payment uses: status, user, due date,
+    amount. Debiting the replica's user when main has another is the worst outcome this job can have."""
     if current is None:
         return _fail("refetch", SKIP_STALE, "the float is gone from main")
     if current.status != SCHEDULING:
         return _fail("refetch", SKIP_STALE, f"main says status {current.status!r} (replica lags)")
+    if current.user_id != row.user_id:
+        return _fail("refetch", SKIP_STALE, f"main says user {current.user_id}, replica {row.user_id}")
     if current.due_date != row.due_date:
         return _fail("refetch", SKIP_STALE, f"main says due {current.due_date}, replica {row.due_date}")
     if current.amount_cents != row.amount_cents:
@@ -103,11 +106,24 @@ def check_refetch(row: Float, current: Float | None) -> RuleResult:
     return _pass("refetch", "main agrees with the replica")
 
 
-def check_history(history: FloatHistory, max_attempts: int) -> RuleResult:
-    """Not already submitted for this due date, and fewer ACH attempts than the cap."""
+def check_history(history: FloatHistory, max_attempts: int, due_date: date_type | None = None) -> RuleResult:
+    """No ACH submitted for this float (any due date, unless returned), and fewer attempts than the cap."""
     if history.already_submitted:
         payment = f" (payment {history.payment_id})" if history.payment_id else ""
+        due = history.submitted_due_date
+        if due is not None and due != due_date:
+            return _fail(
+                "history",
+                SKIP_ALREADY_SUBMITTED,
+                f"ACH already submitted for the earlier due date {due}{payment}, not returned",
+            )
         return _fail("history", SKIP_ALREADY_SUBMITTED, f"ACH already submitted for this due date{payment}")
+    if history.other_pending_key:
+        return _fail(
+            "history",
+            SKIP_ALREADY_SUBMITTED,
+            f"an ACH under {history.other_pending_key} may have been sent (pending, no outcome): reconcile it first",
+        )
     if history.ach_attempts >= max_attempts:
         return _fail(
             "history", SKIP_ATTEMPT_CAP, f"{history.ach_attempts} ACH attempts already (cap {max_attempts})"

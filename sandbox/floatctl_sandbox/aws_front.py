@@ -2,37 +2,77 @@
 
 A `dynamodb.throttle_rate` fault answers DynamoDB calls with ProvisionedThroughputExceededException
 (HTTP 400), as DynamoDB does under load, so the batch's retry and failure paths can be exercised.
+A `dynamodb.lost_reply_rate` fault lets moto apply a write (PutItem, UpdateItem, DeleteItem) and then
+answers 500 InternalServerError, as if the reply were lost on the way: botocore retries it, and the
+retry meets the state its own first attempt wrote.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import threading
 from typing import Any
 
+WRITES = ("DynamoDB_20120810.PutItem", "DynamoDB_20120810.UpdateItem", "DynamoDB_20120810.DeleteItem")
+
+
+def _error(start_response: Any, status: str, kind: str, message: str) -> list[bytes]:
+    body = json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{kind}", "message": message}).encode()
+    start_response(
+        status, [("Content-Type", "application/x-amz-json-1.0"), ("Content-Length", str(len(body)))]
+    )
+    return [body]
+
 
 class ThrottlingFront:
-    """WSGI middleware: pass through to moto unless the faults say to throttle this DynamoDB call."""
+    """WSGI middleware: pass through to moto unless the faults say to throttle this DynamoDB call
+    or to lose the reply of a write it applied."""
 
     def __init__(self, app: Any, faults: Any) -> None:
         self.app = app
         self.faults = faults
+        self._lost: set[bytes] = set()  # requests whose reply was lost, until they are retried
+        self._lost_lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if target.startswith("DynamoDB_") and self.faults.roll("dynamodb", "throttle_rate"):
-            body = json.dumps(
-                {
-                    "__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
-                    "message": "injected fault: throughput exceeded",
-                }
-            ).encode()
-            start_response(
+            return _error(
+                start_response,
                 "400 Bad Request",
-                [("Content-Type", "application/x-amz-json-1.0"), ("Content-Length", str(len(body)))],
+                "ProvisionedThroughputExceededException",
+                "injected fault: throughput exceeded",
             )
-            return [body]
+        if target in WRITES:
+            return self._maybe_lose_reply(environ, start_response)
         return self.app(environ, start_response)
+
+    def _maybe_lose_reply(self, environ: dict[str, Any], start_response: Any) -> Any:
+        """Apply the write; if it succeeded, maybe answer 500 instead of its reply (the reply was lost).
+        A retry of a lost request (the same body) is answered: a reply is lost once, not on every try."""
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        request = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(request)
+        digest = hashlib.sha256(request).digest()
+        answer: list[Any] = []
+        body = b"".join(self.app(environ, lambda status, headers, *exc: answer.append((status, headers))))
+        status, headers = answer[0]
+        with self._lost_lock:
+            retried = digest in self._lost
+            self._lost.discard(digest)
+        if status.startswith("2") and not retried and self.faults.roll("dynamodb", "lost_reply_rate"):
+            with self._lost_lock:
+                self._lost.add(digest)
+            return _error(
+                start_response,
+                "500 Internal Server Error",
+                "InternalServerError",
+                "injected fault: reply lost",
+            )
+        start_response(status, headers)
+        return [body]
 
 
 class AwsServer:

@@ -57,7 +57,13 @@ SETTINGS: dict[str, tuple[Callable[[Any], Any], Any]] = {
     "payments.timeout_hang_s": (_seconds, 30.0),
     "payments.seed": (_seed, None),
     # Answers that break the contract, after the payment was stored: the client must not trust them.
-    "payments.contract_break": (_choice("bad_json", "missing_payment_id", "error_body"), "error_body"),
+    "payments.contract_break": (
+        _choice("bad_json", "missing_payment_id", "error_body", "wrong_echo"),
+        "error_body",
+    ),
+    # A slow-drip answer: after the headers, one byte every N seconds (each read gets data in time).
+    "payments.trickle_byte_s": (_seconds, 0.0),
+    "users.trickle_byte_s": (_seconds, 0.0),
     "payments.contract_break_rate": (_rate, 0.0),
     "users.latency_ms": (_count, 0),
     "users.error_rate": (_rate, 0.0),
@@ -67,6 +73,8 @@ SETTINGS: dict[str, tuple[Callable[[Any], Any], Any]] = {
     "users.contract_break_rate": (_rate, 0.0),
     # DynamoDB answers ProvisionedThroughputExceededException (applied by the sandbox's moto front).
     "dynamodb.throttle_rate": (_rate, 0.0),
+    # DynamoDB applies a write, then answers 500 InternalServerError (the reply was "lost"): botocore retries.
+    "dynamodb.lost_reply_rate": (_rate, 0.0),
 }
 
 

@@ -1,4 +1,8 @@
-"""Replace all sandbox data with a scenario: floats in main and replica, cards, payments, history, locks."""
+"""Replace all sandbox data with a scenario: floats in main and replica, cards, payments, history, locks.
+
+All or nothing: every row and item is built (and so checked) before any store is touched; Postgres
+commits only after DynamoDB took every item, and a DynamoDB failure puts the tables back as they were.
+"""
 
 from __future__ import annotations
 
@@ -6,91 +10,106 @@ import json
 from typing import Any
 
 from floatctl_sandbox.control import Sandbox
-from floatctl_sandbox.scenario import Scenario
-from jobs.adapters.history import HistoryStore
-from jobs.adapters.locks import Lease, LockStore, new_rvn
+from floatctl_sandbox.scenario import Scenario, ScenarioError
+from jobs.adapters import dynamo
+from jobs.adapters.locks import Lease, new_rvn
+from jobs.domain.calendar import due_window
 from jobs.domain.keys import idempotency_key
-from jobs.domain.records import FloatEvent
+from jobs.domain.records import FloatEvent, RunRecord
 from jobs.settings import Settings
 
 FLOAT_INSERT = "INSERT INTO floats (id, user_id, status, amount_cents, due_date) VALUES (%s, %s, %s, %s, %s)"
+CARD_INSERT = (
+    "INSERT INTO debit_cards (card_id, user_id, last4, is_primary, status, exp_month, exp_year)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s)"
+)
+PAYMENT_INSERT = (
+    "INSERT INTO payments (payment_id, idempotency_key, float_id, user_id, amount_cents, effective_date,"
+    " created_at) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
+)
 
 
 def apply_scenario(
     sandbox: Sandbox, settings: Settings, clients: Any, scenario: Scenario, now: float
 ) -> None:
-    """Load `scenario`; Postgres commits only after DynamoDB took every item, so a failure keeps the old data."""
+    """Load `scenario`, or refuse it (ScenarioError) leaving every store as it was."""
     import psycopg
 
-    with (
-        psycopg.connect(sandbox.dsn("main")) as main,
-        psycopg.connect(sandbox.dsn("replica")) as replica,
-        psycopg.connect(sandbox.dsn("services")) as services,
-    ):
-        for conn, use_replica in ((main, False), (replica, True)):
-            conn.execute("TRUNCATE floats")
-            rows = []
-            for f in scenario.floats:
-                cols = {
-                    "user_id": f.user_id,
-                    "status": f.status,
-                    "amount_cents": f.amount_cents,
-                    "due_date": f.due_date,
-                }
-                if use_replica and f.replica:
-                    cols.update(f.replica)
-                rows.append((f.id, cols["user_id"], cols["status"], cols["amount_cents"], cols["due_date"]))
-            with conn.cursor() as cur:
-                cur.executemany(FLOAT_INSERT, rows)
-        services.execute("TRUNCATE debit_cards, payments, payment_requests")
-        with services.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO debit_cards (card_id, user_id, last4, is_primary, status, exp_month, exp_year)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                [
-                    (c.card_id, c.user_id, c.last4, c.is_primary, c.status, c.exp_month, c.exp_year)
-                    for c in scenario.cards
-                ],
-            )
-            # A SUBMITTED event stands for a payment Payments really holds.
-            cur.executemany(
-                "INSERT INTO payments (payment_id, idempotency_key, float_id, user_id, amount_cents, effective_date,"
-                " created_at) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                [
-                    (
-                        h.payment_id or f"pay_seed_{h.float_id}_{h.due_date:%Y%m%d}",
-                        h.idempotency_key or idempotency_key(h.float_id, h.due_date),
-                        h.float_id,
-                        h.user_id or 0,
-                        h.amount_cents or 0,
-                        h.due_date,
-                        h.event_at,
-                    )
-                    for h in scenario.history
-                    if h.outcome == "SUBMITTED"
-                ],
-            )
-        _replace_dynamodb(settings, clients, scenario, now)
-        _replace_dead_letters(settings, clients, scenario)
-
-
-def _replace_dynamodb(settings: Settings, clients: Any, scenario: Scenario, now: float) -> None:
+    items = _dynamodb_items(settings, scenario, now)  # raises before anything is written
     ddb = clients.client("dynamodb")
-    for table, keys in (
-        (settings.locks_table, ("namespace", "lock_key")),
-        (settings.history_table, ("pk", "sk")),
-    ):
-        for page in ddb.get_paginator("scan").paginate(
-            TableName=table,
-            ProjectionExpression=",".join(f"#{k}" for k in keys),
-            ExpressionAttributeNames={f"#{k}": k for k in keys},
+    try:
+        with (
+            psycopg.connect(sandbox.dsn("main")) as main,
+            psycopg.connect(sandbox.dsn("replica")) as replica,
+            psycopg.connect(sandbox.dsn("services")) as services,
         ):
-            for item in page["Items"]:
-                ddb.delete_item(TableName=table, Key=item)
-    history = HistoryStore(ddb, settings.history_table)
-    for h in scenario.history:
-        history.put_event(
-            FloatEvent(
+            _write_postgres(scenario, main, replica, services)
+            _replace_dynamodb(ddb, settings, items)
+            _replace_dead_letters(settings, clients, scenario)
+    except psycopg.Error as exc:
+        message = exc.diag.message_primary if getattr(exc, "diag", None) else None
+        raise ScenarioError(
+            f"the scenario was refused by Postgres: {message or type(exc).__name__}"
+        ) from None
+
+
+def _write_postgres(scenario: Scenario, main: Any, replica: Any, services: Any) -> None:
+    for conn, use_replica in ((main, False), (replica, True)):
+        conn.execute("TRUNCATE floats")
+        rows = []
+        for f in scenario.floats:
+            cols = {
+                "user_id": f.user_id,
+                "status": f.status,
+                "amount_cents": f.amount_cents,
+                "due_date": f.due_date,
+            }
+            if use_replica and f.replica:
+                cols.update(f.replica)
+            rows.append((f.id, cols["user_id"], cols["status"], cols["amount_cents"], cols["due_date"]))
+        with conn.cursor() as cur:
+            cur.executemany(FLOAT_INSERT, rows)
+    services.execute("TRUNCATE debit_cards, payments, payment_requests")
+    with services.cursor() as cur:
+        cur.executemany(
+            CARD_INSERT,
+            [
+                (c.card_id, c.user_id, c.last4, c.is_primary, c.status, c.exp_month, c.exp_year)
+                for c in scenario.cards
+            ],
+        )
+        # A SUBMITTED event stands for a payment Payments really holds.
+        cur.executemany(
+            PAYMENT_INSERT,
+            [
+                (
+                    _payment_id(h),
+                    h.idempotency_key or idempotency_key(h.float_id, h.due_date),
+                    h.float_id,
+                    h.user_id or 0,
+                    h.amount_cents or 0,
+                    h.due_date,
+                    h.event_at,
+                )
+                for h in scenario.history
+                if h.outcome == "SUBMITTED"
+            ],
+        )
+
+
+def _payment_id(h: Any) -> str | None:
+    return h.payment_id or (
+        f"pay_seed_{h.float_id}_{h.due_date:%Y%m%d}" if h.outcome == "SUBMITTED" else None
+    )
+
+
+def _dynamodb_items(settings: Settings, scenario: Scenario, now: float) -> dict[str, list[dict[str, Any]]]:
+    """Every item the scenario puts in the two tables, marshalled (a value DynamoDB cannot hold fails here)."""
+    history: list[dict[str, Any]] = []
+    locks: list[dict[str, Any]] = []
+    try:
+        for h in scenario.history:
+            event = FloatEvent(
                 float_id=h.float_id,
                 run_id=h.run_id,
                 outcome=h.outcome,
@@ -99,18 +118,13 @@ def _replace_dynamodb(settings: Settings, clients: Any, scenario: Scenario, now:
                 user_id=h.user_id,
                 amount_cents=h.amount_cents,
                 reason=h.reason or "from the scenario",
-                payment_id=h.payment_id
-                or (f"pay_seed_{h.float_id}_{h.due_date:%Y%m%d}" if h.outcome == "SUBMITTED" else None),
+                payment_id=_payment_id(h),
                 idempotency_key=h.idempotency_key or idempotency_key(h.float_id, h.due_date),
                 actor="scenario",
             )
-        )
-    from jobs.domain.calendar import due_window
-    from jobs.domain.records import RunRecord
-
-    for run in scenario.runs:
-        history.put_run(
-            RunRecord(
+            history.append(dynamo.to_item(event.values()))
+        for run in scenario.runs:
+            record = RunRecord(
                 run.run_id,
                 due_window(run.run_date).end,
                 run.run_date,
@@ -121,11 +135,9 @@ def _replace_dynamodb(settings: Settings, clients: Any, scenario: Scenario, now:
                 counts=run.counts,
                 finished_at=None if run.status == "RUNNING" else run.started_at,
             )
-        )
-    locks = LockStore(ddb, settings.locks_table)
-    for lk in scenario.locks:
-        locks.put(
-            Lease(
+            history.append(dynamo.to_item(record.values()))
+        for lk in scenario.locks:
+            lease = Lease(
                 lk.namespace,
                 lk.lock_key,
                 lk.owner,
@@ -134,7 +146,42 @@ def _replace_dynamodb(settings: Settings, clients: Any, scenario: Scenario, now:
                 now + lk.lease_expires_in_s,
                 lk.rvn or new_rvn(),
             )
-        )
+            locks.append(lease.item())
+    except (
+        ArithmeticError,
+        TypeError,
+        ValueError,
+    ) as exc:  # decimal Rounded/Inexact, dates past the calendar
+        raise ScenarioError(
+            f"the scenario holds a value the stores cannot keep: {type(exc).__name__}"
+        ) from None
+    return {settings.history_table: history, settings.locks_table: locks}
+
+
+def _scan(ddb: Any, table: str) -> list[dict[str, Any]]:
+    return [item for page in ddb.get_paginator("scan").paginate(TableName=table) for item in page["Items"]]
+
+
+def _replace_dynamodb(ddb: Any, settings: Settings, new: dict[str, list[dict[str, Any]]]) -> None:
+    """Swap the tables' items for `new`; on any failure, put the old items back and refuse."""
+    keys = {settings.locks_table: ("namespace", "lock_key"), settings.history_table: ("pk", "sk")}
+    old = {table: _scan(ddb, table) for table in keys}
+    try:
+        _swap(ddb, keys, old, new)
+    except Exception as exc:
+        _swap(ddb, keys, new, old)
+        code = dynamo.error_code(exc) or type(exc).__name__
+        raise ScenarioError(f"the scenario was refused by DynamoDB ({code}); nothing was changed") from None
+
+
+def _swap(
+    ddb: Any, keys: dict[str, tuple[str, ...]], remove: dict[str, list[Any]], put: dict[str, list[Any]]
+) -> None:
+    for table, names in keys.items():
+        for item in remove[table]:
+            ddb.delete_item(TableName=table, Key={k: item[k] for k in names})
+        for item in put[table]:
+            ddb.put_item(TableName=table, Item=item)
 
 
 def _replace_dead_letters(settings: Settings, clients: Any, scenario: Scenario) -> None:

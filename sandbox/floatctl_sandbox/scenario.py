@@ -22,7 +22,13 @@ OUTCOMES = (
     "SKIP_ATTEMPT_CAP",
     "SKIP_VALID_CARD",
     "SKIP_LOCKED",
+    "ACH_FOUND",
+    "ACH_RETURNED",
 )
+# What the stores behind the sandbox can hold: Postgres bigint, and dates the calendar can step past.
+BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
+FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2199, 12, 31)
+MAX_LEASE_S = 10 * 365 * 24 * 3600
 LOCK_NAMESPACES = ("float", "job")
 RUN_STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "INTERRUPTED")
 
@@ -168,13 +174,19 @@ def _check_keys(
         raise ScenarioError(f"{where}: unknown field {sorted(extra)[0]!r}")
 
 
-def _int(where: str, value: Any, *, nullable: bool = False, minimum: int | None = None) -> Any:
+def _int(
+    where: str, value: Any, *, nullable: bool = False, minimum: int | None = None, maximum: int | None = None
+) -> Any:
     if value is None and nullable:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise ScenarioError(f"{where}: expected an integer, got {value!r}")
     if minimum is not None and value < minimum:
         raise ScenarioError(f"{where}: must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ScenarioError(f"{where}: must be at most {maximum}, got {value}")
+    if not BIGINT_MIN <= value <= BIGINT_MAX:
+        raise ScenarioError(f"{where}: {value} does not fit a 64-bit integer")
     return value
 
 
@@ -192,9 +204,12 @@ def _date(where: str, value: Any, *, nullable: bool = False) -> Any:
     if value is None and nullable:
         return None
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except (TypeError, ValueError):
         raise ScenarioError(f"{where}: not a date (YYYY-MM-DD): {value!r}") from None
+    if not FIRST_DATE <= parsed <= LAST_DATE:
+        raise ScenarioError(f"{where}: {parsed} is outside {FIRST_DATE}..{LAST_DATE}")
+    return parsed
 
 
 def _datetime(where: str, value: Any) -> datetime:
@@ -204,6 +219,8 @@ def _datetime(where: str, value: Any) -> datetime:
         raise ScenarioError(f"{where}: not an ISO timestamp: {value!r}") from None
     if parsed.tzinfo is None:
         raise ScenarioError(f"{where}: timestamp needs a timezone (e.g. Z): {value!r}")
+    if not FIRST_DATE <= parsed.date() <= LAST_DATE:
+        raise ScenarioError(f"{where}: {value!r} is outside {FIRST_DATE}..{LAST_DATE}")
     return parsed
 
 
@@ -250,7 +267,7 @@ def _card(where: str, item: dict[str, Any]) -> CardRow:
         is_primary=item["is_primary"],
         status=_str(f"{where}.status", item["status"], choices=CARD_STATUSES),
         exp_month=month,
-        exp_year=_int(f"{where}.exp_year", item["exp_year"], minimum=2000),
+        exp_year=_int(f"{where}.exp_year", item["exp_year"], minimum=2000, maximum=LAST_DATE.year),
     )
 
 
@@ -279,7 +296,12 @@ def _lock(where: str, item: dict[str, Any]) -> LockRow:
         lock_key=_str(f"{where}.lock_key", item["lock_key"]),
         owner=_str(f"{where}.owner", item["owner"]),
         owner_task=_str(f"{where}.owner_task", item["owner_task"]),
-        lease_expires_in_s=_int(f"{where}.lease_expires_in_s", item["lease_expires_in_s"]),
+        lease_expires_in_s=_int(
+            f"{where}.lease_expires_in_s",
+            item["lease_expires_in_s"],
+            minimum=-MAX_LEASE_S,
+            maximum=MAX_LEASE_S,
+        ),
         rvn=_str(f"{where}.rvn", item.get("rvn"), nullable=True),
     )
 
@@ -289,8 +311,10 @@ def _run(where: str, item: dict[str, Any]) -> RunRow:
         where, item, ("run_id", "run_date", "status", "started_at"), ("started_by", "task_arn", "counts")
     )
     counts = item.get("counts", {})
-    if not isinstance(counts, dict) or not all(isinstance(v, int) for v in counts.values()):
-        raise ScenarioError(f"{where}.counts: expected an object of integers")
+    if not isinstance(counts, dict) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= BIGINT_MAX for v in counts.values()
+    ):
+        raise ScenarioError(f"{where}.counts: expected an object of integers from 0 to {BIGINT_MAX}")
     return RunRow(
         run_id=_str(f"{where}.run_id", item["run_id"]),
         run_date=_date(f"{where}.run_date", item["run_date"]),

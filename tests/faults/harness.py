@@ -21,9 +21,9 @@ from datetime import date
 from typing import Any
 
 import psycopg
+
 from floatctl_sandbox import actions
 from floatctl_sandbox.scenario import parse_scenario
-
 from jobs.batch.run import BatchOptions
 from jobs.finance.preview import build_preview
 from jobs.runtime import Runtime

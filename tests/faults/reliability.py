@@ -1,7 +1,7 @@
 """`make reliability`: the reliability trials with large counts, printed as one table.
 
 Starts its own sandbox in a temporary directory; exits non-zero if any promise broke.
-Usage: python -m tests.faults.reliability [--kills 100] [--sigterms 20]
+Usage: python -m tests.faults.reliability [--kills 100] [--sigterms 20] [--only exactly-once]
 """
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--kills", type=int, default=100, help="SIGKILLed runs before the clean run")
     parser.add_argument("--sigterms", type=int, default=20, help="SIGTERM trials")
+    parser.add_argument(
+        "--only", choices=("all", "exactly-once"), default="all", help="exactly-once: only issue 16's trials"
+    )
     args = parser.parse_args()
 
     root = Path(tempfile.mkdtemp(prefix="frel-", dir="/tmp"))
@@ -31,6 +34,7 @@ def main() -> int:
     from floatctl.output import Output
     from floatctl_sandbox.control import ensure_running, stop
     from jobs.settings import Settings
+    from tests.faults import exactly_once, partner_trials
     from tests.faults.harness import Harness
 
     sandbox, _ = ensure_running(root / "sandbox")
@@ -39,13 +43,29 @@ def main() -> int:
     harness = Harness(sandbox, app)
     started = time.monotonic()
     try:
-        trials = [
-            harness.crash_and_rerun(kills=args.kills, seed=101),
-            harness.concurrency(),
-            harness.downstream_faults(seed=7, floats=120),
-            harness.graceful_stop(trials=args.sigterms),
-            harness.bad_inputs(root),
-            harness.prod_needs_confirmation(),
+        trials = (
+            []
+            if args.only == "exactly-once"
+            else [
+                harness.crash_and_rerun(kills=args.kills, seed=101),
+                harness.concurrency(),
+                harness.downstream_faults(seed=7, floats=120),
+                harness.graceful_stop(trials=args.sigterms),
+                harness.bad_inputs(root),
+                harness.prod_needs_confirmation(),
+            ]
+        )
+        trials += [
+            # Issue 16: the trials that would break each exactly-once promise (tests/faults/exactly_once.py).
+            exactly_once.changed_mid_wait(harness, floats=24, rate=2),
+            exactly_once.replica_lags_on_one_field(harness),
+            exactly_once.mixed_layouts(harness, floats=200),
+            exactly_once.lost_replies(harness, floats=150),
+            exactly_once.moved_due_dates(harness, floats=20),
+            exactly_once.paused_run(harness, floats=60),
+            partner_trials.trickling_partner(harness),
+            partner_trials.partner_answers(harness),
+            partner_trials.refused_inputs(harness, root),
         ]
     finally:
         stop(root / "sandbox")

@@ -256,7 +256,56 @@ def test_payments_retries_honour_retry_after_reuse_the_key_and_take_a_token_each
         effective_date=date(2026, 11, 24),
         idempotency_key="day-before-ach:1:2026-11-24",
     )
-    assert not other.accepted and other.status == 409 and "other parameters" in other.reason
+    # 409: the payment held under our key is read back and reported, not retried as an attempt.
+    assert not other.accepted and other.status == 409 and other.payment_id == result.payment_id
+    assert other.held["amount_cents"] == 300 and "already holds payment" in other.reason
+    assert payments.payment("day-before-ach:1:2026-11-24")["payment_id"] == result.payment_id
+    assert payments.payment("day-before-ach:1:1999-01-01") is None
+
+
+def test_an_answer_that_does_not_echo_our_order_is_a_contract_break(runtime, load, cli):
+    load({})
+    assert (
+        cli(
+            "sandbox",
+            "faults",
+            "set",
+            'payments.contract_break="wrong_echo"',
+            "payments.contract_break_rate=1",
+        ).exit_code
+        == 0
+    )
+    payments = PaymentsClient(_http(runtime, attempts=1), runtime.settings.payments_api_url)
+    result = payments.submit(
+        float_id=5,
+        user_id=6,
+        amount_cents=700,
+        effective_date=date(2026, 11, 24),
+        idempotency_key="day-before-ach:5:2026-11-24",
+    )
+    assert not result.accepted and "contract break" in result.reason and "float_id" in result.reason
+
+
+def test_a_trickling_answer_is_cut_at_the_total_deadline_and_at_a_hard_stop(runtime, load, cli):
+    from jobs.errors import ServiceError
+
+    load({})
+    assert cli("sandbox", "faults", "set", "users.trickle_byte_s=0.5").exit_code == 0
+    users = UsersClient(
+        _http(runtime, attempts=2, total_deadline_s=1.0, backoff_initial_s=0.01),
+        runtime.settings.users_api_url,
+    )
+    started = time.monotonic()
+    with pytest.raises(ServiceError, match="total deadline"):
+        users.debit_cards(3)
+    assert time.monotonic() - started < 3.5  # two attempts of 1 s each, not 2 x 20 bytes x 0.5 s
+    stop = threading.Event()
+    users = UsersClient(_http(runtime, attempts=1, total_deadline_s=60.0), runtime.settings.users_api_url)
+    threading.Timer(0.5, stop.set).start()
+    started = time.monotonic()
+    with pytest.raises(ServiceError, match="hard stop"):
+        users.debit_cards(3, stop=stop)
+    assert time.monotonic() - started < 2.0
 
 
 def test_the_token_is_taken_at_the_first_send_after_connecting(runtime, load, sandbox):
@@ -307,3 +356,83 @@ def test_the_token_is_taken_at_the_first_send_after_connecting(runtime, load, sa
         before_attempt=lambda: tokens.append(1),
     )
     assert sent.accepted and tokens == [1]  # the pool is still good after the stopped attempt
+
+
+def test_the_job_lock_admits_one_layout_and_the_shards_of_it(runtime, load):
+    load({})
+    job = LockStore(runtime.aws.client("dynamodb"), runtime.settings.locks_table).job()
+    first = job.join("run-a", "other-host:1", 0, 2, 60)
+    assert first is not None and first.shard_count == 2
+    assert job.join("run-u", "other-host:9", 0, 1, 60) is None  # unsharded while a 2-layout runs
+    assert job.join("run-c", "other-host:3", 1, 3, 60) is None  # another count
+    assert job.join("run-d", "other-host:4", 0, 2, 60) is None  # the same index twice
+    second = job.join("run-b", "other-host:2", 1, 2, 60)
+    assert second is not None
+    held = job.get()
+    assert (held.shard_count, held.shards, held.joined) == (2, (0, 1), (0, 1))
+    assert "shards 0,1 of 2" in held.layout
+    renewed = job.renew(first, 60)
+    with pytest.raises(LeaseLost):
+        job.renew(first, 60)
+    assert job.leave(renewed) is True
+    assert job.get().shards == (1,)  # the layout lives while one shard does
+    assert job.join("run-u", "other-host:9", 0, 1, 60) is None
+    assert job.leave(second) is True and job.get() is None  # the last one out deletes it
+    alone = job.join("run-u", "other-host:9", 0, 1, 60)
+    assert alone is not None and job.join("run-v", "other-host:8", 0, 1, 60) is None
+    assert job.leave(alone) and job.get() is None
+
+
+def _until_the_front_loses_replies(runtime, timeout_s=10.0):
+    """The AWS front polls the faults a few times a second: wait until a write really loses its reply."""
+    import boto3
+    from botocore.config import Config
+
+    s = runtime.settings
+    raw = boto3.client(
+        "dynamodb",
+        endpoint_url=s.aws_endpoint_url,
+        region_name=s.region,
+        aws_access_key_id=s.aws_access_key_id,
+        aws_secret_access_key=s.aws_secret_access_key,
+        config=Config(retries={"mode": "standard", "total_max_attempts": 1}),  # one try, no retry
+    )
+    item = {"namespace": {"S": "probe"}, "lock_key": {"S": "probe"}}
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            raw.put_item(TableName=s.locks_table, Item=item)
+        except raw.exceptions.InternalServerError:
+            return
+    raise AssertionError("the lost-reply fault never took effect")
+
+
+def test_a_lost_dynamodb_reply_reads_as_success_not_as_a_lost_lock(runtime, load, sandbox):
+    from floatctl_sandbox import actions
+
+    load({})
+    locks = LockStore(runtime.aws.client("dynamodb"), runtime.settings.locks_table)
+    actions.faults_request(sandbox, "PUT", {"dynamodb.lost_reply_rate": 1.0})
+    _until_the_front_loses_replies(runtime)
+    try:
+        # Every write lands and answers 500; botocore retries and the retry fails its own condition.
+        lease = locks.acquire("float", "float#9", "run-a", "other-host:1", 60)
+        assert lease is not None
+        renewed = locks.renew(lease, 60)
+        job = locks.job()
+        joined = job.join("run-a", "other-host:1", 0, 1, 60)
+        assert joined is not None
+        joined = job.renew(joined, 60)
+        assert locks.release(renewed) is True
+        assert job.leave(joined) is True
+    finally:
+        actions.faults_request(sandbox, "DELETE")
+    assert locks.get("float", "float#9") is None and job.get() is None
+
+
+def test_a_dynamodb_call_that_fails_outright_is_one_clear_error(runtime):
+    from jobs.errors import DependencyError
+
+    locks = LockStore(runtime.aws.client("dynamodb"), "no-such-table")
+    with pytest.raises(DependencyError, match="no-such-table.*ResourceNotFoundException"):
+        locks.acquire("float", "float#1", "run-a", "other-host:1", 60)

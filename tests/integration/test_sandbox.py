@@ -13,10 +13,10 @@ from types import SimpleNamespace
 import boto3
 import psycopg
 import pytest
+
 from floatctl_sandbox import actions
 from floatctl_sandbox.seed import CLASSES
 from floatctl_sandbox.state import pid_alive
-
 from jobs.settings import Settings
 
 

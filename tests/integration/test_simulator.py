@@ -134,6 +134,38 @@ def test_payment_is_created_then_replayed_then_conflicts(simulator):
     assert conflict.status == 409 and "error" in conflict.json()
 
 
+def test_a_payment_is_read_back_by_its_idempotency_key(simulator):
+    key = f"day-before-ach:7:{uuid.uuid4().hex}"
+    assert call(simulator, "GET", f"/v1/ach/next-day/{key}").status == 404
+    created = pay(simulator, key=key).json()
+    found = call(simulator, "GET", f"/v1/ach/next-day/{key}")
+    assert (found.status, found.json()) == (200, created)
+    assert call(simulator, "GET", f"/v1/ach/next-day/{key}", sign=False).status == 401
+    assert call(simulator, "POST", f"/v1/ach/next-day/{key}", {}).status == 405
+
+
+def test_a_wrong_echo_names_another_payment(simulator):
+    simulator.faults.update({"payments.contract_break": "wrong_echo", "payments.contract_break_rate": 1})
+    key = f"day-before-ach:7:{uuid.uuid4().hex}"
+    answer = pay(simulator, key=key)
+    body = answer.json()
+    assert answer.status == 201 and body["float_id"] != ORDER["float_id"] and body["idempotency_key"] != key
+    assert len(payment_rows(simulator_dsn(simulator), key)) == 1  # the payment itself was stored
+
+
+def simulator_dsn(sim):
+    return sim._dsn
+
+
+def test_a_trickle_answers_one_byte_at_a_time(simulator):
+    simulator.faults.update({"users.trickle_byte_s": 0.05})
+    started = time.monotonic()
+    response = call(simulator, "GET", "/v1/users/999/debit-cards")
+    body = json.dumps({"user_id": 999, "cards": []}).encode()
+    assert response.json() == {"user_id": 999, "cards": []}
+    assert time.monotonic() - started >= 0.05 * len(body) * 0.9
+
+
 @pytest.mark.parametrize(
     "order",
     [
