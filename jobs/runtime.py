@@ -112,7 +112,7 @@ class Runtime:
 
     def adapters(self, rate: float) -> Any:
         from jobs.batch.limiter import RateLimiter
-        from jobs.batch.run import Adapters
+        from jobs.batch.ports import Adapters
 
         return Adapters(
             floats=self.floats(),

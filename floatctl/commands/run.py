@@ -34,7 +34,7 @@ def day_before_ach(
 ) -> None:
     """Page the due SCHEDULING floats, apply the rules, and submit next-day ACH where needed."""
     from floatctl import logs
-    from jobs.batch.run import BatchOptions
+    from jobs.batch.options import BatchOptions
 
     app_ctx = ctx.obj
     out = app_ctx.output
@@ -75,7 +75,7 @@ def day_before_ach(
 def _identity(settings):
     from jobs.adapters import ecs_metadata
     from jobs.adapters.liveness import this_owner_task
-    from jobs.batch.run import Identity
+    from jobs.batch.options import Identity
 
     # On Fargate the task ARN names the lock owner, so a STOPPED task's locks are provably free.
     task_arn = settings.task_arn or ecs_metadata.task_arn()
@@ -87,7 +87,8 @@ def _identity(settings):
 
 def _real_run(app_ctx, options, telemetry):
     from floatctl.progress import RunProgress
-    from jobs.batch.run import Run, StopSignal
+    from jobs.batch.options import StopSignal
+    from jobs.batch.run import Run
     from jobs.runtime import Runtime
 
     # Every worker and submitter may hold a connection at once: none is opened and dropped per call.
@@ -142,15 +143,7 @@ def _show_summary(out, summary) -> None:
         out.json(summary.as_json())
         return
     if out.format == "table" and not out.stdout_is_tty:
-        # The container: stdout is the JSON log stream FireLens ships, so the summary is one more line.
-        import logging
-
-        # The level follows the outcome, so Datadog's level-based monitors fire on a failed night.
-        level = logging.ERROR if summary.status in ("FAILED", "INTERRUPTED") else logging.INFO
-        logging.getLogger("floatctl.run").log(
-            level, "run finished: %s", summary.status, extra={"summary": summary.as_json()}
-        )
-        return
+        return  # the container: the run's own `run finished` log line (jobs.batch.run) carries the summary
     rows = [(k, v) for k, v in sorted(summary.counts.items())]
     rows.append(("submitted amount", dollars(summary.submitted_amount_cents)))
     out.table(

@@ -13,7 +13,7 @@ from typing import Any
 
 from jobs import clock
 from jobs.adapters.locks import FLOAT_NAMESPACE, Lease
-from jobs.batch.run import BatchOptions
+from jobs.batch.options import BatchOptions
 from jobs.domain.calendar import NEW_YORK, cutoff_at, fire_at
 from jobs.domain.evaluation import EvaluationError, Sources, evaluate
 from jobs.domain.keys import float_lock_key

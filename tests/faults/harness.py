@@ -24,7 +24,7 @@ import psycopg
 
 from floatctl_sandbox import actions
 from floatctl_sandbox.scenario import parse_scenario
-from jobs.batch.run import BatchOptions
+from jobs.batch.options import BatchOptions
 from jobs.finance.preview import build_preview
 from jobs.runtime import Runtime
 from tests import scenarios

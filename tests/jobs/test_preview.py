@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from jobs.adapters.locks import Lease
-from jobs.batch.run import BatchOptions
+from jobs.batch.options import BatchOptions
 from jobs.domain.calendar import NEW_YORK, due_window
 from jobs.domain.evaluation import Sources
 from jobs.domain.model import Card, Float
