@@ -93,16 +93,11 @@ class FloatctlGroup(PlainGroup):
 
 
 def _known_failure(exc: BaseException) -> tuple[str, str] | None:
-    """A failure with a known fix (no AWS credentials), found by class name: botocore stays unimported."""
-    names = {cls.__name__ for cls in type(exc).__mro__}
-    if names & {"NoCredentialsError", "PartialCredentialsError"}:
-        return (
-            "no AWS credentials found",
-            "set AWS_PROFILE to a profile of this account, then `aws sso login` (or export AWS_ACCESS_KEY_ID)",
-        )
-    if names & {"SSOTokenLoadError", "UnauthorizedSSOTokenError", "TokenRetrievalError"}:
-        return ("the AWS SSO session has expired", "run `aws sso login` (with AWS_PROFILE set) and retry")
-    return None
+    """A failure with a known fix (no AWS credentials) that no adapter translated."""
+    from jobs.errors import credential_error
+
+    found = credential_error(exc)
+    return (found.message, found.hint or "") if found else None
 
 
 def reader_left() -> None:

@@ -59,3 +59,22 @@ class ServiceError(Exception):
         super().__init__(message)
         self.status = status
         self.retryable = retryable
+
+
+def credential_error(exc: BaseException) -> ConfigError | None:
+    """No or expired AWS credentials, as one line with the fix; None for any other failure.
+
+    Found by class name (botocore's NoCredentialsError, the SSO token errors) so botocore stays
+    unimported; every adapter that translates driver errors asks this first, and so does the CLI.
+    """
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    if names & {"NoCredentialsError", "PartialCredentialsError"}:
+        return ConfigError(
+            "no AWS credentials found",
+            hint="set AWS_PROFILE to a profile of this account, then `aws sso login` (or export AWS_ACCESS_KEY_ID)",
+        )
+    if names & {"SSOTokenLoadError", "UnauthorizedSSOTokenError", "TokenRetrievalError"}:
+        return ConfigError(
+            "the AWS SSO session has expired", hint="run `aws sso login` (with AWS_PROFILE set) and retry"
+        )
+    return None

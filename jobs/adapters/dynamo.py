@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from jobs.errors import DependencyError
+from jobs.errors import DependencyError, credential_error
 
 _serializer: Any = None
 _deserializer: Any = None
@@ -45,6 +45,8 @@ def query(ddb: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
             for item in page["Items"]:
                 yield from_item(item)
     except Exception as exc:
+        if found := credential_error(exc):
+            raise found from None
         code = error_code(exc)
         if code == "ResourceNotFoundException":
             raise DependencyError(f"DynamoDB table {kwargs.get('TableName')!r} does not exist") from None
@@ -80,5 +82,7 @@ def call(what: str, operation: Callable[..., Any], **kwargs: Any) -> Any:
     except Exception as exc:
         if error_code(exc) == "ConditionalCheckFailedException":
             raise ConditionFailed(what) from None
+        if found := credential_error(exc):
+            raise found from None
         code = error_code(exc) or type(exc).__name__
         raise DependencyError(f"DynamoDB failed while {what} ({kwargs.get('TableName')}): {code}") from None

@@ -12,7 +12,7 @@ from typing import Any
 from jobs.adapters import sql
 from jobs.domain.calendar import DueWindow
 from jobs.domain.model import Float
-from jobs.errors import ConfigError, DependencyError
+from jobs.errors import ConfigError, DependencyError, credential_error
 
 log = logging.getLogger("jobs.adapters.postgres")
 SECRET_FIELDS = ("host", "port", "username", "password", "dbname")
@@ -72,6 +72,8 @@ def load_secrets(secretsmanager: Any, main: str, replica: str) -> tuple[DbSecret
     try:
         response = secretsmanager.batch_get_secret_value(SecretIdList=[main, replica])
     except Exception as exc:
+        if found := credential_error(exc):
+            raise found from None
         raise DependencyError(f"cannot read the RDS secrets: {_aws_message(exc)}") from None
     values = {v["Name"]: v.get("SecretString") for v in response.get("SecretValues", [])}
     for error in response.get("Errors", []):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
-from jobs.errors import DependencyError, UsageError
+from jobs.errors import DependencyError, UsageError, credential_error
 
 
 class PreviewStore(Protocol):
@@ -94,6 +94,8 @@ class PreviewBucket:
         try:
             return call()
         except Exception as exc:
+            if found := credential_error(exc):
+                raise found from None
             code = getattr(exc, "response", {}).get("Error", {}).get("Code") or type(exc).__name__
             if code in ("NoSuchKey", "404"):
                 raise UsageError(f"no saved preview at {self.bucket}: {code}") from None

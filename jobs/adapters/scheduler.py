@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from jobs.domain.schedule import Schedule
-from jobs.errors import ConfigError, DependencyError
+from jobs.errors import ConfigError, DependencyError, credential_error
 
 
 def load_schedule(scheduler: Any, name: str, group: str) -> Schedule:
@@ -13,6 +13,8 @@ def load_schedule(scheduler: Any, name: str, group: str) -> Schedule:
     try:
         data = scheduler.get_schedule(Name=name, GroupName=group)
     except Exception as exc:
+        if found := credential_error(exc):
+            raise found from None
         code = getattr(exc, "response", {}).get("Error", {}).get("Code")
         if code == "ResourceNotFoundException":
             raise ConfigError(f"schedule {name!r} (group {group!r}) does not exist") from None

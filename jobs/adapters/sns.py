@@ -9,7 +9,7 @@ from typing import Any
 from jobs.adapters import dynamo
 from jobs.domain.keys import watch_page_pk
 from jobs.domain.records import iso, utc_now
-from jobs.errors import ConfigError, DependencyError
+from jobs.errors import ConfigError, DependencyError, credential_error
 
 PAGE_SK = "page"
 SUBJECT_MAX = 99
@@ -30,17 +30,24 @@ def alert_subject(text: str) -> str:
     return plain[:SUBJECT_MAX]
 
 
-def topic_arn(settings: Any, sts: Any) -> str:
-    """FLOATCTL_ALERT_TOPIC_ARN, else the topic named alert_topic_name in the caller's account and region."""
-    if settings.alert_topic_arn:
-        return settings.alert_topic_arn
+def topic_arn(settings: Any, sts: Any, arn: str | None = None, name: str | None = None) -> str:
+    """A topic's ARN: `arn` if set, else the topic `name` in the caller's account and region.
+
+    By default the alert topic: FLOATCTL_ALERT_TOPIC_ARN, else alert_topic_name.
+    """
+    if arn is None and name is None:
+        arn, name = settings.alert_topic_arn, settings.alert_topic_name
+    if arn:
+        return arn
     try:
         account = sts.get_caller_identity()["Account"]
     except Exception as exc:
+        if found := credential_error(exc):
+            raise found from None
         raise DependencyError(
             f"cannot tell the account of the alert topic (sts:GetCallerIdentity): {_code(exc)}"
         ) from None
-    return f"arn:aws:sns:{settings.region}:{account}:{settings.alert_topic_name}"
+    return f"arn:aws:sns:{settings.region}:{account}:{name}"
 
 
 class AlertTopic:
@@ -54,13 +61,16 @@ class AlertTopic:
         """The SNS message id of the published alert."""
         if not self.topic_arn:
             raise ConfigError(
-                "no alert topic: set FLOATCTL_ALERT_TOPIC_ARN (terraform sets it for the watch task)"
+                "no topic to publish to: set FLOATCTL_ALERT_TOPIC_ARN / FLOATCTL_FINANCE_TOPIC_ARN"
+                " (terraform sets them for the task)"
             )
         try:
             return self.sns.publish(TopicArn=self.topic_arn, Subject=alert_subject(subject), Message=message)[
                 "MessageId"
             ]
         except Exception as exc:
+            if found := credential_error(exc):
+                raise found from None
             raise DependencyError(f"publishing to {self.topic_arn} failed: {_code(exc)}") from None
 
 
@@ -99,6 +109,8 @@ class PageLedger:
                 ConditionExpression="attribute_not_exists(pk)",
             )
         except Exception as exc:
+            if found := credential_error(exc):
+                raise found from None
             if dynamo.is_conditional_failure(exc):
                 return None
             raise DependencyError(f"cannot record the page in {self.table}: {_code(exc)}") from None

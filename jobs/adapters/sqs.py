@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from jobs.errors import DependencyError
+from jobs.errors import DependencyError, credential_error
 
 #: ReceiveMessage returns at most 10 messages per call; the DLQ of a nightly schedule holds a handful.
 MAX_CALLS = 10
@@ -54,6 +54,8 @@ class DeadLetterQueue:
             url = self.sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
             messages = peek_messages(self.sqs, url)
         except Exception as exc:
+            if found := credential_error(exc):
+                raise found from None
             code = getattr(exc, "response", {}).get("Error", {}).get("Code") or type(exc).__name__
             raise DependencyError(f"cannot read the schedule's dead-letter queue {name}: {code}") from None
         return sorted((dead_letter_event(m) for m in messages), key=lambda f: f.sent_at)

@@ -1,0 +1,103 @@
+"""Finance hears about the night: one summary per finished run (and per watch page) on an SNS topic.
+
+Counts, the amount submitted, the FAILED floats, and the diff against the preview finance signed off
+(when one was saved for the run date). Publishing never changes the run's outcome: a summary that
+cannot be sent is logged and `floatctl history --run ID` still has everything.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from jobs.domain.model import FAILED
+from jobs.domain.records import FloatEvent, RunRecord
+from jobs.finance.diff import compare
+from jobs.words import plural
+
+log = logging.getLogger("jobs.finance.summary")
+
+MAX_FAILED_LISTED = 50  # the message stays small; `floatctl history --run ID` has them all
+
+
+def night_summary(
+    env: str,
+    run: RunRecord,
+    events: list[FloatEvent],
+    signed_off: tuple[str, dict[str, Any]] | None,
+    why: str = "run finished",
+) -> dict[str, Any]:
+    """The summary document: what the run did, and how it compares with what finance signed off."""
+    failed = sorted({e.float_id for e in events if e.outcome == FAILED})
+    summary: dict[str, Any] = {
+        "env": env,
+        "why": why,
+        "run_id": run.run_id,
+        "run_date": run.run_date.isoformat(),
+        "due_date": run.due_date.isoformat(),
+        "status": run.status,
+        "counts": dict(sorted(run.counts.items())),
+        "submitted_amount_cents": run.submitted_amount_cents,
+        "failed_floats": failed[:MAX_FAILED_LISTED],
+        "failed_count": len(failed),
+        "signed_off_preview": None,
+    }
+    if signed_off is not None:
+        where, preview = signed_off
+        diffs, totals = compare(preview, events)
+        differing = {s: sum(1 for d in diffs if d.status == s) for s in ("changed", "new", "missing")}
+        summary["signed_off_preview"] = {"where": where, "totals": totals, "differing": differing}
+    return summary
+
+
+def subject_and_message(summary: dict[str, Any]) -> tuple[str, str]:
+    """A one-line subject and a plain message for email or chat, the JSON document after it."""
+    dollars = f"${summary['submitted_amount_cents'] / 100:,.2f}"
+    submitted = summary["counts"].get("SUBMITTED", 0)
+    subject = (
+        f"floatctl {summary['env']} day-before-ach {summary['run_date']}: {summary['status']}, "
+        f"{plural(submitted, 'ACH')} {dollars}, {summary['failed_count']} FAILED"
+    )
+    lines = [subject, f"run {summary['run_id']} ({summary['why']})"]
+    preview = summary["signed_off_preview"]
+    if preview is None:
+        lines.append("no signed-off preview was saved for this run date")
+    else:
+        delta = preview["totals"]["delta"]
+        lines.append(
+            f"against the signed-off preview {preview['where']}: delta {delta['count']:+d} ACH, "
+            f"{delta['amount_cents'] / 100:+,.2f} USD; "
+            + ", ".join(f"{k} {v}" for k, v in preview["differing"].items())
+        )
+    if summary["failed_floats"]:
+        lines.append("FAILED floats: " + ", ".join(map(str, summary["failed_floats"])))
+    return subject, "\n".join(lines) + "\n\n" + json.dumps(summary, indent=2, default=str)
+
+
+def publish(runtime: Any, run: RunRecord, store: Any, why: str = "run finished") -> str | None:
+    """Build and publish the night's summary; the SNS message id, or None when it could not be sent."""
+    from jobs.adapters.sns import AlertTopic, topic_arn
+    from jobs.errors import FloatctlError
+    from jobs.finance import signoff
+
+    settings = runtime.settings
+    events = [
+        FloatEvent.from_item(i)
+        for i in runtime.history().by_run_id(run.run_id)
+        if i.get("kind") == "float_event"
+    ]
+    try:
+        signed_off = signoff.latest(store, settings.env, run.run_date)
+    except FloatctlError:
+        signed_off = None  # none saved (or unreadable): the summary says so
+    summary = night_summary(settings.env, run, events, signed_off, why)
+    subject, message = subject_and_message(summary)
+    try:
+        arn = topic_arn(
+            settings, runtime.aws.client("sts"), settings.finance_topic_arn, settings.finance_topic_name
+        )
+        return AlertTopic(runtime.aws.client("sns"), arn).publish(subject, message)
+    except FloatctlError as exc:
+        log.warning("the finance summary was not sent: %s", exc.message, extra={"run_id": run.run_id})
+        return None
