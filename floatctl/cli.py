@@ -18,6 +18,7 @@ from floatctl.commands import (
     locks,
     preflight,
     preview,
+    reconcile,
     recover,
     run,
     sandbox,
@@ -147,6 +148,7 @@ app.command("tui")(tui.tui)
 app.command("preflight")(preflight.preflight)
 app.add_typer(calendar.app, name="calendar", cls=PlainGroup)
 app.command("diff")(diff.diff)
+app.command("reconcile")(reconcile.reconcile)
 app.add_typer(recover.app, name="recover", cls=PlainGroup)
 app.add_typer(watch.app, name="watch", cls=PlainGroup)
 app.add_typer(sandbox.app, name="sandbox", cls=PlainGroup)

@@ -9,7 +9,8 @@ last for the key is compared with what the partner holds:
   nothing: the answer was lost (a crash, a timeout). A rerun replays the key and records it.
 - `failed-but-accepted`: we recorded FAILED but Payments accepted the order: money moves that our
   history calls a failure.
-- `submitted-without-payment`: we recorded SUBMITTED, Payments knows no such payment.
+- `submitted-without-payment`: we recorded SUBMITTED (or ACH_FOUND: a 409 read the payment back),
+  Payments knows no such payment.
 - `amount-mismatch` / `effective-date-mismatch`: both sides have it, with different money or date.
 
 Every key the batch sends is first written as ACH_PENDING, so every payment the night made has a key
@@ -22,9 +23,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from jobs.domain.model import ACH_PENDING, FAILED, SUBMITTED
+from jobs.domain.calendar import due_window
+from jobs.domain.model import ACH_FOUND, ACH_PENDING, FAILED, SUBMITTED
 from jobs.domain.records import FloatEvent
 
 KINDS = (
@@ -61,7 +64,7 @@ def last_word(events: Iterable[FloatEvent]) -> dict[str, FloatEvent]:
     """Per idempotency key, the latest event that speaks about the payment (pending or an attempt)."""
     latest: dict[str, FloatEvent] = {}
     for event in sorted(events, key=lambda e: e.event_at):
-        if event.idempotency_key and event.outcome in (ACH_PENDING, SUBMITTED, FAILED):
+        if event.idempotency_key and event.outcome in (ACH_PENDING, SUBMITTED, ACH_FOUND, FAILED):
             latest[event.idempotency_key] = event
     return latest
 
@@ -79,7 +82,7 @@ def _compare(key: str, event: FloatEvent, payment: dict[str, Any] | None) -> lis
     if payment is None:
         if ours == ACH_PENDING:
             return [Finding("pending-without-payment", key, event.float_id, "never reached Payments: unpaid")]
-        if ours == SUBMITTED:
+        if ours in (SUBMITTED, ACH_FOUND):
             return [
                 Finding(
                     "submitted-without-payment",
@@ -113,3 +116,27 @@ def _compare(key: str, event: FloatEvent, payment: dict[str, Any] | None) -> lis
         detail = f"due {event.due_date}, Payments effective {effective or 'unknown'}"
         found.append(Finding("effective-date-mismatch", key, event.float_id, detail, paid))
     return found
+
+
+def night_events(history: Any, run_date: date) -> list[FloatEvent]:
+    """Every float event of the night's runs (all runs recorded for its due window's end)."""
+    events: list[FloatEvent] = []
+    for run in history.runs(due_window(run_date).end):
+        items = history.by_run_id(run.run_id)
+        events += [FloatEvent.from_item(i) for i in items if i.get("kind") == "float_event"]
+    return events
+
+
+def reconcile_night(runtime: Any, run_date: date) -> dict[str, Any]:
+    """Look every key of the night up at Payments (GET by key) and compare; the findings document."""
+    events = night_events(runtime.history(), run_date)
+    keys = sorted(last_word(events))
+    payments = runtime.payments()
+    answers = {key: payments.payment(key) for key in keys}
+    findings = reconcile(events, answers)
+    return {
+        "run_date": run_date.isoformat(),
+        "keys_checked": len(keys),
+        "payments_found": sum(1 for a in answers.values() if a is not None),
+        "findings": [f.as_json() for f in findings],
+    }

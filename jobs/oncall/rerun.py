@@ -1,0 +1,69 @@
+"""What a relaunch will do, in money: the floats it will submit or resubmit, totals, time vs the cutoff.
+
+The prediction is the preview (every rule, locks read: the run's own decision) of the night's
+SUBMIT_ACH floats, each labelled by what collection-history says happened to it before tonight's
+rerun: never reached, sent without an answer (ACH_PENDING: the same idempotency key goes again and
+Payments answers the one payment), or FAILED before (a new attempt, within the cap).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from jobs.domain.model import SUBMIT_ACH, FloatHistory
+
+NEVER_REACHED = "never reached"
+RESEND_PENDING = "resend ACH_PENDING"
+RESUBMIT_FAILED = "resubmit after FAILED"
+KINDS = (NEVER_REACHED, RESEND_PENDING, RESUBMIT_FAILED)
+
+
+@dataclass(frozen=True)
+class RerunFloat:
+    float_id: int
+    amount_cents: int
+    due_date: date | None
+    kind: str
+    attempts: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "float_id": self.float_id,
+            "amount_cents": self.amount_cents,
+            "due_date": self.due_date.isoformat() if self.due_date else None,
+            "kind": self.kind,
+            "attempts": self.attempts,
+        }
+
+
+def kind_of(history: FloatHistory) -> str:
+    if history.pending_key:
+        return RESEND_PENDING
+    return RESUBMIT_FAILED if history.ach_attempts else NEVER_REACHED
+
+
+def predict(preview: Any, history_of: Callable[[int, date], FloatHistory]) -> dict[str, Any]:
+    """The rerun's plan from a preview of the night: floats, totals per kind and overall, timing."""
+    floats = []
+    for row in preview.rows:
+        if row.verdict != SUBMIT_ACH:
+            continue
+        f = row.float
+        history = history_of(f.id, f.due_date)
+        floats.append(
+            RerunFloat(f.id, max(f.amount_cents or 0, 0), f.due_date, kind_of(history), history.ach_attempts)
+        )
+    counts: Counter[str] = Counter(r.kind for r in floats)
+    amounts: Counter[str] = Counter()
+    for r in floats:
+        amounts[r.kind] += r.amount_cents
+    return {
+        "floats": [r.as_json() for r in floats],
+        "by_kind": {k: {"count": counts[k], "amount_cents": amounts[k]} for k in KINDS if counts[k]},
+        "total": {"count": len(floats), "amount_cents": sum(r.amount_cents for r in floats)},
+        "timing": preview.timing(),
+    }
