@@ -34,6 +34,8 @@ locals {
         { name = "FLOATCTL_MAIN_SECRET", value = local.rds_main_secret_name },
         { name = "FLOATCTL_REPLICA_SECRET", value = local.rds_replica_secret_name },
         { name = "FLOATCTL_ALERT_TOPIC_ARN", value = aws_sns_topic.watch_alerts.arn },
+        { name = "FLOATCTL_FINANCE_TOPIC_ARN", value = aws_sns_topic.finance_summary.arn },
+        { name = "FLOATCTL_PREVIEW_BUCKET", value = aws_s3_bucket.signed_off_previews.id },
         { name = "PAYMENTS_API_URL", value = var.payments_api.url },
         { name = "USERS_API_URL", value = var.users_api.url },
         { name = "AWS_REGION", value = local.region },

@@ -121,3 +121,12 @@ variable "watch_alert_subscriptions" {
     error_message = "The deadline watch must page someone: give at least one subscription."
   }
 }
+
+variable "finance_summary_subscriptions" {
+  description = "Who hears the night's summary (the SNS topic <site>-floats-day-before-ach-finance): protocol (email, https, sqs…) and endpoint, e.g. the finance team's list."
+  type = list(object({
+    protocol = string
+    endpoint = string
+  }))
+  default = []
+}

@@ -42,12 +42,19 @@ def day_before_ach(
     diagnosis = diagnose(runtime, now, opt.night_date(date_), after_cutoff, early)
     run_date = diagnosis.run_date
     document = diagnosis.as_json()
+    rerun = None
+    if diagnosis.acts and dry_run:  # what the relaunch would do, in money, before anyone says yes
+        from jobs.oncall.rerun import plan_rerun
+
+        rerun = document["rerun"] = plan_rerun(runtime, app_ctx.settings, run_date)
     if out.is_json:
         out.json(document)
     else:
         out.line(f"run date {run_date}: {diagnosis.state}: {diagnosis.explanation}")
         command = diagnosis.diagnosis.command
         out.line(f"next action: {diagnosis.action}" + (f": {command}" if command else ""))
+        if rerun is not None:
+            _show_rerun(out, rerun)
     if yes and not dry_run and not diagnosis.acts and diagnosis.action != NOTHING:
         # Asked to act, and it could not (a run is in progress, the cutoff passed): say so in the code.
         raise RefusedError(f"nothing done: the next action is {diagnosis.action}, not one recover can take")
@@ -63,3 +70,25 @@ def day_before_ach(
         from floatctl.commands.launch import follow_and_report
 
         raise typer.Exit(follow_and_report(app_ctx, runtime, result["task_arn"], run_date, 180, poll_s))
+
+
+def _show_rerun(out, rerun) -> None:
+    from floatctl.output import dollars, duration, plural
+
+    out.line()
+    out.table(
+        ("float_id", "amount", "due_date", "kind", "attempts"),
+        [
+            (f["float_id"], dollars(f["amount_cents"]), f["due_date"], f["kind"], f["attempts"])
+            for f in rerun["floats"]
+        ],
+        title="the relaunch would submit",
+    )
+    for kind, t in rerun["by_kind"].items():
+        out.line(f"  {kind}: {plural(t['count'], 'float')} {dollars(t['amount_cents'])}")
+    timing, total = rerun["timing"], rerun["total"]
+    fits = "fits" if timing["fits"] else "DOES NOT FIT"
+    out.line(
+        f"{plural(total['count'], 'submission')} {dollars(total['amount_cents'])} at {timing['rate_per_s']:g}/s "
+        f"need {duration(timing['needed_s'])}; {duration(max(timing['seconds_to_cutoff'], 0))} to the 21:00 ET cutoff: {fits}"
+    )

@@ -69,6 +69,9 @@ def day_before_ach(
     finally:
         telemetry.close()
     _show_summary(out, summary)
+    from jobs.finance.summary import publish
+
+    publish(app_ctx.runtime(), summary.run_id, app_ctx.previews())  # finance hears; the exit code stays
     raise typer.Exit(summary.exit_code)
 
 

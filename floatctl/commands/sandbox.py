@@ -146,17 +146,24 @@ def payments(ctx: typer.Context) -> None:
 
 
 @app.command()
-def alerts(ctx: typer.Context) -> None:
-    """Every alert published to the alert topic (read from the SQS inbox subscribed to it; nothing is removed)."""
+def alerts(
+    ctx: typer.Context,
+    finance: Annotated[
+        bool, typer.Option("--finance", help="the finance topic's summaries instead of the watch's pages")
+    ] = False,
+) -> None:
+    """Every message published to the alert topic, or the finance topic (read from the SQS inbox
+    subscribed to it; nothing is removed)."""
     import json
 
-    from floatctl_sandbox.provision import alert_inbox_name
+    from floatctl_sandbox.provision import alert_inbox_name, finance_inbox_name
     from jobs.adapters.sqs import peek_messages
 
     _dir(ctx)
     app_ctx = ctx.obj
     sqs = app_ctx.runtime().aws.client("sqs")
-    url = sqs.get_queue_url(QueueName=alert_inbox_name(app_ctx.settings))["QueueUrl"]
+    inbox = (finance_inbox_name if finance else alert_inbox_name)(app_ctx.settings)
+    url = sqs.get_queue_url(QueueName=inbox)["QueueUrl"]
     rows = []
     for message in peek_messages(sqs, url):
         envelope = json.loads(message["Body"])  # SNS's JSON envelope (no raw delivery)

@@ -57,7 +57,7 @@ def subject_and_message(summary: dict[str, Any]) -> tuple[str, str]:
     submitted = summary["counts"].get("SUBMITTED", 0)
     subject = (
         f"floatctl {summary['env']} day-before-ach {summary['run_date']}: {summary['status']}, "
-        f"{plural(submitted, 'ACH')} {dollars}, {summary['failed_count']} FAILED"
+        f"{plural(submitted, 'ACH payment')} {dollars}, {summary['failed_count']} FAILED"
     )
     lines = [subject, f"run {summary['run_id']} ({summary['why']})"]
     preview = summary["signed_off_preview"]
@@ -75,29 +75,29 @@ def subject_and_message(summary: dict[str, Any]) -> tuple[str, str]:
     return subject, "\n".join(lines) + "\n\n" + json.dumps(summary, indent=2, default=str)
 
 
-def publish(runtime: Any, run: RunRecord, store: Any, why: str = "run finished") -> str | None:
-    """Build and publish the night's summary; the SNS message id, or None when it could not be sent."""
+def publish(runtime: Any, run_id: str, store: Any, why: str = "run finished") -> str | None:
+    """Build and publish run `run_id`'s summary; the SNS message id, or None when it was not sent."""
     from jobs.adapters.sns import AlertTopic, topic_arn
     from jobs.errors import FloatctlError
     from jobs.finance import signoff
 
     settings = runtime.settings
-    events = [
-        FloatEvent.from_item(i)
-        for i in runtime.history().by_run_id(run.run_id)
-        if i.get("kind") == "float_event"
-    ]
     try:
-        signed_off = signoff.latest(store, settings.env, run.run_date)
-    except FloatctlError:
-        signed_off = None  # none saved (or unreadable): the summary says so
-    summary = night_summary(settings.env, run, events, signed_off, why)
-    subject, message = subject_and_message(summary)
-    try:
+        items = runtime.history().by_run_id(run_id)
+        runs = [RunRecord.from_item(i) for i in items if i.get("kind") == "run"]
+        if not runs:
+            log.warning("the finance summary was not sent: no run record %s", run_id)
+            return None
+        events = [FloatEvent.from_item(i) for i in items if i.get("kind") == "float_event"]
+        try:
+            signed_off = signoff.latest(store, settings.env, runs[0].run_date)
+        except FloatctlError:
+            signed_off = None  # none saved (or unreadable): the summary says so
+        subject, message = subject_and_message(night_summary(settings.env, runs[0], events, signed_off, why))
         arn = topic_arn(
             settings, runtime.aws.client("sts"), settings.finance_topic_arn, settings.finance_topic_name
         )
         return AlertTopic(runtime.aws.client("sns"), arn).publish(subject, message)
     except FloatctlError as exc:
-        log.warning("the finance summary was not sent: %s", exc.message, extra={"run_id": run.run_id})
+        log.warning("the finance summary was not sent: %s", exc.message, extra={"run_id": run_id})
         return None

@@ -67,3 +67,12 @@ def predict(preview: Any, history_of: Callable[[int, date], FloatHistory]) -> di
         "total": {"count": len(floats), "amount_cents": sum(r.amount_cents for r in floats)},
         "timing": preview.timing(),
     }
+
+
+def plan_rerun(runtime: Any, settings: Any, run_date: date) -> dict[str, Any]:
+    """Preview the night as the relaunch will see it (settings' knobs, locks read) and predict it."""
+    from jobs.finance.preview import build_preview, preview_options
+
+    options = preview_options(settings, run_date)
+    preview = build_preview(options, runtime.sources(), workers=options.workers, locks=runtime.locks())
+    return predict(preview, runtime.history().float_history)

@@ -185,12 +185,13 @@ def _swap(
 
 
 def _replace_dead_letters(settings: Settings, clients: Any, scenario: Scenario) -> None:
-    """Empty the schedule's DLQ and the alert inbox, then send the scenario's dead-letter events (sent
+    """Empty the schedule's DLQ and the alert and finance inboxes, then send the scenario's dead-letter events (sent
     now, by SQS's clock)."""
-    from floatctl_sandbox.provision import alert_inbox_name, dead_letter_queue_name
+    from floatctl_sandbox.provision import alert_inbox_name, dead_letter_queue_name, finance_inbox_name
 
     sqs = clients.client("sqs")
-    _drain(sqs, sqs.get_queue_url(QueueName=alert_inbox_name(settings))["QueueUrl"])
+    for inbox in (alert_inbox_name(settings), finance_inbox_name(settings)):
+        _drain(sqs, sqs.get_queue_url(QueueName=inbox)["QueueUrl"])
     url = sqs.get_queue_url(QueueName=dead_letter_queue_name(settings))["QueueUrl"]
     _drain(sqs, url)
     for row in scenario.dlq:

@@ -39,6 +39,7 @@ def provision(settings: Settings, clients: Any, secrets: dict[str, dict[str, Any
     dlq_arn = _dead_letter_queue(settings, clients.client("sqs"))
     _schedule(settings, clients.client("scheduler"), network, task_definition_arn, dlq_arn)
     _alerts(settings, clients.client("sns"), clients.client("sqs"))
+    _previews(settings, clients.client("s3"))
     return network
 
 
@@ -224,10 +225,31 @@ def alert_inbox_name(settings: Settings) -> str:
     return f"{settings.alert_topic_name}-inbox"
 
 
-def _alerts(settings: Settings, sns: Any, sqs: Any) -> str:
-    """The alert topic `floatctl watch` publishes to, with an SQS inbox subscribed to it."""
-    topic_arn = sns.create_topic(Name=settings.alert_topic_name)["TopicArn"]  # idempotent by name
-    url = sqs.create_queue(QueueName=alert_inbox_name(settings))["QueueUrl"]
+def finance_inbox_name(settings: Settings) -> str:
+    """The SQS queue subscribed to the finance topic (`floatctl sandbox alerts --finance`)."""
+    return f"{settings.finance_topic_name}-inbox"
+
+
+def preview_bucket_name(settings: Settings) -> str:
+    """The sandbox's bucket of signed-off previews, named as terraform names test's and prod's."""
+    return f"{settings.env}-floats-signed-off-previews"
+
+
+def _alerts(settings: Settings, sns: Any, sqs: Any) -> None:
+    """The alert topic `floatctl watch` pages and the finance topic the run's summary goes to, each
+    with an SQS inbox subscribed to it."""
+    _topic_with_inbox(sns, sqs, settings.alert_topic_name, alert_inbox_name(settings))
+    _topic_with_inbox(sns, sqs, settings.finance_topic_name, finance_inbox_name(settings))
+
+
+def _previews(settings: Settings, s3: Any) -> None:
+    with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
+        s3.create_bucket(Bucket=preview_bucket_name(settings))
+
+
+def _topic_with_inbox(sns: Any, sqs: Any, topic_name: str, inbox_name: str) -> str:
+    topic_arn = sns.create_topic(Name=topic_name)["TopicArn"]  # idempotent by name
+    url = sqs.create_queue(QueueName=inbox_name)["QueueUrl"]
     inbox_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     # AWS delivers to the queue only if its policy lets the topic send (the policy the SDKs' SubscribeQueue
     # writes: "Action" : ["sqs:SendMessage"] with "aws:SourceArn" the topic,
