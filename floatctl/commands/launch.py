@@ -39,11 +39,12 @@ def day_before_ach(
         ),
     ] = 1,
     reason: Annotated[str | None, typer.Option("--reason", help="why (audited; required in prod)")] = None,
+    approved_by: opt.ApprovedBy = None,
 ) -> None:
     """Check the guards, show the RunTask request copied from the schedule, confirm, launch."""
     from jobs import clock
     from jobs.oncall.launch import plan_launch, shard_requests, start_launches
-    from jobs.oncall.policy import check_reason
+    from jobs.oncall.policy import check_approval, check_reason
 
     app_ctx = ctx.obj
     out = app_ctx.output
@@ -56,6 +57,7 @@ def day_before_ach(
     requests = shard_requests(plan.request, shards)
     request = requests[0] if shards == 1 else requests
     refusal = plan.refusal()
+    late = None if refusal else late_impact(app_ctx, runtime, run_date, now)
     if out.is_json and (dry_run or refusal):
         out.json(
             {
@@ -65,6 +67,7 @@ def day_before_ach(
                 "checks": [c.__dict__ for c in checks],
                 "request": request,
                 "refused": bool(refusal),
+                "late": late,
             }
         )
     elif not out.is_json:
@@ -80,19 +83,21 @@ def day_before_ach(
     for check in checks:
         if not check.ok:
             out.warn(f"{check.name}: {check.detail}")
+    show_late_impact(out, late)
     if dry_run:
         return
     reason = check_reason(app_ctx.env, reason, "launch by hand")
+    approved_by = check_approval(app_ctx.env, approved_by, late is not None)
     from floatctl.confirm import confirm
 
     what = "day-before-ach" if shards == 1 else f"day-before-ach as {shards} shards"
     confirm(app_ctx, f"launch {what} for run date {run_date} in {app_ctx.env}?", yes)
-    task_arns = start_launches(runtime, plan, reason or "manual launch", shards)
+    task_arns = start_launches(runtime, plan, reason or "manual launch", shards, approved_by)
     for task_arn in task_arns:
         out.info(f"launched {task_arn}")
     if not wait:
         if out.is_json:
-            out.json({"task_arn": task_arns[0], "task_arns": task_arns, "request": request})
+            out.json({"task_arn": task_arns[0], "task_arns": task_arns, "request": request, "late": late})
         else:
             out.line("\n".join(task_arns))
         return
@@ -137,3 +142,38 @@ def follow_and_report(app_ctx, runtime, task_arn, run_date, timeout_min, poll_s)
             }
         )
     return code
+
+
+def late_impact(app_ctx, runtime, run_date, now):
+    """Past the run date's cutoff: each float's settlement if launched now; None before the cutoff."""
+    from jobs.domain.calendar import cutoff_at
+    from jobs.oncall.late import plan_late
+
+    return plan_late(runtime, app_ctx.settings, run_date, now) if now >= cutoff_at(run_date) else None
+
+
+def show_late_impact(out, late) -> None:
+    """The late launch's numbers for people (JSON output carries them as `late` instead)."""
+    from floatctl.output import dollars, plural
+
+    if late is None or out.is_json:
+        return
+    out.table(
+        ("float_id", "amount", "due_date", "settles", "days_late"),
+        [
+            (
+                f["float_id"],
+                dollars(f["amount_cents"]),
+                f["due_date"],
+                f["expected_settlement"],
+                f["days_late"],
+            )
+            for f in late["floats"]
+        ],
+        title=f"past the 21:00 ET cutoff: launched now, ACH settles {late['expected_settlement']}",
+    )
+    slip = late["slipping"]
+    out.line(
+        f"{plural(slip['count'], 'float')} {dollars(slip['amount_cents'])} would settle after their due date "
+        f"(of {plural(late['total']['count'], 'submission')} {dollars(late['total']['amount_cents'])})"
+    )

@@ -75,6 +75,14 @@ NightDate = Annotated[
         show_default=False,
     ),
 ]
+ApprovedBy = Annotated[
+    str | None,
+    typer.Option(
+        "--approved-by",
+        metavar="NAME",
+        help="with --after-cutoff: who in finance agreed to the late settlement (audited; required in prod)",
+    ),
+]
 Early = Annotated[
     bool,
     typer.Option(

@@ -24,6 +24,7 @@ def day_before_ach(
     ] = False,
     early: opt.Early = False,
     reason: Annotated[str | None, typer.Option("--reason", help="why (audited; required in prod)")] = None,
+    approved_by: opt.ApprovedBy = None,
     poll_s: Annotated[
         float, typer.Option("--poll", min=0.1, help="--wait: seconds between DescribeTasks calls")
     ] = 2.0,
@@ -31,8 +32,8 @@ def day_before_ach(
     """Never fired, failed, interrupted, died, running, or succeeded -- and what to do about it."""
     from floatctl.confirm import confirm
     from jobs import clock
-    from jobs.oncall.policy import check_reason
-    from jobs.oncall.recover import NOTHING, diagnose, perform
+    from jobs.oncall.policy import check_approval, check_reason
+    from jobs.oncall.recover import NOTHING, TELL_FINANCE, diagnose, perform
 
     app_ctx = ctx.obj
     out = app_ctx.output
@@ -42,7 +43,11 @@ def day_before_ach(
     diagnosis = diagnose(runtime, now, opt.night_date(date_), after_cutoff, early)
     run_date = diagnosis.run_date
     document = diagnosis.as_json()
-    rerun = None
+    rerun = late = None
+    if diagnosis.acts or diagnosis.action == TELL_FINANCE:  # past the cutoff: the numbers to decide on
+        from floatctl.commands.launch import late_impact, show_late_impact
+
+        late = document["late"] = late_impact(app_ctx, runtime, run_date, now)
     if diagnosis.acts and dry_run:  # what the relaunch would do, in money, before anyone says yes
         from jobs.oncall.rerun import plan_rerun
 
@@ -55,14 +60,17 @@ def day_before_ach(
         out.line(f"next action: {diagnosis.action}" + (f": {command}" if command else ""))
         if rerun is not None:
             _show_rerun(out, rerun)
+        if late is not None:
+            show_late_impact(out, late)
     if yes and not dry_run and not diagnosis.acts and diagnosis.action != NOTHING:
         # Asked to act, and it could not (a run is in progress, the cutoff passed): say so in the code.
         raise RefusedError(f"nothing done: the next action is {diagnosis.action}, not one recover can take")
     if not diagnosis.acts or dry_run:
         return
     reason = check_reason(app_ctx.env, reason, "recover")
+    approved_by = check_approval(app_ctx.env, approved_by, late is not None)
     confirm(app_ctx, f"{diagnosis.action} for run date {run_date} in {app_ctx.env}?", yes)
-    result = perform(runtime, diagnosis, now, reason or "recover", after_cutoff, early)
+    result = perform(runtime, diagnosis, now, reason or "recover", after_cutoff, early, approved_by)
     if "released" in result:
         out.info(f"released {result['released']}")
     out.info(f"launched {result['task_arn']}")

@@ -94,6 +94,15 @@ def cutoff_at(run_date: date) -> datetime:
     return datetime.combine(run_date, CUTOFF_TIME, tzinfo=NEW_YORK)
 
 
+def settlement_date(submitted_at: datetime) -> date:
+    """When a next-day ACH submitted at `submitted_at` settles: the business day after the first
+    cutoff it makes (21:00 ET on a business day). Past tonight's cutoff, that is a day later."""
+    day = submitted_at.astimezone(NEW_YORK).date()
+    if is_business_day(day) and submitted_at < cutoff_at(day):
+        return next_business_day(day)
+    return next_business_day(next_business_day(day))
+
+
 def today_in_new_york(now: datetime | None = None) -> date:
     """Today's date in New York (the container clock is UTC, where 19:00 EST is already tomorrow)."""
     if now is None:

@@ -344,13 +344,23 @@ def shard_requests(request: dict[str, Any], shards: int) -> list[dict[str, Any]]
     return requests
 
 
-def start_launch(runtime: Any, plan: LaunchPlan, reason: str = "manual launch", shards: int = 1) -> str:
+def start_launch(
+    runtime: Any,
+    plan: LaunchPlan,
+    reason: str = "manual launch",
+    shards: int = 1,
+    approved_by: str | None = None,
+) -> str:
     """Start the planned task (refused plans raise) and write the audit event; the (first) task ARN."""
-    return start_launches(runtime, plan, reason, shards)[0]
+    return start_launches(runtime, plan, reason, shards, approved_by)[0]
 
 
 def start_launches(
-    runtime: Any, plan: LaunchPlan, reason: str = "manual launch", shards: int = 1
+    runtime: Any,
+    plan: LaunchPlan,
+    reason: str = "manual launch",
+    shards: int = 1,
+    approved_by: str | None = None,
 ) -> list[str]:
     """Start the planned task, or one per shard, and write the audit event; the task ARNs."""
     from jobs.adapters.audit import AuditEvent
@@ -368,7 +378,12 @@ def start_launches(
                 action="launch",
                 target=f"day-before-ach run date {plan.run_date}",
                 reason=reason,
-                after={"task_arns": task_arns, "client_token": plan.request["clientToken"], "shards": shards},
+                after={
+                    "task_arns": task_arns,
+                    "client_token": plan.request["clientToken"],
+                    "shards": shards,
+                    **({"approved_by": approved_by} if approved_by else {}),
+                },
             )
         )
     return task_arns

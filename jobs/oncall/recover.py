@@ -76,7 +76,13 @@ def diagnose(
 
 
 def perform(
-    runtime: Any, diagnosis: Recovery, now: datetime, reason: str, after_cutoff: bool, early: bool = False
+    runtime: Any,
+    diagnosis: Recovery,
+    now: datetime,
+    reason: str,
+    after_cutoff: bool,
+    early: bool = False,
+    approved_by: str | None = None,
 ) -> dict[str, Any]:
     """Carry out the diagnosed action (release the orphaned lock, then launch); audited as `recover`."""
     from jobs.adapters.audit import AuditEvent
@@ -93,7 +99,9 @@ def perform(
             release_lock(runtime, view, f"recover: {reason}", operator, now.timestamp())
             result["released"] = f"{lease.namespace}/{lease.lock_key}"
         plan = plan_launch(runtime, now, diagnosis.run_date, after_cutoff, early)
-        result["task_arn"] = start_launch(runtime, plan, f"recover: {reason}")
+        result["task_arn"] = start_launch(runtime, plan, f"recover: {reason}", approved_by=approved_by)
+        if approved_by:
+            result["approved_by"] = approved_by
         runtime.audit().record(
             AuditEvent(
                 actor=operator,
