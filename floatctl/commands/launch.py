@@ -43,8 +43,9 @@ def day_before_ach(
 ) -> None:
     """Check the guards, show the RunTask request copied from the schedule, confirm, launch."""
     from jobs import clock
-    from jobs.oncall.launch import plan_launch, shard_requests, start_launches
+    from jobs.oncall.launch import plan_launch, start_launches
     from jobs.oncall.policy import check_approval, check_reason
+    from jobs.oncall.run_task import shard_requests
 
     app_ctx = ctx.obj
     out = app_ctx.output

@@ -183,6 +183,6 @@ def test_runtask_tags_fit_ecs_for_an_sso_operator():
 
 
 # IAM role and session names may contain ',' (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html),
-# which ECS tags refuse: jobs.oncall.launch.tag_value replaces it.
+# which ECS tags refuse: jobs.oncall.run_task.tag_value replaces it.
 def test_runtask_tags_fit_ecs_for_a_role_name_with_a_comma():
     assert not _tag_problems(_shard_tags("arn:aws:sts::123456789012:assumed-role/ops,oncall/jane"))

@@ -7,7 +7,7 @@ import pytest
 
 from jobs.domain.schedule import Schedule, parse_cron
 from jobs.errors import ConfigError
-from jobs.oncall.launch import client_token, network_configuration
+from jobs.oncall.run_task import client_token, network_configuration
 
 NY = ZoneInfo("America/New_York")
 SCHEDULE = Schedule("s", "cron(0 19 ? * MON-FRI *)", "America/New_York", "ENABLED", 0, {})
