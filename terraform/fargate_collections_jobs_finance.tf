@@ -46,9 +46,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "signed_off_previews" {
   rule {
     id     = "keep-a-quarter"
     status = "Enabled"
-    filter {
-      prefix = "previews/"
-    }
+    filter {}
     noncurrent_version_expiration {
       noncurrent_days = 90
     }

@@ -69,9 +69,6 @@ def day_before_ach(
     finally:
         telemetry.close()
     _show_summary(out, summary)
-    from jobs.finance.summary import publish
-
-    publish(app_ctx.runtime(), summary.run_id, app_ctx.previews())  # finance hears; the exit code stays
     raise typer.Exit(summary.exit_code)
 
 
@@ -113,12 +110,20 @@ def _real_run(app_ctx, options, telemetry):
                 stop,
                 on_outcome=progress.advance,
                 telemetry=telemetry,
+                on_finished=lambda summary: _tell_finance(app_ctx, runtime, summary),
             )
             return run.execute()
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         runtime.close()
+
+
+def _tell_finance(app_ctx, runtime, summary) -> None:
+    """The night's summary to finance's topic, inside the run's trace; never changes the exit code."""
+    from jobs.finance.summary import publish
+
+    publish(runtime, summary.run_id, app_ctx.previews())
 
 
 def _dry_run(app_ctx, options):

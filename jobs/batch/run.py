@@ -42,6 +42,7 @@ class Run:
         stop: StopSignal | None = None,
         on_outcome: Callable[[FloatOutcome], None] | None = None,
         telemetry: Telemetry = NOOP,
+        on_finished: Callable[[RunSummary], None] | None = None,
     ) -> None:
         self.options = options
         self.telemetry = telemetry
@@ -50,6 +51,8 @@ class Run:
         self.identity = identity
         self.stop = stop or StopSignal()
         self.on_outcome = on_outcome or (lambda outcome: None)
+        # Called once the run record is written, still under the root span (the finance summary).
+        self.on_finished = on_finished or (lambda summary: None)
         self.summary = RunSummary(new_run_id(), options.run_date, options.window)
         self._eval_q: queue.Queue[EvalItem | Any] = queue.Queue(maxsize=options.queue_size)
         self._submit_q: queue.Queue[SubmitItem | Any] = queue.Queue(maxsize=max(1, options.backlog))
@@ -81,6 +84,7 @@ class Run:
             finally:
                 self._finish()
                 self._tag_root(root)
+            self.on_finished(self.summary)
         return self.summary
 
     def _log_started(self) -> None:

@@ -98,6 +98,7 @@ def publish(runtime: Any, run_id: str, store: Any, why: str = "run finished") ->
             settings, runtime.aws.client("sts"), settings.finance_topic_arn, settings.finance_topic_name
         )
         return AlertTopic(runtime.aws.client("sns"), arn).publish(subject, message)
-    except FloatctlError as exc:
-        log.warning("the finance summary was not sent: %s", exc.message, extra={"run_id": run_id})
+    except Exception as exc:  # the summary never changes how the run ended
+        why = exc.message if isinstance(exc, FloatctlError) else f"{type(exc).__name__}: {exc}"
+        log.warning("the finance summary was not sent: %s", why, extra={"run_id": run_id})
         return None

@@ -30,6 +30,12 @@ EXPECTED_SKIPS = {
     ("CKV_AWS_297", "aws_scheduler_schedule.day_before_ach"),
     ("CKV_AWS_297", 'aws_scheduler_schedule.watch["1920"]'),
     ("CKV_AWS_297", 'aws_scheduler_schedule.watch["2015"]'),
+    # The signed-off previews bucket (docs/deploy.md "Finance"): no replication, no access-log bucket,
+    # no event notifications, SSE-S3 rather than a customer managed key.
+    ("CKV_AWS_144", "aws_s3_bucket.signed_off_previews"),
+    ("CKV_AWS_18", "aws_s3_bucket.signed_off_previews"),
+    ("CKV2_AWS_62", "aws_s3_bucket.signed_off_previews"),
+    ("CKV_AWS_145", "aws_s3_bucket.signed_off_previews"),
 }
 
 
