@@ -23,7 +23,9 @@ def day_before_ach(
 
     app_ctx = ctx.obj
     out = app_ctx.output
-    result = watch(app_ctx.runtime(), clock.now(), opt.night_date(date_), dry_run=dry_run)
+    result = watch(
+        app_ctx.runtime(), clock.now(), opt.night_date(date_), dry_run=dry_run, previews=app_ctx.previews()
+    )
     verdict = result.verdict
     if out.is_json:
         out.json(result.as_json())

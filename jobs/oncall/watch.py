@@ -187,8 +187,11 @@ class WatchResult:
         }
 
 
-def watch(runtime: Any, now: datetime, run_date: date | None = None, dry_run: bool = False) -> WatchResult:
-    """Check the night; publish its one alert when it is in trouble and none was sent yet."""
+def watch(
+    runtime: Any, now: datetime, run_date: date | None = None, dry_run: bool = False, previews: Any = None
+) -> WatchResult:
+    """Check the night; publish its one alert when it is in trouble and none was sent yet. With a run
+    on record and a preview store, finance hears too: that run's summary, saying why."""
     from jobs.adapters.sns import AlertTopic, PageLedger, topic_arn
     from jobs.oncall.facts import gather
 
@@ -213,4 +216,13 @@ def watch(runtime: Any, now: datetime, run_date: date | None = None, dry_run: bo
         ledger.release(claim)  # the next watch of the night pages instead
         raise
     ledger.confirm(claim, message_id)
+    if previews is not None and facts.latest_run is not None:
+        from jobs.finance.summary import publish
+
+        publish(
+            runtime,
+            facts.latest_run.run_id,
+            previews,
+            why=f"the deadline watch paged on-call: {verdict.state}",
+        )
     return WatchResult(verdict, paged=True, message_id=message_id)

@@ -57,9 +57,14 @@ def test_a_died_run_at_1920_pages_once_and_a_second_watch_does_not(sandbox, load
     assert "A relaunch now at 5.00/s would finish about" in message
     assert first["projection"]["remaining"] > 0
 
+    # Finance hears it once too: the run's summary, saying the watch paged.
+    (summary,) = json.loads(cli("-o", "json", "sandbox", "alerts", "--finance").stdout)
+    assert "r-watch (the deadline watch paged on-call: died)" in summary["message"]
+
     code, second, stderr = _watch(cli)  # the 20:15 watch, or a rerun: the night is still bad
     assert code == 1 and not second["paged"] and second["already_paged_at"]
     assert "already paged" in stderr and len(_alerts(cli)) == 1
+    assert len(json.loads(cli("-o", "json", "sandbox", "alerts", "--finance").stdout)) == 1
 
 
 def test_a_healthy_night_and_a_holiday_page_nobody(sandbox, load, cli, monkeypatch):
