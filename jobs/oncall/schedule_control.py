@@ -142,12 +142,16 @@ def last_schedule_change(runtime: Any, now: datetime, days: int = NOTICE_LOOKBAC
 def schedule_notice(runtime: Any, facts: Any) -> ScheduleNotice | None:
     """The pause notice while the schedule is not ENABLED; the resume notice on the New York day it was
     resumed; None otherwise (and when the schedule cannot be read: the advice says so)."""
+    from jobs.domain.records import utc_now
     from jobs.oncall.facts import ny_time
 
     schedule = facts.schedule
     if schedule is None:
         return None
-    last = last_schedule_change(runtime, facts.now)
+    # The audit ledger is written on the real clock (a rehearsal's FLOATCTL_NOW never reaches it),
+    # so it is read on the real clock too.
+    now = utc_now()
+    last = last_schedule_change(runtime, now)
     if schedule.state != "ENABLED":
         who = (
             f" since {ny_time(last.at)} by {last.actor}: {last.reason}"
@@ -169,7 +173,7 @@ def schedule_notice(runtime: Any, facts: Any) -> ScheduleNotice | None:
     if (
         last is not None
         and last.action == RESUME
-        and last.at.astimezone(calendar.NEW_YORK).date() == facts.today
+        and last.at.astimezone(calendar.NEW_YORK).date() == calendar.today_in_new_york(now)
     ):
         text = (
             f"Schedule resumed {ny_time(last.at)} by {last.actor}: {last.reason}. "
