@@ -15,6 +15,7 @@ TUI_WORDS: tuple[tuple[str, str], ...] = (
         "the Launch screen (press F5), ticking 'after the 21:00 ET cutoff'",
     ),
     (r"floatctl launch day-before-ach(?: --wait)?", "the Launch screen (press F5)"),
+    (r"floatctl schedule resume --reason …", "press p on the Status screen"),
     (r"(?:pass )?--after-cutoff", "tick 'after the 21:00 ET cutoff'"),
     (r"(?:pass )?--force", "tick force"),
     (r"run floatctl locks show \S+ again", "press r to read the locks again"),

@@ -38,3 +38,16 @@ def steady_request(monkeypatch):
 
     original = launch.render_request
     monkeypatch.setattr(launch, "render_request", lambda request: original(mask_network_ids(request)))
+
+
+@pytest.fixture
+def enabled_again(app_context):
+    """Whatever a test does, the schedule is ENABLED after it (scenario loads do not touch it)."""
+    from jobs.oncall.schedule_control import update_request
+
+    yield
+    client = app_context.runtime().aws.client("scheduler")
+    settings = app_context.settings
+    current = client.get_schedule(Name=settings.schedule_name, GroupName=settings.schedule_group)
+    if current["State"] != "ENABLED":
+        client.update_schedule(**update_request(current, "ENABLED"))

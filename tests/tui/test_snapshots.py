@@ -236,3 +236,19 @@ def test_history_nights(snap_compare, load, make_app, at_1931, app_context):
         steady_inputs(pilot)
 
     assert snap_compare(make_app(initial="history"), terminal_size=SIZE, run_before=shown)
+
+
+def test_status_screen_schedule_paused(snap_compare, load, make_app, at_1931, app_context, enabled_again):
+    """A paused schedule is the first thing on the home screen, in the error colour."""
+    from jobs.oncall.schedule_control import update_request
+
+    load(scenarios.mixed(12, seed=21))
+    client = app_context.runtime().aws.client("scheduler")
+    settings = app_context.settings
+    current = client.get_schedule(Name=settings.schedule_name, GroupName=settings.schedule_group)
+    client.update_schedule(**update_request(current, "DISABLED"))  # paused outside floatctl: no audit
+
+    async def loaded(pilot):
+        await settle(pilot, lambda: pilot.app.screen.query_one("#schedule-notice").display)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=loaded)

@@ -52,6 +52,7 @@ class ReasonScreen(ModalScreen[str | None]):
         reason = self.query_one("#reason-input", Input).value.strip()
         if not reason:
             self.query_one("#reason-error", Static).update("say why: the reason goes to the audit ledger")
+            self.query_one("#reason-input", Input).focus()  # so the next keys type the reason
             return
         self.dismiss(reason)
 
