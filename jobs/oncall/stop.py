@@ -66,10 +66,17 @@ class StopResult:
 
 
 def plan_stop(runtime: Any, now: datetime, run_date: date | None = None) -> StopPlan:
-    """Find the running tasks of the family and the run they belong to (stops nothing)."""
+    """Find the running tasks of the family and the run they belong to (stops nothing). Without
+    `run_date`, a task's `business-date` tag (every manual launch carries one) names its run date;
+    a scheduled task's is the last fire's."""
     from jobs.oncall.facts import gather
 
     facts = gather(runtime, now, run_date)
+    tagged = {t["tags"].get("business-date") for t in facts.running_tasks} - {None}
+    if run_date is None and len(tagged) == 1:
+        tagged_date = date.fromisoformat(tagged.pop())
+        if tagged_date != facts.focus_run_date:
+            facts = gather(runtime, now, tagged_date)
     run = facts.latest_run
     arns = [t["task_arn"] for t in facts.running_tasks]
     if run is not None and run.status == "RUNNING" and run.task_arn in arns:

@@ -29,7 +29,9 @@ def _wait_for(predicate, timeout: float = 60.0, what: str = "the condition"):
         time.sleep(0.2)
 
 
-def test_stop_drains_the_running_batch_to_interrupted_and_audits(cli, load, sandbox, app_context):
+def test_stop_drains_the_running_batch_to_interrupted_and_audits(
+    cli, load, sandbox, app_context, monkeypatch
+):
     from floatctl_sandbox import actions
 
     from jobs.domain.calendar import due_window
@@ -37,7 +39,9 @@ def test_stop_drains_the_running_batch_to_interrupted_and_audits(cli, load, sand
 
     load(scenarios.mixed(120, seed=61))
     actions.faults_request(sandbox, "PUT", {"payments.latency_ms": 3000})  # a run of minutes, not seconds
-    launched = cli("launch", "day-before-ach", "--yes", "--reason", "rehearse a stop")
+    # 13:00 ET: the last fire was Thursday's, so only the task's business-date tag says which run to stop.
+    monkeypatch.setenv("FLOATCTL_NOW", "2026-11-20T13:00:00-05:00")
+    launched = cli("launch", "day-before-ach", "--date", "2026-11-20", "--yes", "--reason", "rehearse a stop")
     assert launched.exit_code == 0, launched.stderr
     task_arn = launched.stdout.strip().splitlines()[-1]  # after the checks table: the task ARN
     history = app_context.runtime().history()
@@ -74,7 +78,9 @@ def test_stop_drains_the_running_batch_to_interrupted_and_audits(cli, load, sand
 
     again = cli("stop", "--yes", "--reason", "twice")  # nothing runs now: refused, exit 3
     assert again.exit_code == 3 and "no task of the family is running" in again.stderr
-    assert f"run {run.run_id} is INTERRUPTED" in again.stderr
+    assert "for run date 2026-11-19" in again.stderr  # with no task, the last fire's date
+    later = cli("stop", "--date", "2026-11-20", "--yes", "--reason", "twice")
+    assert later.exit_code == 3 and f"run {run.run_id} is INTERRUPTED" in later.stderr
 
 
 @pytest.mark.parametrize(
