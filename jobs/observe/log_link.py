@@ -6,8 +6,9 @@ Sites and their web hosts, from "Getting Started with Datadog Sites"
 "US3 https://us3.datadoghq.com us3.datadoghq.com", "US5 https://us5.datadoghq.com us5.datadoghq.com",
 "EU1 https://app.datadoghq.eu datadoghq.eu", "US1-FED https://app.ddog-gov.com ddog-gov.com",
 "AP1 https://ap1.datadoghq.com ap1.datadoghq.com", "AP2 https://ap2.datadoghq.com ap2.datadoghq.com".
-The two top-level sites (datadoghq.com, datadoghq.eu, ddog-gov.com) are served under `app.`; the
-regional ones under their own name. The job's JSON log lines carry `run_id` as an attribute and the
+The three top-level sites (datadoghq.com, datadoghq.eu, ddog-gov.com) are served under `app.`; the
+regional ones under their own name. The Log Explorer takes the search as `query` and the range as
+`from_ts`/`to_ts` in epoch milliseconds (the form of the links Datadog's own "Copy link" gives). The job's JSON log lines carry `run_id` as an attribute and the
 service as `dd.service`, hence `@run_id:` and `service:`.
 """
 

@@ -11,6 +11,10 @@ most 120 s; https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Contai
 The run's SIGTERM drain (docs/architecture.md, "Stopping") writes INTERRUPTED within 12 + 10 s, under
 the 45 s the task definition allows; a run record still RUNNING after the task stopped means the
 SIGKILL came first, and `stop` says so.
+
+The sandbox's local Fargate (moto's ECS, wrapped) is more lenient than ECS: its StopTask sends
+SIGTERM to the local process at once and never follows with a SIGKILL, so a drain that overran the
+stopTimeout would still finish there; the 12 + 10 s bound is what keeps it inside 45 s on AWS.
 """
 
 from __future__ import annotations

@@ -84,3 +84,17 @@ def test_launch_wait_ends_with_the_link_of_the_run_it_started(cli, load, monkeyp
     )
     assert report["logs_url"] == logs_url(run.run_id, {}, run.started_at)
     assert f"logs: {report['logs_url']}" in result.stderr
+
+
+def test_recover_wait_ends_with_the_link_too(cli, load, monkeypatch):
+    from tests import scenarios
+
+    monkeypatch.setenv("FLOATCTL_NOW", AT_1931)
+    monkeypatch.setenv("DD_SITE", "datadoghq.eu")
+    load(scenarios.mixed(3, seed=54))
+    result = cli("recover", "day-before-ach", "--yes", "--wait", "--poll", "0.3")
+    assert result.exit_code == 0, result.stderr
+    link = next(line for line in result.stderr.splitlines() if line.startswith("logs: "))
+    assert link.startswith(
+        "logs: https://app.datadoghq.eu/logs?query=service%3Acollections-jobs+%40run_id%3A"
+    )
