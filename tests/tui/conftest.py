@@ -12,6 +12,14 @@ from tests.tui.support import AFTER_FIRE
 SVGImageExtension.file_extension = "svg"
 
 
+@pytest.fixture(autouse=True)
+def caller_terminal_settings_ignored(monkeypatch):
+    """The caller's shell must not change a frame: Textual's App reads NO_COLOR when it is built, rich
+    reads FORCE_COLOR, COLUMNS and LINES (issue 18: `make test` with NO_COLOR=1 exported)."""
+    for var in ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "TEXTUAL_COLOR_SYSTEM"):
+        monkeypatch.delenv(var, raising=False)
+
+
 @pytest.fixture
 def at_1931(monkeypatch):
     """Freeze the project's clock 31 minutes after Friday's missed fire."""
