@@ -252,6 +252,11 @@ def test_figures_that_fail_to_refresh_are_marked_stale_with_the_last_good_read(
             await settle(pilot, lambda: app.screen.query_one("#locks-read").has_class("-stale"))
             assert "nothing has been read yet" in text_of(app.screen.query_one("#locks-read"))
 
+            await pilot.press("f2")  # nor the preview: its rows stay empty and the note says why
+            await settle(pilot, lambda: app.screen.query_one("#preview-read").has_class("-stale"))
+            assert "nothing has been read yet" in text_of(app.screen.query_one("#preview-read"))
+
+            await pilot.press("f3")
             app.runtime = good
             await pilot.press("r")
             await settle(pilot, lambda: not app.screen.query_one("#locks-read").has_class("-stale"))

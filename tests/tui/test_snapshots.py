@@ -129,7 +129,9 @@ def test_history_screen(snap_compare, load, make_app, at_1931):
         await pilot.press("slash")
         await type_text(pilot, str(first["id"]))
         await pilot.press("enter")
-        await settle(pilot, lambda: screen.query_one("#history-events", DataTable).row_count == 3)
+        events = screen.query_one("#history-events", DataTable)
+        # An auto-height table takes its height on a later idle: wait for the header and three rows.
+        await settle(pilot, lambda: events.row_count == 3 and events.size.height >= 4)
         steady_inputs(pilot)
 
     assert snap_compare(make_app(initial="history"), terminal_size=SIZE, run_before=searched)

@@ -115,10 +115,10 @@ class HistoryScreen(OperatorScreen):
         chart = self.query_one(NightsChart)
         chart.show(nights)
         runs = [run for night in nights for run in night.runs]
-        self.fill_runs(runs)
-        for table in self.query(DataTable):
+        for table in self.query(DataTable):  # shown before filled (see on_history_loaded)
             table.display = table.id == "history-runs" and bool(runs)
         chart.display = True
+        self.fill_runs(runs)
         missed = sum(1 for night in nights if night.status == NO_RUN)
         self.say(f"last {len(nights)} nights: {len(runs)} runs, {missed} nights without a run")
 
@@ -173,9 +173,13 @@ class HistoryScreen(OperatorScreen):
     def on_history_loaded(self, message: HistoryLoaded) -> None:
         found = message.findings
         runs = self.query_one("#history-runs", DataTable)
-        self.query_one(NightsChart).display = False
-        self.fill_runs(found.runs)
         events = self.query_one("#history-events", DataTable)
+        audit = self.query_one("#history-audit", DataTable)
+        self.query_one(NightsChart).display = False
+        # Shown before they are filled: an auto-height table hidden while its rows arrive can keep
+        # the height it had with none.
+        runs.display, events.display, audit.display = bool(found.runs), bool(found.events), bool(found.audits)
+        self.fill_runs(found.runs)
         fill_table(
             events,
             EVENT_COLUMNS,
@@ -195,13 +199,11 @@ class HistoryScreen(OperatorScreen):
             ],
         )
         events.border_title = f"{len(found.events)} events"
-        audit = self.query_one("#history-audit", DataTable)
         fill_table(
             audit,
             AUDIT_COLUMNS,
             [(moment(a.at), a.actor, a.action, a.target, a.reason) for a in found.audits],
         )
-        runs.display, events.display, audit.display = bool(found.runs), bool(found.events), bool(found.audits)
         self.say(
             f"{message.query}: nothing recorded"
             if found.empty

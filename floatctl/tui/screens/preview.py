@@ -20,6 +20,7 @@ from floatctl.tui.screens.base import OperatorScreen
 from floatctl.tui.widgets.env_banner import EnvBanner
 from floatctl.tui.widgets.key_table import KeyTable
 from floatctl.tui.widgets.message_line import MessageLine
+from floatctl.tui.widgets.stale_note import StaleNote
 from floatctl.tui.widgets.tables import fill_table
 from jobs.domain.model import SKIP_LOCKED, SUBMIT_ACH, VERDICTS
 from jobs.domain.rules import RULES
@@ -89,6 +90,7 @@ class PreviewScreen(OperatorScreen):
             with Horizontal(id="preview-summary"):
                 yield Static(id="preview-totals")
                 yield Static(id="preview-timing")
+            yield StaleNote(id="preview-read")
         yield MessageLine()
         yield Footer()
 
@@ -140,10 +142,17 @@ class PreviewScreen(OperatorScreen):
         self.post_message(PreviewExported(path, len(rows)))
 
     def worker_failed(self, worker: Any) -> None:
+        from jobs import clock
+
         self.query_one(DataTable).loading = False
+        if worker.name == "build":
+            self.query_one(StaleNote).failed(clock.now())
 
     def on_preview_loaded(self, message: PreviewLoaded) -> None:
+        from jobs import clock
+
         self.preview = message.preview
+        self.query_one(StaleNote).fresh(clock.now())
         self.query_one(DataTable).loading = False
         window = self.preview.options.window
         self.say(
