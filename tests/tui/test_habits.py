@@ -341,3 +341,28 @@ def test_nights_view_has_a_bar_per_night_and_marks_missed_nights(load, make_app,
             assert app.screen.query_one("#history-runs", DataTable).row_count == 3
 
     run(scenario())
+
+
+def test_status_shows_the_logs_link_of_the_latest_run(load, make_app, at_1931, monkeypatch):
+    monkeypatch.setenv("DD_SITE", "datadoghq.eu")
+    document = scenarios.mixed(2, seed=39)
+    document["runs"] = [
+        {
+            "run_id": "20261121T000105Z-failed9",
+            "run_date": "2026-11-20",
+            "status": "FAILED",
+            "started_at": "2026-11-21T00:01:05Z",
+        }
+    ]
+    load(document)
+
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=(200, 40)) as pilot:
+            facts = app.screen.query_one("#status-facts")
+            await settle(pilot, lambda: "job lock" in text_of(facts))
+            line = next(line for line in text_of(facts).splitlines() if line.startswith("logs"))
+            assert "https://app.datadoghq.eu/logs?query=service%3Acollections-jobs" in line
+            assert "20261121T000105Z-failed9" in line
+
+    run(scenario())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -27,11 +29,13 @@ def shown_fields(message: StatusLoaded) -> list[tuple[str, str]]:
     """The status fields as the screen shows them: moments in the app's format, no `to cutoff` (the
     countdown says it, every second)."""
     facts = message.facts
-    return [
+    fields = [
         (label, moment(getattr(facts, MOMENTS[label])) if label in MOMENTS else value)
         for label, value in message.fields
         if label != "to cutoff"
     ]
+    logs = message.document.get("logs_url")
+    return fields + ([("logs", logs)] if logs else [])
 
 
 class StatusScreen(OperatorScreen):
@@ -127,11 +131,13 @@ class StatusScreen(OperatorScreen):
     def load_status(self) -> None:
         from jobs import clock
         from jobs.oncall.facts import gather, status_document, status_fields
+        from jobs.oncall.runs import run_logs_url
         from jobs.oncall.schedule_control import schedule_notice
 
         runtime = self.runtime()
         facts = gather(runtime, clock.now())
         document = status_document(facts)
+        document["logs_url"] = run_logs_url(runtime, facts.latest_run, os.environ)
         notice = schedule_notice(runtime, facts)
         self.post_message(StatusLoaded(facts, document, status_fields(facts, document), notice))
 
