@@ -63,6 +63,17 @@ def search_arguments(kind: str, text: str) -> dict[str, Any]:
     return {"day": day, "audit_only": kind == "audit"}
 
 
+RESULT_MAX_HEIGHT = 16  # header, rows and border of one result table; beyond it the table scrolls
+
+
+def fit_height(table: DataTable) -> None:
+    """Size a result table to its rows, plus its header, its round border and the horizontal scrollbar
+    a wide table needs, at most RESULT_MAX_HEIGHT.
+    An explicit height: `height: auto` on a table filled in the same frame it is shown sometimes
+    kept the height it had with no rows."""
+    table.styles.height = min(table.row_count + 4, RESULT_MAX_HEIGHT)
+
+
 class HistoryScreen(OperatorScreen):
     """`floatctl history` as a search box: the same jobs.oncall.history.find_history behind both."""
 
@@ -119,6 +130,7 @@ class HistoryScreen(OperatorScreen):
             table.display = table.id == "history-runs" and bool(runs)
         chart.display = True
         self.fill_runs(runs)
+        fit_height(self.query_one("#history-runs", DataTable))
         missed = sum(1 for night in nights if night.status == NO_RUN)
         self.say(f"last {len(nights)} nights: {len(runs)} runs, {missed} nights without a run")
 
@@ -204,6 +216,8 @@ class HistoryScreen(OperatorScreen):
             AUDIT_COLUMNS,
             [(moment(a.at), a.actor, a.action, a.target, a.reason) for a in found.audits],
         )
+        for table in (runs, events, audit):
+            fit_height(table)
         self.say(
             f"{message.query}: nothing recorded"
             if found.empty
