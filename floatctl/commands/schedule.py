@@ -10,15 +10,36 @@ app = typer.Typer(help="Pause or resume the EventBridge Scheduler schedule (audi
 
 Reason = Annotated[str, typer.Option("--reason", help="why (required; goes to the audit ledger)")]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="do not ask for confirmation")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="show the state it would change; change nothing")]
 
 
-def _change(ctx: typer.Context, verb: str, reason: str, yes: bool) -> None:
+def _dry_run(app_ctx, verb: str) -> None:
+    from jobs.adapters.scheduler import load_schedule
+    from jobs.oncall.schedule_control import STATES
+
+    out = app_ctx.output
+    settings = app_ctx.settings
+    name = settings.schedule_name
+    state = load_schedule(app_ctx.runtime().aws.client("scheduler"), name, settings.schedule_group).state
+    after = STATES[verb]
+    if out.is_json:
+        out.json({"schedule": name, "before": state, "after": after, "changed": state != after})
+    elif state != after:
+        out.line(f"would set schedule {name} from {state} to {after}")
+    else:
+        out.line(f"schedule {name} is already {state}; {verb} would change nothing")
+
+
+def _change(ctx: typer.Context, verb: str, reason: str, yes: bool, dry_run: bool) -> None:
     from floatctl.confirm import confirm
     from jobs.errors import UsageError
     from jobs.oncall.schedule_control import set_schedule_state
 
     app_ctx = ctx.obj
     out = app_ctx.output
+    if dry_run:
+        _dry_run(app_ctx, verb)
+        return
     if not reason.strip():
         raise UsageError(
             f"--reason is required: say why you {verb} the schedule (it goes to the audit ledger)"
@@ -49,12 +70,12 @@ def _change(ctx: typer.Context, verb: str, reason: str, yes: bool) -> None:
 
 
 @app.command("pause")
-def pause(ctx: typer.Context, reason: Reason = "", yes: Yes = False) -> None:
+def pause(ctx: typer.Context, reason: Reason = "", yes: Yes = False, dry_run: DryRun = False) -> None:
     """Set the schedule DISABLED (every other field passed back unchanged)."""
-    _change(ctx, "pause", reason, yes)
+    _change(ctx, "pause", reason, yes, dry_run)
 
 
 @app.command("resume")
-def resume(ctx: typer.Context, reason: Reason = "", yes: Yes = False) -> None:
+def resume(ctx: typer.Context, reason: Reason = "", yes: Yes = False, dry_run: DryRun = False) -> None:
     """Set the schedule ENABLED again."""
-    _change(ctx, "resume", reason, yes)
+    _change(ctx, "resume", reason, yes, dry_run)

@@ -37,6 +37,13 @@ def test_pause_and_resume_keep_the_schedule_and_are_audited(cli, load, scheduler
     before = _schedule(scheduler, settings)
     assert before["State"] == "ENABLED"
 
+    dry = cli("schedule", "pause", "--dry-run")
+    assert (
+        dry.exit_code == 0
+        and "would set schedule sandbox-floats-day-before-ach from ENABLED to DISABLED" in dry.stdout
+    )
+    assert _schedule(scheduler, settings) == before  # a dry run changes nothing
+
     paused = cli("schedule", "pause", "--reason", "partner outage: hold tonight", "--yes")
     assert paused.exit_code == 0, paused.stderr
     assert "PAUSED (ENABLED -> DISABLED)" in paused.stderr
