@@ -22,7 +22,9 @@ from floatctl.commands import (
     recover,
     run,
     sandbox,
+    schedule,
     status,
+    stop,
     tui,
     version,
     watch,
@@ -143,6 +145,8 @@ app.command("preview")(preview.preview)
 app.command("status")(status.status)
 app.add_typer(launch.app, name="launch", cls=PlainGroup)
 app.add_typer(locks.app, name="locks", cls=PlainGroup)
+app.command("stop")(stop.stop)
+app.add_typer(schedule.app, name="schedule", cls=PlainGroup)
 app.command("history")(history.history)
 app.command("tui")(tui.tui)
 app.command("preflight")(preflight.preflight)

@@ -23,10 +23,20 @@ def history(
     audit: Annotated[
         bool, typer.Option("--audit", help="the operator audit ledger (of --date, default today)")
     ] = False,
+    runs: Annotated[
+        bool, typer.Option("--runs", help="the runs of the last nights: status, duration, counts, amount")
+    ] = False,
+    last: Annotated[int, typer.Option("--last", help="with --runs: how many weekday nights")] = 30,
 ) -> None:
     """Newest first, with verdicts, reasons and payment ids (cards never beyond last4)."""
     from jobs.domain.calendar import today_in_new_york
     from jobs.oncall.history import find_history
+
+    if runs:
+        if float_id or user_id or run_id or audit:
+            raise UsageError("--runs goes with --last and --date (the newest night) only")
+        _render_nights(ctx.obj, opt.run_date(date_), last)
+        return
 
     chosen = [x for x in (float_id, user_id, run_id) if x is not None] + (
         [date_] if date_ and not audit else []
@@ -106,3 +116,35 @@ def _render(out, runs, events, audits) -> None:
         )
     if not (runs or events or audits):
         out.info("nothing recorded")
+
+
+def _render_nights(app_ctx, newest, last: int) -> None:
+    """`history --runs`: one row per run of the last `last` nights (and per night with no run)."""
+    from jobs.oncall.runs import recent_nights, run_rows
+
+    out = app_ctx.output
+    rows = run_rows(recent_nights(app_ctx.runtime(), newest, last))
+    if out.is_json:
+        out.json({"env": app_ctx.env, "newest": newest.isoformat(), "last": last, "runs": rows})
+        return
+    out.table(
+        ("date", "status", "duration", "counts", "amount", "started by", "run"),
+        [
+            (
+                r["run_date"],
+                r["status"],
+                "-" if r["duration_s"] is None else _duration(r["duration_s"]),
+                " ".join(f"{k}={v}" for k, v in sorted(r["counts"].items())),
+                dollars(r["submitted_amount_cents"]),
+                r["started_by"] or "-",
+                r["run_id"] or "-",
+            )
+            for r in rows
+        ],
+        title=f"runs of the last {last} nights up to {newest}",
+    )
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes} min {secs} s" if minutes else f"{secs} s"

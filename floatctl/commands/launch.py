@@ -132,6 +132,9 @@ def follow_and_report(app_ctx, runtime, task_arn, run_date, timeout_min, poll_s)
         last["update"] = update
 
     code = follow_launch(runtime, task_arn, run_date, show, timeout_s=timeout_min * 60, poll_s=poll_s)
+    logs = _logs_url(runtime, run_date, task_arn)
+    if logs:
+        out.info(f"logs: {logs}")
     if out.is_json:
         update = last.get("update")
         out.json(
@@ -140,6 +143,7 @@ def follow_and_report(app_ctx, runtime, task_arn, run_date, timeout_min, poll_s)
                 "exit_code": code,
                 "run_status": update.run_status if update else None,
                 "counts": update.counts if update else None,
+                "logs_url": logs,
             }
         )
     return code
@@ -178,3 +182,12 @@ def show_late_impact(out, late) -> None:
         f"{plural(slip['count'], 'float')} {dollars(slip['amount_cents'])} would settle after their due date "
         f"(of {plural(late['total']['count'], 'submission')} {dollars(late['total']['amount_cents'])})"
     )
+
+
+def _logs_url(runtime, run_date, task_arn) -> str | None:
+    """The Datadog logs link of the run the task wrote (launch --wait, recover --wait)."""
+    import os
+
+    from jobs.oncall.runs import run_logs_url, task_run
+
+    return run_logs_url(runtime, task_run(runtime, run_date, task_arn), os.environ)

@@ -1,7 +1,8 @@
 """`floatctl tui`: one Textual app over the same jobs functions as the commands.
 
-Modes are the five views; the footer shows each screen's keys, the command palette lists every action,
-and in read-only mode every action that changes state is hidden and refused.
+Modes are the five views; the footer shows each screen's keys, `?` lists them all, `:` (or Ctrl+P)
+opens the command palette with every action, and in read-only mode every action that changes state is
+hidden, and its key says why it is refused.
 """
 
 from __future__ import annotations
@@ -48,7 +49,9 @@ class FloatctlApp(App[None]):
             )
             for index, (mode, key) in enumerate(SCREEN_KEYS.items(), start=1)
         ),
-        Binding("q", "quit", "Quit"),
+        Binding("q", "quit", "Quit", tooltip="Quit (when no text box has focus; Ctrl+Q always)"),
+        Binding("question_mark", "help", "Help", tooltip="Every key of this screen and of the app"),
+        Binding("colon", "command_palette", "Commands", show=False, tooltip="The command palette"),
     ]
 
     def __init__(
@@ -75,6 +78,17 @@ class FloatctlApp(App[None]):
         """The shared jobs adapters, built once (from worker threads: building may reach AWS)."""
         with self._runtime_lock:
             return self.context.runtime()
+
+    def action_help(self) -> None:
+        """`?`: the keys of the screen in front and of the whole app."""
+        from floatctl.tui.screens.help import HelpScreen, screen_keys
+
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            return
+        self.push_screen(
+            HelpScreen(getattr(screen, "TITLE_TEXT", "") or "this dialog", list(screen_keys(screen)))
+        )
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The palette: every screen, then the current screen's actions (read-only hides the writes)."""

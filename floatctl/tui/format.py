@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from floatctl.output import dollars
 
-__all__ = ["clock_text", "coarse", "dollars", "one_line"]
+__all__ = ["clock_text", "coarse", "dollars", "moment", "one_line"]
+
+# The one time format of the app: New York wall time with the weekday, seconds and the zone.
+MOMENT_FORMAT = "%a %Y-%m-%d %H:%M:%S %Z"
+
+
+def moment(at: datetime | None) -> str:
+    """A moment as every screen shows it: `Fri 2026-11-20 19:31:00 EST` (New York time)."""
+    from jobs.domain.calendar import NEW_YORK
+
+    return at.astimezone(NEW_YORK).strftime(MOMENT_FORMAT) if at else "-"
 
 
 def coarse(seconds: float) -> str:
@@ -24,9 +36,11 @@ def clock_text(seconds: float) -> str:
 
 
 def one_line(error: BaseException) -> str:
-    """An error as the CLI prints it: the project's message and hint, or the type and text of a bug."""
+    """An error as one line in the TUI's words: the project's message and hint, or the type and text
+    of a bug."""
+    from floatctl.tui.wording import tui_words
     from jobs.errors import FloatctlError
 
     if isinstance(error, FloatctlError):
-        return error.message + (f" (hint: {error.hint})" if error.hint else "")
+        return tui_words(error.message + (f" (hint: {error.hint})" if error.hint else ""))
     return f"{type(error).__name__}: {error}"

@@ -9,13 +9,17 @@ from textual.message import Message
 
 
 class StatusLoaded(Message):
-    """The on-call facts were gathered: the JSON document of `floatctl status` and its labelled lines."""
+    """The on-call facts were gathered: the JSON document of `floatctl status`, its labelled lines, and
+    the schedule's pause or resume notice (None when there is nothing to say)."""
 
-    def __init__(self, facts: Any, document: dict[str, Any], fields: list[tuple[str, str]]) -> None:
+    def __init__(
+        self, facts: Any, document: dict[str, Any], fields: list[tuple[str, str]], notice: Any = None
+    ) -> None:
         super().__init__()
         self.facts = facts
         self.document = document
         self.fields = fields
+        self.notice = notice
 
 
 class PreviewLoaded(Message):
@@ -61,6 +65,30 @@ class HistoryLoaded(Message):
         super().__init__()
         self.query = query
         self.findings = findings
+
+
+class RunsLoaded(Message):
+    """The run records of the last nights were read (jobs.oncall.runs.recent_runs)."""
+
+    def __init__(self, nights: Any) -> None:
+        super().__init__()
+        self.nights = nights
+
+
+class StopPlanned(Message):
+    """The stop guards ran: which run and task a stop would end (nothing was stopped)."""
+
+    def __init__(self, plan: Any) -> None:
+        super().__init__()
+        self.plan = plan
+
+
+class RunStopped(Message):
+    """StopTask was sent, audited, and the run record reached the state it ended in."""
+
+    def __init__(self, result: Any) -> None:
+        super().__init__()
+        self.result = result
 
 
 class LaunchPlanned(Message):

@@ -12,6 +12,14 @@ from tests.tui.support import AFTER_FIRE
 SVGImageExtension.file_extension = "svg"
 
 
+@pytest.fixture(autouse=True)
+def caller_terminal_settings_ignored(monkeypatch):
+    """The caller's shell must not change a frame: Textual's App reads NO_COLOR when it is built, rich
+    reads FORCE_COLOR, COLUMNS and LINES (issue 18: `make test` with NO_COLOR=1 exported)."""
+    for var in ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "TEXTUAL_COLOR_SYSTEM"):
+        monkeypatch.delenv(var, raising=False)
+
+
 @pytest.fixture
 def at_1931(monkeypatch):
     """Freeze the project's clock 31 minutes after Friday's missed fire."""
@@ -38,3 +46,16 @@ def steady_request(monkeypatch):
 
     original = launch.render_request
     monkeypatch.setattr(launch, "render_request", lambda request: original(mask_network_ids(request)))
+
+
+@pytest.fixture
+def enabled_again(app_context):
+    """Whatever a test does, the schedule is ENABLED after it (scenario loads do not touch it)."""
+    from jobs.oncall.schedule_control import update_request
+
+    yield
+    client = app_context.runtime().aws.client("scheduler")
+    settings = app_context.settings
+    current = client.get_schedule(Name=settings.schedule_name, GroupName=settings.schedule_group)
+    if current["State"] != "ENABLED":
+        client.update_schedule(**update_request(current, "ENABLED"))

@@ -23,6 +23,7 @@ async def settle(pilot: Any, until: Callable[[], bool] = lambda: True, timeout: 
         await pilot.pause(0.05)
         busy = any(w.is_running for w in app.workers if w.group != "launch")
         if not busy and until():
+            await pilot.wait_for_scheduled_animations()  # a focus change scrolls with an animation
             await pilot.pause()
             return
         if time.monotonic() > deadline:

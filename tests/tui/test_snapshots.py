@@ -75,7 +75,7 @@ def test_preview_screen_filtered(snap_compare, load, make_app, at_1931):
     assert snap_compare(make_app(initial="preview"), terminal_size=SIZE, run_before=filtered)
 
 
-def test_locks_screen(snap_compare, load, make_app):
+def test_locks_screen(snap_compare, load, make_app, at_1931):
     """A live float lock and an expired job lock, with ages to the minute."""
     load(scenarios.mixed(2) | {"locks": [LIVE, EXPIRED]})
 
@@ -85,7 +85,7 @@ def test_locks_screen(snap_compare, load, make_app):
     assert snap_compare(make_app(initial="locks"), terminal_size=SIZE, run_before=loaded)
 
 
-def test_release_modal(snap_compare, load, make_app):
+def test_release_modal(snap_compare, load, make_app, at_1931):
     """The release modal of a live lock: the lock, its rvn, a reason, and the force box."""
     load(scenarios.mixed(2) | {"locks": [LIVE, EXPIRED]})
 
@@ -126,9 +126,12 @@ def test_history_screen(snap_compare, load, make_app, at_1931):
     async def searched(pilot):
         screen = pilot.app.screen
         await settle(pilot)
+        await pilot.press("slash")
         await type_text(pilot, str(first["id"]))
         await pilot.press("enter")
-        await settle(pilot, lambda: screen.query_one("#history-events", DataTable).row_count == 3)
+        events = screen.query_one("#history-events", DataTable)
+        # An auto-height table takes its height on a later idle: wait for the header and three rows.
+        await settle(pilot, lambda: events.row_count == 3 and events.size.height >= 4)
         steady_inputs(pilot)
 
     assert snap_compare(make_app(initial="history"), terminal_size=SIZE, run_before=searched)
@@ -167,3 +170,87 @@ def test_launch_screen_read_only(snap_compare, load, make_app, at_1931, steady_r
         steady_inputs(pilot)
 
     assert snap_compare(make_app(writable=False, initial="launch"), terminal_size=SIZE, run_before=planned)
+
+
+SMALL = (80, 24)
+
+
+def test_status_screen_at_80x24(snap_compare, load, make_app, at_1931):
+    """A small terminal: the body scrolls, the footer starts with Quit and Help."""
+    load(scenarios.mixed(12, seed=21))
+
+    async def loaded(pilot):
+        await settle(pilot, lambda: "did not run" in str(pilot.app.screen.query_one("#advice").content))
+
+    assert snap_compare(make_app(), terminal_size=SMALL, run_before=loaded)
+
+
+def test_help_screen(snap_compare, load, make_app, at_1931):
+    """`?` on the locks screen: its keys, then the keys of the whole app."""
+    load(scenarios.mixed(2) | {"locks": [LIVE, EXPIRED]})
+
+    async def opened(pilot):
+        screen = pilot.app.screen
+        await settle(pilot, lambda: len(screen.views) == 2)
+        await pilot.press("question_mark")
+        await settle(pilot, lambda: pilot.app.screen is not screen)
+
+    assert snap_compare(make_app(initial="locks"), terminal_size=SIZE, run_before=opened)
+
+
+def test_history_nights(snap_compare, load, make_app, at_1931, app_context):
+    """`n` on history: the last 30 nights, a bar of the amount per night, missed nights in red."""
+    from datetime import UTC, datetime, timedelta
+
+    from jobs.domain.calendar import due_window
+    from jobs.domain.records import RunRecord
+
+    load(scenarios.mixed(2, seed=5))
+    history = app_context.runtime().history()
+    for day, amount, status in (
+        (19, 182_350, "SUCCEEDED"),
+        (18, 95_000, "SUCCEEDED"),
+        (17, 40_500, "INTERRUPTED"),
+        (16, 40_500, "SUCCEEDED"),
+        (12, 150_000, "FAILED"),
+    ):
+        run_date = datetime(2026, 11, day).date()
+        started = datetime(2026, 11, day + 1, 0, 1, 5, tzinfo=UTC)
+        history.put_run(
+            RunRecord(
+                f"202611{day + 1:02d}T000105Z-{day:08x}",
+                due_window(run_date).end,
+                run_date,
+                started,
+                status,
+                finished_at=started + timedelta(minutes=6),
+                submitted_amount_cents=amount,
+                counts={"SUBMITTED": amount // 10_000, "SKIP_VALID_CARD": 4},
+            )
+        )
+
+    async def shown(pilot):
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(
+            pilot, lambda: "last 30 nights" in str(pilot.app.screen.query_one("#message-line").content)
+        )
+        steady_inputs(pilot)
+
+    assert snap_compare(make_app(initial="history"), terminal_size=SIZE, run_before=shown)
+
+
+def test_status_screen_schedule_paused(snap_compare, load, make_app, at_1931, app_context, enabled_again):
+    """A paused schedule is the first thing on the home screen, in the error colour."""
+    from jobs.oncall.schedule_control import update_request
+
+    load(scenarios.mixed(12, seed=21))
+    client = app_context.runtime().aws.client("scheduler")
+    settings = app_context.settings
+    current = client.get_schedule(Name=settings.schedule_name, GroupName=settings.schedule_group)
+    client.update_schedule(**update_request(current, "DISABLED"))  # paused outside floatctl: no audit
+
+    async def loaded(pilot):
+        await settle(pilot, lambda: pilot.app.screen.query_one("#schedule-notice").display)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=loaded)

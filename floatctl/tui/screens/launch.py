@@ -13,8 +13,15 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Checkbox, Footer, Input, Label, Static
 from textual.worker import get_current_worker
 
-from floatctl.tui.messages import LaunchPlanned, TaskFinished, TaskLaunched, TaskUpdated
-from floatctl.tui.screens.base import OperatorScreen
+from floatctl.tui.messages import (
+    LaunchPlanned,
+    RunStopped,
+    StopPlanned,
+    TaskFinished,
+    TaskLaunched,
+    TaskUpdated,
+)
+from floatctl.tui.screens.base import OperatorScreen, refused_twin
 from floatctl.tui.screens.confirm_launch import ConfirmLaunchScreen
 from floatctl.tui.widgets.checklist import Checklist
 from floatctl.tui.widgets.env_banner import EnvBanner
@@ -54,6 +61,9 @@ class LaunchScreen(OperatorScreen):
     BINDINGS = [
         Binding("r", "recheck", "Re-check", tooltip="Run the launch guards again"),
         Binding("x", "launch", "Launch", tooltip="Launch day-before-ach for the run date (asks to confirm)"),
+        refused_twin("x", "launch"),
+        Binding("s", "stop", "Stop run", tooltip="Stop the running task through its drain (asks why)"),
+        refused_twin("s", "stop"),
     ]
 
     def __init__(self) -> None:
@@ -71,9 +81,10 @@ class LaunchScreen(OperatorScreen):
             yield Checkbox("after the 21:00 ET cutoff (finance agreed)", id="after-cutoff")
         yield Checklist(id="launch-checks")
         yield Static("", id="launch-verdict")
-        with VerticalScroll(id="launch-request"):
-            yield Static("", id="launch-request-json")
-        yield Static("", id="launch-follow")
+        with VerticalScroll(id="launch-body"):
+            with VerticalScroll(id="launch-request"):
+                yield Static("", id="launch-request-json")
+            yield Static("", id="launch-follow")
         yield MessageLine()
         yield Footer()
 
@@ -94,7 +105,26 @@ class LaunchScreen(OperatorScreen):
                 return False  # hidden from the footer and the palette
             ready = self.plan is not None and self.plan.refusal() is None and not self.busy
             return True if ready else None
+        if action == "stop":
+            if not self.writable:
+                return False
+            return True if self.plan is not None and self.plan.facts.running_tasks else None
         return True
+
+    def why_not(self, action: str) -> str:
+        from floatctl.tui.wording import tui_words
+
+        if not self.writable:
+            what = "launching" if action == "launch" else "stopping a run"
+            return f"read-only: {what} is disabled (start floatctl tui with --allow-writes)"
+        if self.plan is None:
+            return "the guards are still being checked: wait for the checklist"
+        if action == "stop":
+            return "no task of the family is running: there is nothing to stop"
+        if self.busy:
+            return "a launch is being followed: wait for its exit code"
+        refusal = self.plan.refusal()
+        return tui_words(refusal.message) if refusal else "launch is not available now"
 
     def action_recheck(self) -> None:
         from jobs import clock
@@ -133,6 +163,60 @@ class LaunchScreen(OperatorScreen):
                 self.say("launch cancelled; nothing was started")
 
         self.app.push_screen(ConfirmLaunchScreen(plan, self.operator_app.env), decided)
+
+    def action_stop(self) -> None:
+        from floatctl.tui.screens.confirm_reason import ReasonScreen
+
+        plan = self.plan
+        if not self.writable or plan is None or not plan.facts.running_tasks:
+            return
+        run = plan.facts.latest_run
+        tasks = ", ".join(t["task_arn"].split("/")[-1] for t in plan.facts.running_tasks)
+        facts = [
+            ("run", f"{run.run_id} {run.status}" if run else "none recorded"),
+            ("tasks", tasks),
+            ("run date", str(plan.facts.focus_run_date)),
+        ]
+        note = (
+            "ECS StopTask sends SIGTERM: the run stops paging, finishes the floats in flight, releases its "
+            "locks and writes INTERRUPTED; SIGKILL follows after the task's stopTimeout. Audited."
+        )
+
+        def decided(reason: str | None) -> None:
+            if reason is None:
+                self.say("stop cancelled; nothing was stopped")
+                return
+            self.query_one("#launch-follow", Static).update("StopTask sent; waiting for the drain…")
+            self.stop_run(plan.run_date, reason)
+
+        self.app.push_screen(
+            ReasonScreen("Stop the running batch", facts, note, "Stop", self.operator_app.env), decided
+        )
+
+    @work(thread=True, exclusive=True, group="stop", exit_on_error=False)
+    def stop_run(self, run_date: Any, reason: str) -> None:
+        from jobs import clock
+        from jobs.oncall.stop import plan_stop, stop_tasks, wait_stopped
+
+        runtime = self.runtime()
+        plan = plan_stop(runtime, clock.now(), run_date)
+        self.post_message(StopPlanned(plan))
+        stop_tasks(runtime, plan, reason)
+        self.post_message(RunStopped(wait_stopped(runtime, plan, poll_s=FOLLOW_POLL_S)))
+
+    def on_stop_planned(self, message: StopPlanned) -> None:
+        self.say(f"stopping {', '.join(message.plan.task_arns)}")
+
+    def on_run_stopped(self, message: RunStopped) -> None:
+        result = message.result
+        counts = ", ".join(f"{k}={v}" for k, v in sorted(result.counts.items())) or "no counts"
+        text = f"run {result.run_id} {result.run_status} ({counts})"
+        self.query_one("#launch-follow", Static).update(text)
+        if result.drained:
+            self.say(f"stopped: {text}; launch again when ready")
+        else:
+            self.query_one(MessageLine).error(f"the tasks stopped but {text}: the drain did not finish")
+        self.action_recheck()
 
     @work(thread=True, exclusive=True, group="launch-plan", exit_on_error=False)
     def plan_launch(self, run_date: Any, after_cutoff: bool) -> None:
@@ -182,6 +266,8 @@ class LaunchScreen(OperatorScreen):
         self.post_message(TaskFinished(code))
 
     def worker_failed(self, worker: Any) -> None:
+        if worker.name == "stop_run":
+            self.action_recheck()
         if worker.name == "launch_and_follow":
             self.busy = False
             if not self.follow_lines:
@@ -197,11 +283,13 @@ class LaunchScreen(OperatorScreen):
         verdict.set_class(refusal is None and self.writable, "-ready")
         verdict.set_class(refusal is None and not self.writable, "-read-only")
         if refusal is not None:
-            text = f"Refused: {plan.failed[0].name}. Nothing can be started."
+            text = f"Refused: {plan.failed[0].name}. Nothing can be started (x says why)."
         elif not self.writable:
             text = "The guards pass. Read-only: launching is disabled (start with --allow-writes)."
         else:
             text = f"Ready: press x to launch run date {plan.run_date} (you confirm first)."
+        if plan.facts.running_tasks and self.writable:
+            text += " A task runs: press s to stop it."
         verdict.update(text)
         self.query_one("#launch-request-json", Static).update(render_request(plan.request))
         self.refresh_bindings()

@@ -10,7 +10,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Footer, Input, Select, Static
 
 from floatctl.commands.preview import RULE_MARK as RULE_MARKS
@@ -18,7 +18,9 @@ from floatctl.tui.format import dollars
 from floatctl.tui.messages import PreviewExported, PreviewLoaded
 from floatctl.tui.screens.base import OperatorScreen
 from floatctl.tui.widgets.env_banner import EnvBanner
+from floatctl.tui.widgets.key_table import KeyTable
 from floatctl.tui.widgets.message_line import MessageLine
+from floatctl.tui.widgets.stale_note import StaleNote
 from floatctl.tui.widgets.tables import fill_table
 from jobs.domain.model import SUBMIT_ACH, VERDICTS
 from jobs.domain.rules import RULES
@@ -80,12 +82,14 @@ class PreviewScreen(OperatorScreen):
         with Horizontal(id="preview-controls"):
             yield Input(placeholder="run date YYYY-MM-DD", id="run-date")
             yield Select([(v, v) for v in VERDICT_CHOICES], prompt="every verdict", id="verdict")
-            yield Input(placeholder="filter: float, user, verdict, reason", id="filter")
-        yield DataTable(id="preview-table", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="preview-detail", markup=False)
-        with Horizontal(id="preview-summary"):
-            yield Static(id="preview-totals")
-            yield Static(id="preview-timing")
+            yield Input(placeholder="/ filter: float, user, verdict, reason", id="filter", classes="filter")
+        with VerticalScroll(id="preview-body"):
+            yield KeyTable(id="preview-table", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="preview-detail", markup=False)
+            with Horizontal(id="preview-summary"):
+                yield Static(id="preview-totals")
+                yield Static(id="preview-timing")
+            yield StaleNote(id="preview-read")
         yield MessageLine()
         yield Footer()
 
@@ -136,10 +140,17 @@ class PreviewScreen(OperatorScreen):
         self.post_message(PreviewExported(path, len(rows)))
 
     def worker_failed(self, worker: Any) -> None:
+        from jobs import clock
+
         self.query_one(DataTable).loading = False
+        if worker.name == "build":
+            self.query_one(StaleNote).failed(clock.now())
 
     def on_preview_loaded(self, message: PreviewLoaded) -> None:
+        from jobs import clock
+
         self.preview = message.preview
+        self.query_one(StaleNote).fresh(clock.now())
         self.query_one(DataTable).loading = False
         window = self.preview.options.window
         self.say(
@@ -153,7 +164,12 @@ class PreviewScreen(OperatorScreen):
 
     @on(Input.Submitted, "#run-date")
     def run_date_entered(self) -> None:
+        self.focus_main()
         self.action_run_preview()
+
+    @on(Input.Submitted, "#filter")
+    def filter_entered(self) -> None:
+        self.focus_main()  # the filter stays; Esc clears it
 
     @on(Input.Changed, "#filter")
     @on(Select.Changed, "#verdict")
@@ -177,11 +193,15 @@ class PreviewScreen(OperatorScreen):
         amount = dollars(sum(max(r.float.amount_cents or 0, 0) for r in self.shown))
         totals = self.query_one("#preview-totals", Static)
         totals.border_subtitle = f"showing {len(self.shown)} of {len(self.preview.rows)} floats, {amount}"
+        self.show_detail(self.query_one(DataTable).cursor_row)
 
     @on(DataTable.RowHighlighted, "#preview-table")
     def row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        """The highlighted float's verdict and every rule's reason, in full."""
-        index = event.cursor_row
+        self.show_detail(event.cursor_row)
+
+    def show_detail(self, index: int) -> None:
+        """The highlighted float's verdict and every rule's reason, in full; empty when no row is
+        highlighted (a filter that leaves no row clears it)."""
         detail = self.query_one("#preview-detail", Static)
         if not 0 <= index < len(self.shown):
             detail.update("")

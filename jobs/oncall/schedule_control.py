@@ -1,0 +1,183 @@
+"""Pause and resume the 19:00 schedule, audited, and the notice `status` and the TUI show about it.
+
+EventBridge Scheduler's UpdateSchedule is a full replace: "When you call UpdateSchedule, EventBridge
+Scheduler uses all values, including empty values, specified in the request and overrides the
+existing schedule. [...] if you do not set an optional field in your request, that field will be set
+to its system-default value after the update."
+(https://docs.aws.amazon.com/scheduler/latest/APIReference/API_UpdateSchedule.html). So a pause reads
+the schedule with GetSchedule and sends every field back with only `State` changed; otherwise a pause
+would silently drop the retry policy, the dead-letter queue or the time zone. moto's UpdateSchedule
+keeps what it is sent too, so the sandbox test that checks the target survives can fail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from jobs.domain import calendar
+from jobs.errors import DependencyError, UsageError
+
+PAUSE, RESUME = "schedule.pause", "schedule.resume"
+STATES = {"pause": "DISABLED", "resume": "ENABLED"}
+# Every writable field of UpdateSchedule that GetSchedule returns (the request syntax of the API
+# reference above); anything not passed back would be reset to its default.
+UPDATE_FIELDS = (
+    "ActionAfterCompletion",
+    "Description",
+    "EndDate",
+    "FlexibleTimeWindow",
+    "GroupName",
+    "KmsKeyArn",
+    "Name",
+    "ScheduleExpression",
+    "ScheduleExpressionTimezone",
+    "StartDate",
+    "State",
+    "Target",
+)
+NOTICE_LOOKBACK_DAYS = 7  # how far back the audit ledger is read for who paused it, and why
+
+
+@dataclass(frozen=True)
+class ScheduleChange:
+    """What a pause or resume did: the state before and after (equal when nothing changed)."""
+
+    name: str
+    before: str
+    after: str
+    operator: str
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+@dataclass(frozen=True)
+class ScheduleNotice:
+    """The loud line `status` and the TUI show while the schedule is paused, or on the day it resumed."""
+
+    paused: bool
+    text: str
+    actor: str | None = None
+    reason: str | None = None
+    at: datetime | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "paused": self.paused,
+            "text": self.text,
+            "actor": self.actor,
+            "reason": self.reason,
+            "at": self.at.isoformat() if self.at else None,
+        }
+
+
+def update_request(current: dict[str, Any], state: str) -> dict[str, Any]:
+    """The UpdateSchedule request that changes only `State`: every other field as GetSchedule gave it."""
+    request = {key: current[key] for key in UPDATE_FIELDS if current.get(key) is not None}
+    request["State"] = state
+    return request
+
+
+def set_schedule_state(runtime: Any, verb: str, reason: str) -> ScheduleChange:
+    """Pause (`DISABLED`) or resume (`ENABLED`) the schedule and write the audit event; a schedule
+    already in that state is left alone and nothing is audited."""
+    from jobs.adapters.audit import AuditEvent
+
+    if verb not in STATES:
+        raise UsageError(f"{verb!r} is not pause or resume")
+    if not reason.strip():
+        raise UsageError(
+            f"--reason is required: say why you {verb} the schedule (it goes to the audit ledger)"
+        )
+    settings = runtime.settings
+    scheduler = runtime.aws.client("scheduler")
+    current = _get(scheduler, settings.schedule_name, settings.schedule_group)
+    state = STATES[verb]
+    operator = runtime.operator()
+    change = ScheduleChange(settings.schedule_name, current.get("State", "UNKNOWN"), state, operator)
+    if not change.changed:
+        return change
+    with runtime.operator_span(f"schedule.{verb}", schedule=settings.schedule_name):
+        try:
+            scheduler.update_schedule(**update_request(current, state))
+        except Exception as exc:
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
+            raise DependencyError(
+                f"UpdateSchedule failed: {code}; the schedule is still {change.before}"
+            ) from None
+        runtime.audit().record(
+            AuditEvent(
+                actor=operator,
+                action=PAUSE if verb == "pause" else RESUME,
+                target=f"schedule {settings.schedule_name}",
+                reason=reason.strip(),
+                before={"state": change.before},
+                after={"state": state},
+            )
+        )
+    return change
+
+
+def _get(scheduler: Any, name: str, group: str) -> dict[str, Any]:
+    from jobs.adapters.scheduler import load_schedule
+
+    load_schedule(scheduler, name, group)  # a missing schedule: its one-line ConfigError
+    return scheduler.get_schedule(Name=name, GroupName=group)
+
+
+def last_schedule_change(runtime: Any, now: datetime, days: int = NOTICE_LOOKBACK_DAYS) -> Any | None:
+    """The newest pause or resume in the audit ledger of the last `days` New York days, or None."""
+    audit = runtime.audit()
+    today = calendar.today_in_new_york(now)
+    for back in range(days):
+        events = [e for e in audit.on(today - timedelta(days=back)) if e.action in (PAUSE, RESUME)]
+        if events:
+            return max(events, key=lambda e: e.at)
+    return None
+
+
+def schedule_notice(runtime: Any, facts: Any) -> ScheduleNotice | None:
+    """The pause notice while the schedule is not ENABLED; the resume notice on the New York day it was
+    resumed; None otherwise (and when the schedule cannot be read: the advice says so)."""
+    from jobs.domain.records import utc_now
+    from jobs.oncall.facts import ny_time
+
+    schedule = facts.schedule
+    if schedule is None:
+        return None
+    # The audit ledger is written on the real clock (a rehearsal's FLOATCTL_NOW never reaches it),
+    # so it is read on the real clock too.
+    now = utc_now()
+    last = last_schedule_change(runtime, now)
+    if schedule.state != "ENABLED":
+        who = (
+            f" since {ny_time(last.at)} by {last.actor}: {last.reason}"
+            if last is not None and last.action == PAUSE
+            else f" (no pause in the audit ledger of the last {NOTICE_LOOKBACK_DAYS} days)"
+        )
+        text = (
+            f"SCHEDULE PAUSED ({schedule.state}){who}. Nothing fires by itself until it is resumed: "
+            "floatctl schedule resume --reason …, or launch by hand."
+        )
+        paused_by = last if last is not None and last.action == PAUSE else None
+        return ScheduleNotice(
+            True,
+            text,
+            paused_by.actor if paused_by else None,
+            paused_by.reason if paused_by else None,
+            paused_by.at if paused_by else None,
+        )
+    if (
+        last is not None
+        and last.action == RESUME
+        and last.at.astimezone(calendar.NEW_YORK).date() == calendar.today_in_new_york(now)
+    ):
+        text = (
+            f"Schedule resumed {ny_time(last.at)} by {last.actor}: {last.reason}. "
+            f"The next fire is {ny_time(facts.next_fire)}."
+        )
+        return ScheduleNotice(False, text, last.actor, last.reason, last.at)
+    return None
