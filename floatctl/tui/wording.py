@@ -15,11 +15,18 @@ TUI_WORDS: tuple[tuple[str, str], ...] = (
         "the Launch screen (press F5), ticking 'after the 21:00 ET cutoff'",
     ),
     (r"floatctl launch day-before-ach(?: --wait)?", "the Launch screen (press F5)"),
+    # jobs.oncall.diagnosis.command_for: `recover` for one night, which in the TUI is the Launch screen
+    # (it shows the same refusal or go-ahead, from the same jobs.oncall.policy).
+    (
+        r'floatctl recover day-before-ach --date \S+ --after-cutoff(?: --reason "<why>")? --wait',
+        "the Launch screen (press F5), ticking 'after the 21:00 ET cutoff'",
+    ),
+    (r'floatctl recover day-before-ach --date \S+(?: --reason "<why>")? --wait', "the Launch screen (press F5)"),
     (r"floatctl schedule resume --reason …", "press p on the Status screen"),
     (r"(?:pass )?--after-cutoff", "tick 'after the 21:00 ET cutoff'"),
     (r"(?:pass )?--force", "tick force"),
     (r"run floatctl locks show \S+ again", "press r to read the locks again"),
-    (r"(?:watch |keep watching with )?floatctl status", "watch the Status screen (press F1)"),
+    (r"(?:watch |keep watching with )?floatctl status(?: --date \S+)?", "watch the Status screen (press F1)"),
 )
 _PATTERNS = tuple((re.compile(pattern), words) for pattern, words in TUI_WORDS)
 

@@ -143,7 +143,7 @@ def schedule_notice(runtime: Any, facts: Any) -> ScheduleNotice | None:
     """The pause notice while the schedule is not ENABLED; the resume notice on the New York day it was
     resumed; None otherwise (and when the schedule cannot be read: the advice says so)."""
     from jobs.domain.records import utc_now
-    from jobs.oncall.facts import ny_time
+    from jobs.oncall.status import ny_time
 
     schedule = facts.schedule
     if schedule is None:

@@ -214,7 +214,7 @@ def test_status_advice_in_tui_words_and_one_time_format(load, make_app, at_1931)
             assert "press F5" in advice and "floatctl launch" not in advice
             facts = text_of(app.screen.query_one("#status-facts"))
             assert "now                    Fri 2026-11-20 19:31:00 EST" in facts
-            assert "last fire              Fri 2026-11-20 19:00:00 EST" in facts
+            assert "its fire               Fri 2026-11-20 19:00:00 EST" in facts
             assert text_of(app.screen.query_one("#status-read")) == "read Fri 2026-11-20 19:31:00 EST"
 
     run(scenario())

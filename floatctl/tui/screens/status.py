@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime
 
 from textual import work
 from textual.app import ComposeResult
@@ -22,15 +23,21 @@ from floatctl.tui.wording import tui_words
 
 REFRESH_EVERY_S = 30.0
 # The facts' own moments, shown in the app's one time format instead of the CLI's.
-MOMENTS = {"now": "now", "last fire": "last_fire", "next fire": "next_fire"}
+# label in jobs.oncall.status.status_fields -> the status document's ISO moment it shows
+MOMENTS = {"now": "now", "its fire": "fire_at", "next fire": "next_fire"}
 
 
 def shown_fields(message: StatusLoaded) -> list[tuple[str, str]]:
     """The status fields as the screen shows them: moments in the app's format, no `to cutoff` (the
     countdown says it, every second)."""
-    facts = message.facts
+    document = message.document
     fields = [
-        (label, moment(getattr(facts, MOMENTS[label])) if label in MOMENTS else value)
+        (
+            label,
+            moment(datetime.fromisoformat(document[MOMENTS[label]]))
+            if document.get(MOMENTS.get(label))
+            else value,
+        )
         for label, value in message.fields
         if label != "to cutoff"
     ]
