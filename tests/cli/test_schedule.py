@@ -95,5 +95,5 @@ def test_a_change_without_a_reason_is_a_usage_error(cli, sandbox, args, message)
 
 def test_without_a_terminal_or_yes_nothing_changes(cli, sandbox, scheduler, app_context):
     result = cli("schedule", "pause", "--reason", "no tty")
-    assert result.exit_code == 3 and "needs confirmation" in result.stderr
+    assert result.exit_code == 4 and "needs confirmation" in result.stderr
     assert _schedule(scheduler, app_context.settings)["State"] == "ENABLED"

@@ -40,7 +40,9 @@ def test_stop_drains_the_running_batch_to_interrupted_and_audits(
     actions.faults_request(sandbox, "PUT", {"payments.latency_ms": 3000})  # a run of minutes, not seconds
     # 13:00 ET: the last fire was Thursday's, so only the task's business-date tag says which run to stop.
     monkeypatch.setenv("FLOATCTL_NOW", "2026-11-20T13:00:00-05:00")
-    launched = cli("launch", "day-before-ach", "--date", "2026-11-20", "--yes", "--reason", "rehearse a stop")
+    launched = cli(
+        "launch", "day-before-ach", "--date", "2026-11-20", "--early", "--yes", "--reason", "rehearse a stop"
+    )
     assert launched.exit_code == 0, launched.stderr
     task_arn = launched.stdout.strip().splitlines()[-1]  # after the checks table: the task ARN
     history = app_context.runtime().history()
