@@ -87,6 +87,8 @@ def load(sandbox, app_context):
     from floatctl_sandbox.scenario import parse_scenario
 
     def apply(document: dict) -> None:
+        # A task an earlier test launched (without --wait) would run against this test's data.
+        actions.stop_tasks(app_context)
         actions.faults_request(sandbox, "DELETE")
         actions.load(app_context, sandbox, parse_scenario(document))
 

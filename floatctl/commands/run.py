@@ -49,25 +49,36 @@ def day_before_ach(
     )
     options = BatchOptions(run_date=opt.run_date(date_), **knobs)
     out.banner(app_ctx.env)
-    telemetry = None
-    if not dry_run:
-        from jobs.observe import telemetry as telemetry_mod
-
-        # Before any adapter exists: ddtrace patches psycopg, botocore and urllib3 here.
-        telemetry = telemetry_mod.setup(app_ctx.env)
-    logs.setup(
-        out.verbose,
-        stream=sys.stderr if out.is_json else None,
-        context=telemetry.tracing.log_context if telemetry else None,
-        env=app_ctx.env,
-    )
     if dry_run:
+        logs.setup(out.verbose, stream=sys.stderr if out.is_json else None, env=app_ctx.env)
         _dry_run(app_ctx, options)
         return
+    from jobs.batch.options import StopSignal
+    from jobs.observe import telemetry as telemetry_mod
+
+    # First, before the slow set-up (ddtrace, pools): a SIGTERM from here on ends in the drain
+    # (INTERRUPTED, 143), not in the default action that would leave no record of the stop.
+    stop = StopSignal()
+    previous = {
+        s: signal.signal(s, lambda signum, _frame: stop.request(signum))
+        for s in (signal.SIGTERM, signal.SIGINT)
+    }
     try:
-        summary = _real_run(app_ctx, options, telemetry)
+        # Before any adapter exists: ddtrace patches psycopg, botocore and urllib3 here.
+        telemetry = telemetry_mod.setup(app_ctx.env)
+        logs.setup(
+            out.verbose,
+            stream=sys.stderr if out.is_json else None,
+            context=telemetry.tracing.log_context,
+            env=app_ctx.env,
+        )
+        try:
+            summary = _real_run(app_ctx, options, telemetry, stop)
+        finally:
+            telemetry.close()
     finally:
-        telemetry.close()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     _show_summary(out, summary)
     raise typer.Exit(summary.exit_code)
 
@@ -85,20 +96,14 @@ def _identity(settings):
     return Identity(this_owner_task(task_arn), started_by, task_arn)
 
 
-def _real_run(app_ctx, options, telemetry):
+def _real_run(app_ctx, options, telemetry, stop):
     from floatctl.progress import RunProgress
-    from jobs.batch.options import StopSignal
     from jobs.batch.run import Run
     from jobs.runtime import Runtime
 
     # Every worker and submitter may hold a connection at once: none is opened and dropped per call.
     threads = options.workers + options.submitter_count
     runtime = Runtime.from_settings(app_ctx.settings, pool_size=options.workers + 2, threads=threads)
-    stop = StopSignal()
-    previous = {
-        s: signal.signal(s, lambda signum, _frame: stop.request(signum))
-        for s in (signal.SIGTERM, signal.SIGINT)
-    }
     try:
         with RunProgress(
             enabled=app_ctx.output.stdout_is_tty and not app_ctx.output.is_json, options=options
@@ -114,8 +119,6 @@ def _real_run(app_ctx, options, telemetry):
             )
             return run.execute()
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
         runtime.close()
 
 

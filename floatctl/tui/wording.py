@@ -21,7 +21,10 @@ TUI_WORDS: tuple[tuple[str, str], ...] = (
         r'floatctl recover day-before-ach --date \S+ --after-cutoff(?: --reason "<why>")? --wait',
         "the Launch screen (press F5), ticking 'after the 21:00 ET cutoff'",
     ),
-    (r'floatctl recover day-before-ach --date \S+(?: --reason "<why>")? --wait', "the Launch screen (press F5)"),
+    (
+        r'floatctl recover day-before-ach --date \S+(?: --reason "<why>")? --wait',
+        "the Launch screen (press F5)",
+    ),
     (r"floatctl schedule resume --reason …", "press p on the Status screen"),
     (r"(?:pass )?--after-cutoff", "tick 'after the 21:00 ET cutoff'"),
     (r"(?:pass )?--force", "tick force"),

@@ -49,6 +49,22 @@ def load(app: Host, sandbox: Sandbox, scenario: Scenario) -> None:
     apply_scenario(sandbox, app.settings, app.aws(), scenario, now=time.time())
 
 
+def stop_tasks(app: Host, timeout_s: float = 30.0) -> int:
+    """Stop every running local Fargate task of the sandbox's cluster (StopTask: SIGTERM, the drain)
+    and wait until each is STOPPED; returns how many were stopped. A quiet sandbox for the next load."""
+    ecs, cluster = app.aws().client("ecs"), app.settings.cluster
+    arns = ecs.list_tasks(cluster=cluster, desiredStatus="RUNNING").get("taskArns", [])
+    for arn in arns:
+        ecs.stop_task(cluster=cluster, task=arn, reason="sandbox: quiet before a new load")
+    deadline = time.monotonic() + timeout_s
+    while arns and time.monotonic() < deadline:
+        tasks = ecs.describe_tasks(cluster=cluster, tasks=arns)["tasks"]
+        if all(t["lastStatus"] == "STOPPED" for t in tasks):
+            break
+        time.sleep(0.2)
+    return len(arns)
+
+
 def seed_default(
     app: Host, sandbox: Sandbox, n: int, seed: int, run_date: date | None = None
 ) -> dict[str, Any]:

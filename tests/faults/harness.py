@@ -81,6 +81,7 @@ class Harness:
     # -- data ---------------------------------------------------------------------------------
 
     def load(self, document: dict) -> None:
+        actions.stop_tasks(self.app)
         actions.faults_request(self.sandbox, "DELETE")
         actions.load(self.app, self.sandbox, parse_scenario(document))
 
@@ -158,6 +159,11 @@ class Harness:
     def locks_held(self) -> int:
         locks = Runtime.from_settings(self.app.settings).locks()
         return len(locks.list("float")) + len(locks.list("job"))
+
+    def run_record_count(self) -> int:
+        return len(
+            Runtime.from_settings(self.app.settings).history().runs(scenarios.due_window(RUN_DATE).end)
+        )
 
     def run_record_status(self, run_id: str) -> str | None:
         history = Runtime.from_settings(self.app.settings).history()
@@ -303,6 +309,7 @@ class Harness:
         expected, _ = self.expected()
         self.faults(payments__latency_ms=30)
         for _ in range(trials):
+            runs_before = self.run_record_count()
             proc = self.start("run", "day-before-ach", rate=10)
             time.sleep(rng.uniform(1.2, 3.5))
             proc.send_signal(signal.SIGTERM)
@@ -316,6 +323,11 @@ class Harness:
                     figures.problems.append("locks left after SIGTERM")
                 if summary is None or self.run_record_status(summary["run_id"]) != "INTERRUPTED":
                     figures.problems.append("run record not INTERRUPTED after SIGTERM")
+            elif code == -signal.SIGTERM:
+                # Killed before Python installed the handler (a loaded machine: interpreter start-up):
+                # acceptable only if it had started nothing (ECS reports this exit as 143 too).
+                if self.locks_held() or self.run_record_count() != runs_before:
+                    figures.problems.append("killed by SIGTERM after it had started a run")
             elif code != 0:
                 figures.problems.append(f"SIGTERM exit {code}: {err.strip()[-200:]}")
             self.check(figures)
