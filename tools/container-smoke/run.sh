@@ -25,10 +25,21 @@ if ! podman image exists "$base"; then
   tar -C "$work/rootfs" -c . | podman import -q - "$base"
 fi
 
+commit=$(git -C "$repo" rev-parse HEAD)
+build() {
+  podman build --network host --build-arg PYTHON_IMAGE="$base" --build-arg GIT_VERSION=smoke \
+    --build-arg GIT_COMMIT="$commit" --build-arg GIT_COMMIT_DATE="$(git -C "$repo" show -s --format=%cI HEAD)" \
+    --build-arg GIT_COMMIT_TIMESTAMP="$(git -C "$repo" show -s --format=%ct HEAD)" \
+    "$@" -t "$image" "$repo" > "$work/build.log" 2>&1 || { tail -30 "$work/build.log"; exit 1; }
+}
 start=$(date +%s)
-podman build --network host --build-arg PYTHON_IMAGE="$base" --build-arg GIT_VERSION=smoke \
-  --build-arg GIT_COMMIT="$(git -C "$repo" rev-parse HEAD)" -t "$image" "$repo" > "$work/build.log" 2>&1 \
-  || { tail -30 "$work/build.log"; exit 1; }
+build
+# buildah reuses a cached `ENV X=${ARG}` layer when only the build-arg changed (containers/buildah#5501,
+# open); BuildKit, which CI uses, keys the cache on the value. So: check, and rebuild uncached if stale.
+if ! podman run --rm "$image" version | grep -q "commit ${commit:0:12}"; then
+  echo "build: stale version layer (buildah#5501); rebuilding without the cache"
+  build --no-cache
+fi
 echo "build: $(( $(date +%s) - start )) s; image $(podman image inspect "$image" --format '{{.Size}}') bytes"
 
 # As the task definition runs it: read-only root, a writable /tmp volume, no network needed for these.
@@ -46,4 +57,55 @@ leaked=$(run --entrypoint /opt/floatctl/bin/python "$image" -c \
 [ "$leaked" = "[]" ] && echo "no sandbox/dev/installer package inside"
 run --entrypoint /opt/floatctl/bin/python "$image" -c \
   "import zoneinfo; zoneinfo.ZoneInfo('America/New_York'); import jobs, floatctl.cli; print('imports and tzdata: ok')"
+
+# The default command with the task definition's environment (terraform's, pointed at the host sandbox
+# by task_env.py), as the 19:00 fire would start it: to SUCCEEDED; then SIGTERM mid-run -> 143, INTERRUPTED.
+venv="$repo/.venv/bin"
+[ -x "$venv/floatctl" ] || { echo "container-smoke: needs the project's .venv (make run or make test first)"; exit 1; }
+export FLOATCTL_SANDBOX_DIR="$work/sandbox"
+trap '"$venv/floatctl" sandbox down > /dev/null 2>&1 || true' EXIT
+"$venv/floatctl" sandbox up > /dev/null
+# The latest fire day (today in New York if it is a business day), 30 s after its 19:00 ET fire.
+read -r run_date now < <("$venv/python" -c "
+from datetime import datetime, time, timedelta
+from jobs.domain import calendar
+day = datetime.now(calendar.NEW_YORK).date()
+while not calendar.is_business_day(day):
+    day -= timedelta(days=1)
+print(day.isoformat(), datetime.combine(day, time(19, 0, 30), calendar.NEW_YORK).isoformat())")
+export FLOATCTL_NOW="$now"
+socket_dir=$("$venv/floatctl" -o json sandbox status | "$venv/python" -c \
+  "import json, sys, urllib.parse as u; print(u.parse_qs(u.urlsplit(json.load(sys.stdin)['postgres_uri']).query)['host'][0])")
+chmod o+x "$socket_dir"  # uid 10001 reaches the Postgres socket (pgserver's directory is owner-only)
+"$venv/python" "$here/task_env.py" "$FLOATCTL_SANDBOX_DIR" > "$work/task.env"
+echo "FLOATCTL_NOW=$now" >> "$work/task.env"
+task() { run --network host -v "$socket_dir:$socket_dir" --env-file "$work/task.env" "$@"; }
+run_status() {
+  "$venv/floatctl" -o json status --date "$run_date" | "$venv/python" -c \
+    "import json, sys; run = json.load(sys.stdin)['run']; print(run['status'] if run else 'none')"
+}
+
+"$venv/floatctl" sandbox seed --floats 24 --date "$run_date" > /dev/null
+start=$(date +%s)
+task --name floatctl-smoke-run "$image" > "$work/run.log" 2>&1 && code=0 || code=$?
+status=$(run_status)
+paid=$("$venv/floatctl" -o json sandbox payments | "$venv/python" -c "import json, sys; print(len(json.load(sys.stdin)))")
+echo "default command: exit $code, run $status, $paid payments, $(( $(date +%s) - start )) s"
+[ "$code" = 0 ] && [ "$status" = SUCCEEDED ] && [ "$paid" -gt 0 ] || { tail -20 "$work/run.log"; exit 1; }
+
+"$venv/floatctl" sandbox seed --floats 120 --date "$run_date" > /dev/null
+"$venv/floatctl" sandbox faults set payments.latency_ms=2000 > /dev/null  # a run of minutes
+podman rm -f floatctl-smoke-term > /dev/null 2>&1 || true
+podman run -d --read-only --read-only-tmpfs=false -v floatctl-smoke-tmp:/tmp --network host \
+  -v "$socket_dir:$socket_dir" --env-file "$work/task.env" --name floatctl-smoke-term "$image" > /dev/null
+for _ in $(seq 60); do [ "$(run_status)" = RUNNING ] && break; sleep 1; done
+sleep 3
+podman kill --signal TERM floatctl-smoke-term > /dev/null
+code=$(podman wait floatctl-smoke-term)
+podman logs floatctl-smoke-term > "$work/term.log" 2>&1 || true
+podman rm -f floatctl-smoke-term > /dev/null 2>&1 || true
+"$venv/floatctl" sandbox faults clear > /dev/null
+status=$(run_status)
+echo "SIGTERM mid-run: exit $code, run $status"
+[ "$code" = 143 ] && [ "$status" = INTERRUPTED ] || { tail -20 "$work/term.log"; exit 1; }
 echo "container-smoke: passed"
