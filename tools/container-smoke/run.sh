@@ -8,6 +8,15 @@ work=${SMOKE_WORK:-/var/tmp/floatctl-container-smoke}
 base=localhost/debian-bookworm-python:3.11
 image=localhost/floats/collections-jobs:smoke
 export CONTAINERS_CONF="$here/containers.conf"
+fail() { echo "container-smoke: FAILED: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || fail "needs root (podman with runc and debootstrap, as on these VMs)"
+if ! command -v podman > /dev/null || ! command -v runc > /dev/null || ! command -v debootstrap > /dev/null; then
+  # A fresh machine of this kind has Debian's packages but not these: install them (about a minute).
+  command -v apt-get > /dev/null || fail "needs podman, buildah, runc and debootstrap"
+  echo "installing podman, buildah, runc, debootstrap (apt-get)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman buildah runc debootstrap \
+    > "$work.apt.log" 2>&1 || { tail -20 "$work.apt.log"; fail "apt-get install failed"; }
+fi
 mkdir -p "$work"
 
 if ! podman image exists "$base"; then
@@ -46,15 +55,19 @@ echo "build: $(( $(date +%s) - start )) s; image $(podman image inspect "$image"
 run() { podman run --rm --read-only --read-only-tmpfs=false -v floatctl-smoke-tmp:/tmp "$@"; }
 run "$image" version
 run "$image" run day-before-ach --help > /dev/null && echo "run day-before-ach --help: ok"
-uid=$(run --entrypoint id "$image" -u); [ "$uid" = 10001 ] && echo "uid: $uid"
-pid1=$(run --entrypoint /opt/floatctl/bin/python "$image" -c \
-  "import os; print(open('/proc/1/cmdline','rb').read().split(b'\0')[0].decode())")
-echo "PID 1 under --entrypoint python: $pid1"
+uid=$(run --entrypoint id "$image" -u)
+[ "$uid" = 10001 ] || fail "the image runs as uid $uid, not 10001"
+echo "uid: $uid"
 cmd=$(podman image inspect "$image" --format '{{json .Config.Entrypoint}} {{json .Config.Cmd}}')
-[ "$cmd" = '["floatctl"] ["run","day-before-ach"]' ] && echo "entrypoint/cmd: $cmd (exec form: floatctl is PID 1)"
+[ "$cmd" = '["floatctl"] ["run","day-before-ach"]' ] || fail "entrypoint/cmd is $cmd, not the exec form"
+echo "entrypoint/cmd: $cmd (exec form)"
 leaked=$(run --entrypoint /opt/floatctl/bin/python "$image" -c \
   "import importlib.metadata as m; n={d.metadata['Name'].lower() for d in m.distributions()}; print(sorted(n & {'floatctl-sandbox','moto','pgserver','pytest','ruff','flask','werkzeug','pip','setuptools'}))")
-[ "$leaked" = "[]" ] && echo "no sandbox/dev/installer package inside"
+[ "$leaked" = "[]" ] || fail "sandbox/dev/installer packages inside: $leaked"
+sandbox_code=$(run --entrypoint /opt/floatctl/bin/python "$image" -c \
+  "import importlib.util as u; print(u.find_spec('floatctl_sandbox') is not None)")
+[ "$sandbox_code" = False ] || fail "floatctl_sandbox is importable inside the image"
+echo "no sandbox/dev/installer package inside"
 run --entrypoint /opt/floatctl/bin/python "$image" -c \
   "import zoneinfo; zoneinfo.ZoneInfo('America/New_York'); import jobs, floatctl.cli; print('imports and tzdata: ok')"
 
@@ -63,7 +76,13 @@ run --entrypoint /opt/floatctl/bin/python "$image" -c \
 venv="$repo/.venv/bin"
 [ -x "$venv/floatctl" ] || { echo "container-smoke: needs the project's .venv (make run or make test first)"; exit 1; }
 export FLOATCTL_SANDBOX_DIR="$work/sandbox"
-trap '"$venv/floatctl" sandbox down > /dev/null 2>&1 || true' EXIT
+# The data directory doubles as pgserver's socket directory: it is opened to uid 10001 below and closed
+# again before any (re)start, because PostgreSQL refuses a data directory other users may enter.
+pg_dir="$FLOATCTL_SANDBOX_DIR/pg"
+close_pg() { [ -d "$pg_dir" ] && chmod 0700 "$pg_dir"; return 0; }
+trap '"$venv/floatctl" sandbox down > /dev/null 2>&1 || true; close_pg' EXIT
+"$venv/floatctl" sandbox down > /dev/null 2>&1 || true
+close_pg
 "$venv/floatctl" sandbox up > /dev/null
 # The latest fire day (today in New York if it is a business day), 30 s after its 19:00 ET fire.
 read -r run_date now < <("$venv/python" -c "
@@ -86,12 +105,15 @@ run_status() {
 }
 
 "$venv/floatctl" sandbox seed --floats 24 --date "$run_date" > /dev/null
+podman rm -f floatctl-smoke-run > /dev/null 2>&1 || true
 start=$(date +%s)
 task --name floatctl-smoke-run "$image" > "$work/run.log" 2>&1 && code=0 || code=$?
 status=$(run_status)
 paid=$("$venv/floatctl" -o json sandbox payments | "$venv/python" -c "import json, sys; print(len(json.load(sys.stdin)))")
 echo "default command: exit $code, run $status, $paid payments, $(( $(date +%s) - start )) s"
-[ "$code" = 0 ] && [ "$status" = SUCCEEDED ] && [ "$paid" -gt 0 ] || { tail -20 "$work/run.log"; exit 1; }
+if [ "$code" != 0 ] || [ "$status" != SUCCEEDED ] || [ "$paid" -le 0 ]; then
+  tail -20 "$work/run.log"; fail "the default command did not end SUCCEEDED with payments"
+fi
 
 "$venv/floatctl" sandbox seed --floats 120 --date "$run_date" > /dev/null
 "$venv/floatctl" sandbox faults set payments.latency_ms=2000 > /dev/null  # a run of minutes
@@ -99,6 +121,13 @@ podman rm -f floatctl-smoke-term > /dev/null 2>&1 || true
 podman run -d --read-only --read-only-tmpfs=false -v floatctl-smoke-tmp:/tmp --network host \
   -v "$socket_dir:$socket_dir" --env-file "$work/task.env" --name floatctl-smoke-term "$image" > /dev/null
 for _ in $(seq 60); do [ "$(run_status)" = RUNNING ] && break; sleep 1; done
+[ "$(run_status)" = RUNNING ] || fail "the second run never reached RUNNING"
+# PID 1 of the default command is floatctl's Python itself (exec form): SIGTERM reaches it, no shell between.
+pid1=$(podman exec floatctl-smoke-term cat /proc/1/cmdline | tr '\0' ' ')
+case "$pid1" in
+  /opt/floatctl/bin/python*" /opt/floatctl/bin/floatctl run day-before-ach "*) echo "PID 1: $pid1" ;;
+  *) fail "PID 1 is '$pid1', not floatctl's python" ;;
+esac
 sleep 3
 podman kill --signal TERM floatctl-smoke-term > /dev/null
 code=$(podman wait floatctl-smoke-term)
@@ -107,5 +136,7 @@ podman rm -f floatctl-smoke-term > /dev/null 2>&1 || true
 "$venv/floatctl" sandbox faults clear > /dev/null
 status=$(run_status)
 echo "SIGTERM mid-run: exit $code, run $status"
-[ "$code" = 143 ] && [ "$status" = INTERRUPTED ] || { tail -20 "$work/term.log"; exit 1; }
+if [ "$code" != 143 ] || [ "$status" != INTERRUPTED ]; then
+  tail -20 "$work/term.log"; fail "SIGTERM did not end in 143 with an INTERRUPTED record"
+fi
 echo "container-smoke: passed"
