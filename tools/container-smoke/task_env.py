@@ -1,7 +1,7 @@
 """The app container's environment as terraform writes it, pointed at the host sandbox: a podman --env-file.
 
 Every variable of the `collections-jobs` container in terraform/fargate_collections_jobs.tf is read
-from that file and given its sandbox value; a name this script does not know stops the smoke (a new
+from that file (parsed as tests/infra parses it) and given its sandbox value; a name this script does not know stops the smoke (a new
 variable in terraform must be thought about here too). Fargate adds credentials from the task role;
 here they are moto's. The one extra is AWS_ENDPOINT_URL, the sandbox's moto server.
 
@@ -10,24 +10,25 @@ Usage: task_env.py SANDBOX_DIR > env-file   (run with the host's .venv python: i
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
-from floatctl_sandbox.control import find
-from floatctl_sandbox.provision import preview_bucket_name
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from jobs.settings import Settings
+from floatctl_sandbox.control import find  # noqa: E402
+from floatctl_sandbox.provision import preview_bucket_name  # noqa: E402
 
-TERRAFORM = Path(__file__).resolve().parents[2] / "terraform" / "fargate_collections_jobs.tf"
+from jobs.settings import Settings  # noqa: E402
+from tests.infra.support import load_terraform  # noqa: E402
+
 ACCOUNT = "123456789012"  # moto's default account
 
 
 def terraform_names() -> list[str]:
     """The app container's environment variable names, in terraform's order."""
-    text = TERRAFORM.read_text()
-    block = text[text.index("environment = [") : text.index("]", text.index("environment = ["))]
-    return re.findall(r'name = "([A-Z0-9_]+)"', block)
+    terraform = load_terraform()
+    settings = terraform.resolve(terraform.locals["container_settings"])
+    return [variable["name"] for variable in settings["collections-jobs"]["environment"]]
 
 
 def sandbox_values(sandbox_dir: Path) -> dict[str, str]:
