@@ -17,7 +17,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from floatctl_sandbox.control import find  # noqa: E402
 from floatctl_sandbox.provision import preview_bucket_name  # noqa: E402
-
 from jobs.settings import Settings  # noqa: E402
 from tests.infra.support import load_terraform  # noqa: E402
 
