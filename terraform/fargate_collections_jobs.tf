@@ -1,4 +1,4 @@
-# The collections-jobs task: its role (exactly the grants the batch needs) and the
+# The collections-jobs task: its role (exactly the grants the batch and the deadline watch call) and the
 # <site>-floats-day-before-ach task definition with the FireLens and Datadog Agent sidecars.
 
 locals {
@@ -93,6 +93,8 @@ data "aws_secretsmanager_secret" "rds_replica" {
   name = local.rds_replica_secret_name
 }
 
+# Exactly what the container's code calls (tests/infra/test_role_grants.py derives it from jobs/ and
+# checks this policy and `floatctl preflight` against it; the sources are in docs/deploy.md "Audit").
 data "aws_iam_policy_document" "collections_jobs_task" {
   statement {
     sid       = "ReadRdsSecrets"
@@ -100,18 +102,40 @@ data "aws_iam_policy_document" "collections_jobs_task" {
     resources = [data.aws_secretsmanager_secret.rds_main.arn, data.aws_secretsmanager_secret.rds_replica.arn]
   }
 
-  # BatchGetSecretValue has no resource-level permissions (a Resource other than "*" denies it); what
-  # it returns is still limited, secret by secret, to the GetSecretValue grant above.
+  # BatchGetSecretValue (one call for both secrets) has no resource-level permissions; what it returns is
+  # still limited, secret by secret, to the GetSecretValue grant above.
   statement {
     sid       = "BatchReadRdsSecrets"
     actions   = ["secretsmanager:BatchGetSecretValue"]
     resources = ["*"]
   }
 
+  # Run records, float events and audit events: written and queried (also by run and by user, the two
+  # indexes), never read or changed one by one.
   statement {
     sid       = "WriteCollectionHistory"
-    actions   = ["dynamodb:PutItem", "dynamodb:Query"]
+    actions   = ["dynamodb:PutItem"]
+    resources = [local.history_table_arn]
+  }
+
+  statement {
+    sid       = "QueryCollectionHistory"
+    actions   = ["dynamodb:Query"]
     resources = [local.history_table_arn, "${local.history_table_arn}/index/*"]
+  }
+
+  # The deadline watch's one-page-per-night record (jobs/adapters/sns.py PageLedger): read, confirmed and
+  # released item by item, and only under its own partition key watch#<run date> (jobs/domain/keys.py).
+  statement {
+    sid       = "WatchPageLedger"
+    actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+    resources = [local.history_table_arn]
+
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["watch#*"]
+    }
   }
 
   statement {
@@ -128,8 +152,8 @@ data "aws_iam_policy_document" "collections_jobs_task" {
     resources = ["arn:${local.partition}:ecs:${local.region}:${local.account_id}:task/${aws_ecs_cluster.floats.name}/*"]
   }
 
-  # The deadline watch runs in this same task definition (fargate_collections_jobs_watch.tf): it reads
-  # tonight's fire and tasks like `floatctl recover`, and publishes at most one page to its topic.
+  # The deadline watch (its own task definition family, same role: fargate_collections_jobs_watch.tf)
+  # reads tonight's fire and tasks like `floatctl recover`, and publishes at most one page to its topic.
   statement {
     sid       = "WatchPublishesAlerts"
     actions   = ["sns:Publish"]
@@ -142,9 +166,10 @@ data "aws_iam_policy_document" "collections_jobs_task" {
     resources = [aws_scheduler_schedule.day_before_ach.arn]
   }
 
+  # jobs/adapters/sqs.py: GetQueueUrl from the DLQ's ARN, then ReceiveMessage with VisibilityTimeout 0.
   statement {
     sid       = "WatchReadsFailedFires"
-    actions   = ["sqs:ReceiveMessage", "sqs:GetQueueAttributes"]
+    actions   = ["sqs:GetQueueUrl", "sqs:ReceiveMessage"]
     resources = [aws_sqs_queue.schedule_dlq.arn]
   }
 

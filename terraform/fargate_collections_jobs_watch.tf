@@ -1,11 +1,20 @@
 # The deadline watch: at 19:20 and 20:15 America/New_York on weekdays, EventBridge Scheduler starts the
-# same task definition with the command `watch day-before-ach`, which pages the alert topic once per
-# night when tonight's run is missing, died, or is projected past the 21:00 ET cutoff (issue 15;
-# docs/deploy.md "The deadline watch"). Its own Scheduler role, its own dead-letter queue.
+# <site>-floats-day-before-ach-watch task definition (the batch's image and containers, the command
+# `watch day-before-ach`), which pages the alert topic once per night when tonight's run is missing,
+# died, or is projected past the 21:00 ET cutoff (issue 15; docs/deploy.md "The deadline watch").
+# Its own task definition family, Scheduler role and dead-letter queue.
 
 locals {
-  watch_name    = "${local.task_family}-watch"
-  watch_command = ["watch", "day-before-ach"]
+  watch_name        = "${local.task_family}-watch"
+  watch_task_family = local.watch_name
+  watch_command     = ["watch", "day-before-ach"]
+  # The batch's containers with the watch command on the app container: the command is baked into the
+  # family, so no schedule has to pass it (docs/deploy.md: how Scheduler's ECS target treats Input is
+  # not documented) and the batch family's tasks never include a watch (jobs/oncall/facts.py).
+  watch_container_definitions = [
+    for container in local.container_definitions :
+    container.name == "collections-jobs" ? merge(container, { command = local.watch_command }) : container
+  ]
   # One schedule per check; the key ends each schedule's name (<family>-watch-1920, -watch-2015).
   watch_schedules = {
     "1920" = "cron(20 19 ? * MON-FRI *)"
@@ -13,9 +22,11 @@ locals {
   }
 }
 
+# Only the task role publishes here. Encrypted with the AWS managed key, so no AWS service (CloudWatch
+# alarms among them) can publish to it: that needs a customer managed key whose policy grants the
+# service (docs/deploy.md "The deadline watch"). The DLQ alarms page var.dlq_alarm_actions instead.
 resource "aws_sns_topic" "watch_alerts" {
-  name = "${local.task_family}-alerts"
-  # SNS encrypts with the AWS managed key; CloudWatch alarms can publish to it (no custom key policy needed).
+  name              = "${local.task_family}-alerts"
   kms_master_key_id = "alias/aws/sns"
 }
 
@@ -24,6 +35,29 @@ resource "aws_sns_topic_subscription" "watch_alerts" {
   topic_arn = aws_sns_topic.watch_alerts.arn
   protocol  = each.value.protocol
   endpoint  = each.value.endpoint
+}
+
+resource "aws_ecs_task_definition" "day_before_ach_watch" {
+  family                   = local.watch_task_family
+  network_mode             = local.task_shape.networkMode
+  requires_compatibilities = local.task_shape.requiresCompatibilities
+  cpu                      = local.task_shape.cpu
+  memory                   = local.task_shape.memory
+  execution_role_arn       = aws_iam_role.task_execution.arn
+  task_role_arn            = aws_iam_role.collections_jobs_task.arn
+  container_definitions    = jsonencode(local.watch_container_definitions)
+
+  dynamic "volume" {
+    for_each = local.task_shape.volumes
+    content {
+      name = volume.value.name
+    }
+  }
+
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = "X86_64"
+  }
 }
 
 resource "aws_sqs_queue" "watch_dlq" {
@@ -50,10 +84,6 @@ resource "aws_scheduler_schedule" "watch" {
   target {
     arn      = aws_ecs_cluster.floats.arn
     role_arn = aws_iam_role.watch_scheduler.arn
-    # RunTask overrides: the same task definition, the watch command instead of the batch.
-    input = jsonencode({
-      containerOverrides = [{ name = "collections-jobs", command = local.watch_command }]
-    })
 
     retry_policy {
       maximum_retry_attempts       = 0
@@ -65,7 +95,7 @@ resource "aws_scheduler_schedule" "watch" {
     }
 
     ecs_parameters {
-      task_definition_arn = aws_ecs_task_definition.day_before_ach.arn_without_revision
+      task_definition_arn = aws_ecs_task_definition.day_before_ach_watch.arn_without_revision
       task_count          = 1
       launch_type         = "FARGATE"
       platform_version    = "LATEST"
@@ -89,9 +119,10 @@ data "aws_iam_policy_document" "watch_scheduler" {
   statement {
     sid     = "RunDayBeforeAchWatchOnFloatsCluster"
     actions = ["ecs:RunTask"]
+    # The watch family only (any revision): this role can never start the batch.
     resources = [
-      "arn:${local.partition}:ecs:${local.region}:${local.account_id}:task-definition/${local.task_family}",
-      "arn:${local.partition}:ecs:${local.region}:${local.account_id}:task-definition/${local.task_family}:*",
+      "arn:${local.partition}:ecs:${local.region}:${local.account_id}:task-definition/${local.watch_task_family}",
+      "arn:${local.partition}:ecs:${local.region}:${local.account_id}:task-definition/${local.watch_task_family}:*",
     ]
 
     condition {

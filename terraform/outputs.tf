@@ -37,3 +37,8 @@ output "watch_schedule_arns" {
   description = "The 19:20 and 20:15 New York deadline-watch schedules, by time."
   value       = { for time, schedule in aws_scheduler_schedule.watch : time => schedule.arn }
 }
+
+output "watch_task_definition_family" {
+  description = "The deadline watch's own task definition family (the batch's containers, command `watch day-before-ach`)."
+  value       = aws_ecs_task_definition.day_before_ach_watch.family
+}

@@ -1,15 +1,21 @@
 """Preflight checks on what was deployed, as ecspresso `verify` does: the image the task definition
 names exists in ECR, the task and scheduler roles may do what the night needs, the DLQ is empty.
 
-Nothing is changed: ECR DescribeImages, IAM SimulatePrincipalPolicy and SQS GetQueueAttributes only read.
+Nothing is changed: ECR DescribeImages, Secrets Manager DescribeSecret, IAM SimulatePrincipalPolicy and
+SQS GetQueueAttributes only read. The roles' lists equal what jobs/ calls and terraform grants
+(tests/infra/test_role_grants.py).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
+from jobs.domain.keys import watch_page_pk
 from jobs.oncall.checks import Check, code_of, error_of, guard
 
 # <account>.dkr.ecr.<region>.amazonaws.com/<repository>(:<tag>|@<digest>)
@@ -21,6 +27,24 @@ ECR_IMAGE = re.compile(
 SIMULATION_UNAVAILABLE = frozenset(
     {"AccessDenied", "AccessDeniedException", "NotImplemented", "InvalidAction", "UnknownOperationException"}
 )
+
+# `<api id>.execute-api.<region>.amazonaws.com`: the only URL form whose API id IAM can be asked about.
+EXECUTE_API_HOST = re.compile(r"^(?P<api>[a-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com$")
+
+# What the container calls (tests/infra/test_role_grants.py proves each list equal to jobs/ and to terraform).
+LOCKS_ACTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:Query",
+    "dynamodb:DeleteItem",
+)
+HISTORY_ACTIONS = ("dynamodb:PutItem", "dynamodb:Query")
+HISTORY_INDEXES = ("by_run_id", "by_user_id")
+PAGE_LEDGER_ACTIONS = ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")  # watch#<date> only
+DLQ_ACTIONS = ("sqs:GetQueueUrl", "sqs:ReceiveMessage")
+PAYMENTS_CALLS = (("POST", "/v1/ach/next-day"), ("GET", "/v1/ach/next-day/{}"))
+USERS_CALLS = (("GET", "/v1/users/{}/debit-cards"),)
 
 IMAGE = "app image exists in ECR"
 TASK_ROLE = "task role may read the stores and call the services"
@@ -44,14 +68,9 @@ def checks(runtime: Any) -> list[Check]:
         (c for c in task_def["containerDefinitions"] if c["name"] == settings.app_container),
         task_def["containerDefinitions"][0],
     )
-    iam = aws.client("iam")
     return [
         guard(IMAGE, "check ecr:DescribeImages access", lambda: image_check(aws.client("ecr"), app["image"])),
-        guard(
-            TASK_ROLE,
-            "check iam:SimulatePrincipalPolicy access",
-            lambda: role_check(iam, TASK_ROLE, task_def.get("taskRoleArn", ""), task_role_needs(settings)),
-        ),
+        _task_role(runtime, task_def),
         _scheduler_role(runtime, task_def),
         _dlq_check(runtime),
     ]
@@ -65,6 +84,10 @@ def latest_active_task_definition(ecs: Any, family: str) -> dict[str, Any]:
     its newest revision even once deregistered (INACTIVE), so the revision is listed first and named.
     """
     arns = ecs.list_task_definitions(familyPrefix=family, status="ACTIVE", sort="DESC")["taskDefinitionArns"]
+    # https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ListTaskDefinitions.html familyPrefix:
+    # "The full family name to filter the ListTaskDefinitions results with." An emulator matching it as a
+    # prefix would also list <family>-watch, so only this family's revisions are kept.
+    arns = [a for a in arns if a.rsplit("task-definition/", 1)[-1].rsplit(":", 1)[0] == family]
     if not arns:
         raise LookupError(f"no ACTIVE revision of {family}")
     newest = max(arns, key=lambda arn: int(arn.rsplit(":", 1)[-1]))
@@ -102,32 +125,113 @@ def image_check(ecr: Any, image: str) -> Check:
     )
 
 
-def task_role_needs(settings: Any) -> list[tuple[str, str]]:
-    """(action, resource) pairs the container's calls need; the resources are what terraform grants."""
-    account_region = f"{settings.region}:{{account}}"
-    tables = [
-        f"arn:aws:dynamodb:{account_region}:table/{t}" for t in (settings.locks_table, settings.history_table)
-    ]
-    needs = [
-        (a, t)
-        for t in tables
-        for a in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
-    ]
-    needs.append(("dynamodb:DeleteItem", tables[0]))
+@dataclass(frozen=True)
+class Need:
+    """One call a role must be allowed: the action, the resource ARN (`{account}` filled in from the
+    role's ARN) and the condition keys the real request carries, as (key, type, values)."""
+
+    action: str
+    resource: str
+    context: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+
+    def in_account(self, account: str) -> Need:
+        """This need with `{account}` replaced in its resource and context values."""
+        context = tuple(
+            (k, t, tuple(v.replace("{account}", account) for v in vs)) for k, t, vs in self.context
+        )
+        return Need(self.action, self.resource.replace("{account}", account), context)
+
+    def context_entries(self) -> list[dict[str, Any]]:
+        """SimulatePrincipalPolicy's ContextEntries for this call's condition keys."""
+        return [
+            {"ContextKeyName": key, "ContextKeyType": kind, "ContextKeyValues": list(values)}
+            for key, kind, values in self.context
+        ]
+
+
+def task_role_needs(settings: Any, secret_arns: Mapping[str, str], dlq_arn: str | None = None) -> list[Need]:
+    """What the batch and the deadline watch call, on the resources terraform grants.
+
+    `secret_arns`: each RDS secret's full ARN (AWS appends a random suffix to the name, so the
+    grant names the ARN, not the name); `dlq_arn`: the batch schedule's dead-letter queue.
+    """
+
+    def arn(service: str, resource: str) -> str:
+        return f"arn:aws:{service}:{settings.region}:{{account}}:{resource}"
+
+    locks, history = (arn("dynamodb", f"table/{t}") for t in (settings.locks_table, settings.history_table))
+    page_key = (("dynamodb:LeadingKeys", "stringList", (watch_page_pk(date(2000, 1, 3)),)),)
+    cluster = (("ecs:cluster", "string", (arn("ecs", f"cluster/{settings.cluster}"),)),)
+    needs = [Need(a, locks) for a in LOCKS_ACTIONS]
+    needs += [Need(a, history) for a in HISTORY_ACTIONS]
+    needs += [Need("dynamodb:Query", f"{history}/index/{index}") for index in HISTORY_INDEXES]
+    needs += [Need(a, history, page_key) for a in PAGE_LEDGER_ACTIONS]
     needs += [
-        ("secretsmanager:GetSecretValue", f"arn:aws:secretsmanager:{account_region}:secret:{s}")
+        Need("secretsmanager:GetSecretValue", secret_arns[s])
         for s in (settings.main_secret, settings.replica_secret)
     ]
-    needs.append(("execute-api:Invoke", "*"))
+    needs.append(Need("secretsmanager:BatchGetSecretValue", "*"))
+    needs.append(Need("ecs:DescribeTasks", arn("ecs", f"task/{settings.cluster}/*")))
+    needs.append(Need("ecs:ListTasks", "*", cluster))
+    schedule = f"schedule/{settings.schedule_group}/{settings.schedule_name}"
+    needs.append(Need("scheduler:GetSchedule", arn("scheduler", schedule)))
+    if dlq_arn:
+        needs += [Need(a, dlq_arn) for a in DLQ_ACTIONS]
+    for topic_arn, topic in (
+        (settings.alert_topic_arn, settings.alert_topic_name),
+        (settings.finance_topic_arn, settings.finance_topic_name),
+    ):
+        needs.append(Need("sns:Publish", topic_arn or arn("sns", topic)))
+    if settings.preview_bucket:
+        bucket = f"arn:aws:s3:::{settings.preview_bucket}"
+        prefix = (("s3:prefix", "string", (f"previews/{settings.env}-",)),)
+        needs.append(Need("s3:ListBucket", bucket, prefix))
+        needs.append(Need("s3:GetObject", f"{bucket}/previews/{settings.env}-example.json"))
+    needs += api_needs(settings.region, settings.payments_api_url, PAYMENTS_CALLS)
+    needs += api_needs(settings.region, settings.users_api_url, USERS_CALLS)
     return needs
 
 
-def scheduler_role_needs(task_def: dict[str, Any], dlq_arn: str | None) -> list[tuple[str, str]]:
-    family_arn = task_def["taskDefinitionArn"].rsplit(":", 1)[0]
-    needs = [("ecs:RunTask", f"{family_arn}:*")]
-    needs += [("iam:PassRole", task_def[k]) for k in ("taskRoleArn", "executionRoleArn") if task_def.get(k)]
+def api_needs(region: str, url: str | None, calls: Iterable[tuple[str, str]]) -> list[Need]:
+    """execute-api:Invoke on each (method, path) the client calls; none for a URL that is not an
+    execute-api URL (a custom domain hides the API id: said in the check's detail instead).
+
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-iam-policy-examples-for-api-execution.html
+    grants e.g. "arn:aws:execute-api:us-east-1:*:a123456789/test/POST/my-demo-resource-path/*".
+    """
+    parts = urlsplit(url or "")
+    host = EXECUTE_API_HOST.match(parts.hostname or "")
+    stage, _, base = parts.path.strip("/").partition("/")
+    if host is None or not stage:
+        return []
+    prefix = f"arn:aws:execute-api:{region}:{{account}}:{host['api']}/{stage}"
+    base_path = f"/{base}" if base else ""
+    return [
+        Need("execute-api:Invoke", f"{prefix}/{method}{base_path}{path.replace('{}', 'example')}")
+        for method, path in calls
+    ]
+
+
+def unsimulated_apis(settings: Any) -> list[str]:
+    """The service URLs whose Invoke grant cannot be simulated (not an execute-api URL)."""
+    urls = {"PAYMENTS_API_URL": settings.payments_api_url, "USERS_API_URL": settings.users_api_url}
+    return [name for name, url in urls.items() if url and not api_needs(settings.region, url, [("GET", "/")])]
+
+
+def scheduler_role_needs(task_def: dict[str, Any], cluster_arn: str, dlq_arn: str | None) -> list[Need]:
+    """RunTask of this revision on the cluster, PassRole of its two roles to ECS tasks, the DLQ send."""
+    on_cluster = (("ecs:cluster", "string", (cluster_arn,)),)
+    revision = task_def["taskDefinitionArn"]
+    # The schedule names the family (any revision); RunTask authorises that against the latest revision.
+    needs = [Need("ecs:RunTask", arn, on_cluster) for arn in (revision.rsplit(":", 1)[0], revision)]
+    to_ecs = (("iam:PassedToService", "string", ("ecs-tasks.amazonaws.com",)),)
+    needs += [
+        Need("iam:PassRole", task_def[k], to_ecs)
+        for k in ("taskRoleArn", "executionRoleArn")
+        if task_def.get(k)
+    ]
     if dlq_arn:
-        needs.append(("sqs:SendMessage", dlq_arn))
+        needs.append(Need("sqs:SendMessage", dlq_arn))
     return needs
 
 
@@ -144,33 +248,52 @@ def denied(results: Iterable[dict[str, Any]]) -> list[str]:
     ]
 
 
-def role_check(iam: Any, name: str, role_arn: str, needs: list[tuple[str, str]]) -> Check:
-    """SimulatePrincipalPolicy per resource; skipped with the reason when simulation is unavailable."""
+def role_check(iam: Any, name: str, role_arn: str, needs: list[Need], note: str = "") -> Check:
+    """SimulatePrincipalPolicy per resource and condition context; skipped with the reason when
+    simulation is unavailable.
+
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html ContextEntries:
+    "A list of context keys and corresponding values for the simulation to use. Whenever a context key
+    is evaluated in one of the simulated IAM permissions policies, the corresponding value is supplied."
+    Without them a statement conditioned on ecs:cluster, iam:PassedToService, s3:prefix or
+    dynamodb:LeadingKeys cannot match, and its call comes back implicitDeny.
+    """
     if not role_arn:
         return Check(name, False, "no role ARN to check", "set the role in terraform")
     account = role_arn.split(":")[4]
-    by_resource: dict[str, list[str]] = {}
-    for action, resource in needs:
-        by_resource.setdefault(resource.replace("{account}", account), []).append(action)
+    groups: dict[tuple[str, tuple[tuple[str, str, tuple[str, ...]], ...]], list[Need]] = {}
+    for need in needs:
+        need = need.in_account(account)
+        groups.setdefault((need.resource, need.context), []).append(need)
     results: list[dict[str, Any]] = []
     try:
-        for resource, actions in by_resource.items():
-            results += _simulate(iam, role_arn, actions, resource)
+        for (resource, _), grouped in groups.items():
+            results += _simulate(iam, role_arn, grouped, resource)
     except Exception as exc:
         if code_of(exc) in SIMULATION_UNAVAILABLE or _not_implemented(exc):
             return Check(name, True, f"skipped: cannot simulate here ({error_of(exc)})", skipped=True)
         raise
     missing = denied(results)
     role = role_arn.rsplit("/", 1)[-1]
+    tail = f"; {note}" if note else ""
     if missing:
-        return Check(name, False, f"{role}: " + "; ".join(missing), f"grant these to {role} in terraform")
-    return Check(name, True, f"{role}: {len(results)} calls allowed")
+        return Check(
+            name, False, f"{role}: " + "; ".join(missing) + tail, f"grant these to {role} in terraform"
+        )
+    return Check(name, True, f"{role}: {len(results)} calls allowed{tail}")
 
 
-def _simulate(iam: Any, role_arn: str, actions: list[str], resource: str) -> list[dict[str, Any]]:
+def _simulate(iam: Any, role_arn: str, needs: list[Need], resource: str) -> list[dict[str, Any]]:
     pages: Callable[..., Any] = iam.get_paginator("simulate_principal_policy").paginate
+    request: dict[str, Any] = {
+        "PolicySourceArn": role_arn,
+        "ActionNames": [n.action for n in needs],
+        "ResourceArns": [resource],
+    }
+    if needs[0].context:
+        request["ContextEntries"] = needs[0].context_entries()
     found: list[dict[str, Any]] = []
-    for page in pages(PolicySourceArn=role_arn, ActionNames=actions, ResourceArns=[resource]):
+    for page in pages(**request):
         found += page["EvaluationResults"]
     return found
 
@@ -188,6 +311,33 @@ def _schedule_target(runtime: Any) -> dict[str, Any]:
     return schedule.get("Target") or {}
 
 
+def _task_role(runtime: Any, task_def: dict[str, Any]) -> Check:
+    def body() -> Check:
+        settings = runtime.settings
+        secrets = runtime.aws.client("secretsmanager")
+        secret_arns = {
+            name: secrets.describe_secret(SecretId=name)["ARN"]
+            for name in (settings.main_secret, settings.replica_secret)
+        }
+        dlq = (_schedule_target(runtime).get("DeadLetterConfig") or {}).get("Arn")
+        unsimulated = unsimulated_apis(settings)
+        note = (
+            f"execute-api:Invoke not simulated for {', '.join(unsimulated)} (not an execute-api URL)"
+            if unsimulated
+            else ""
+        )
+        return role_check(
+            runtime.aws.client("iam"),
+            TASK_ROLE,
+            task_def.get("taskRoleArn", ""),
+            task_role_needs(settings, secret_arns, dlq),
+            note,
+        )
+
+    fix = "check secretsmanager:DescribeSecret, scheduler:GetSchedule and iam:SimulatePrincipalPolicy access"
+    return guard(TASK_ROLE, fix, body)
+
+
 def _scheduler_role(runtime: Any, task_def: dict[str, Any]) -> Check:
     def body() -> Check:
         target = _schedule_target(runtime)
@@ -196,7 +346,7 @@ def _scheduler_role(runtime: Any, task_def: dict[str, Any]) -> Check:
             runtime.aws.client("iam"),
             SCHEDULER_ROLE,
             target.get("RoleArn", ""),
-            scheduler_role_needs(task_def, dlq),
+            scheduler_role_needs(task_def, target.get("Arn", ""), dlq),
         )
 
     return guard(SCHEDULER_ROLE, "check scheduler:GetSchedule and iam:SimulatePrincipalPolicy access", body)

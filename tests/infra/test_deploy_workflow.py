@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 
 import pytest
 import yaml
@@ -13,6 +15,11 @@ from tests.infra.support import REPO
 @pytest.fixture(scope="module")
 def workflow() -> dict:
     return yaml.safe_load((REPO / ".github/workflows/deploy.yaml").read_text())
+
+
+def _step(job: dict, name: str) -> dict:
+    (step,) = [s for s in job["steps"] if s.get("name") == name]
+    return step
 
 
 def _run_lines(job: dict) -> str:
@@ -41,14 +48,16 @@ def test_terraform_runs_after_the_push_plan_on_prs_apply_otherwise(workflow):
     assert "needs.test.result == 'success'" in job["if"]
     steps = {step.get("name"): step for step in job["steps"]}
     assert steps["terraform plan"]["if"] == "github.event_name == 'pull_request'"
-    assert steps["terraform apply"]["if"] == "github.event_name != 'pull_request'"
+    assert steps["terraform apply"]["if"].startswith("github.event_name != 'pull_request' && ")
     assert job["env"]["TF_VAR_service_version"] == "${{ needs.build.outputs.service_version }}"
 
 
 def test_image_tag_is_the_short_sha_in_test_and_the_release_tag_in_prod(workflow):
     script = _run_lines(workflow["jobs"]["build"])
-    assert 'release)           site="prod"; service_version="$RELEASE_TAG"' in script
-    assert 'site="test"; service_version="${HEAD_SHA::7}"' in script
+    assert 'release)           service_version="$RELEASE_TAG"' in script
+    assert '*)                 service_version="${HEAD_SHA::7}"' in script
+    site = _step(workflow["jobs"]["build"], "Environment and image tag")["env"]["SITE"]
+    assert "github.event_name == 'release' && 'prod'" in site and "|| 'test' }}" in site
     assert "make build" in script
 
 
@@ -83,18 +92,87 @@ def test_rollback_only_from_main_and_no_prerelease_deploys(workflow):
     assert all("test" in (job.get("needs") or []) for name, job in workflow["jobs"].items() if name != "test")
 
 
-# https://docs.github.com/en/actions/using-jobs/using-concurrency
-# "This means that there can be at most one running and one pending job in a concurrency group at any
-# time. ... Any existing pending job or workflow in the same concurrency group, if it exists, will be
-# canceled and the new queued job or workflow will take its place." With cancel-in-progress false a
-# running apply finishes, and only the newest waiting one follows: never an older commit after a newer.
-def test_one_apply_per_environment_at_a_time(workflow):
-    job = workflow["jobs"]["terraform"]
-    group = job["concurrency"]["group"]
-    assert "needs.build.outputs.site" in group and "'apply'" in group
-    assert job["concurrency"]["cancel-in-progress"] is False
-    image = workflow["jobs"]["image"]["concurrency"]
-    assert "needs.build.outputs.site" in image["group"] and image["cancel-in-progress"] is False
+# What GitHub's concurrency guarantees, and what it does not:
+# https://docs.github.com/en/actions/using-jobs/using-concurrency "This means that there can be at most one
+# running and one pending job in a concurrency group at any time. ... Any existing pending job or workflow
+# in the same concurrency group, if it exists, will be canceled and the new queued job or workflow will
+# take its place." Order is the order of entering the group, not of commits; GitHub's own note
+# (https://docs.github.com/en/enterprise-server@3.5/actions/using-jobs/using-concurrency): "When
+# concurrency is specified at the job level, order is not guaranteed for jobs or runs that queue within 5
+# minutes of each other." So the group is workflow-level (a run enters it when triggered, before any job),
+# and https://github.blog/changelog/2026-05-07-github-actions-concurrency-groups-now-allow-larger-queues
+# "you can configure concurrency groups to queue multiple pending runs and process them sequentially, with
+# support for up to 100 queued jobs or workflow runs per concurrency group. ... Increased queuing can be
+# enabled by adding queue: max to the concurrency block in YAML when cancel-in-progress is false or not
+# set." (also https://docs.github.com/en/actions/how-tos/write-workflows/choose-when-workflows-run/control-workflow-concurrency
+# "To allow more than one pending job or workflow run to wait in the same concurrency group, use the
+# optional queue property."). What remains (events delivered out of order, a re-run of an old run, more
+# than 100 waiting) is caught by the "Still the newest" step below.
+def test_runs_queue_per_environment_in_trigger_order(workflow):
+    concurrency = workflow["concurrency"]
+    assert concurrency["cancel-in-progress"] is False and concurrency["queue"] == "max"
+    group = concurrency["group"]
+    site = _step(workflow["jobs"]["build"], "Environment and image tag")["env"]["SITE"]
+    assert site.startswith("${{ ") and site.endswith(" }}")
+    assert f"format('deploy-{{0}}', {site[4:-3]})" in group, "the queue and the build job name one site"
+    assert "format('plan-pr-{0}', github.event.pull_request.number)" in group  # plans never wait on applies
+    # A job-level group would queue jobs in the order earlier jobs happened to end, not in run order.
+    assert not [name for name, job in workflow["jobs"].items() if "concurrency" in job]
+
+
+def _newest_step(workflow: dict) -> dict:
+    steps = workflow["jobs"]["terraform"]["steps"]
+    names = [step.get("name") for step in steps]
+    assert names.index("Still the newest") < names.index("terraform apply")
+    assert steps[names.index("terraform apply")]["if"] == (
+        "github.event_name != 'pull_request' && steps.newest.outputs.apply == 'true'"
+    )
+    return steps[names.index("Still the newest")]
+
+
+def _decide(tmp_path, script: str, event: str, newest: str, **env: str) -> str:
+    """Run the step's script with a `gh` that answers `newest`; what it writes to GITHUB_OUTPUT."""
+    fake = tmp_path / "bin"
+    fake.mkdir(exist_ok=True)
+    (fake / "gh").write_text(f"#!/bin/sh\necho '{newest}'\n")
+    (fake / "gh").chmod(0o755)
+    output = tmp_path / f"output-{len(list(tmp_path.iterdir()))}"
+    result = subprocess.run(
+        ["bash", "-e", "-c", script],
+        env={
+            "PATH": f"{fake}:{os.environ['PATH']}",
+            "GITHUB_EVENT_NAME": event,
+            "GITHUB_OUTPUT": str(output),
+            "GITHUB_REPOSITORY": "acme/floats",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+    return output.read_text().strip()
+
+
+# https://docs.github.com/en/rest/git/refs#get-a-reference "Returns a single reference from your Git
+# database. The :ref in the URL must be formatted as heads/<branch name> for branches" and
+# https://docs.github.com/en/rest/releases/releases#get-the-latest-release "The latest release is the most
+# recent non-prerelease, non-draft release, sorted by the created_at attribute."
+def test_a_run_that_is_no_longer_the_newest_does_not_apply(workflow, tmp_path):
+    step = _newest_step(workflow)
+    script = step["run"]
+    assert 'git/ref/heads/main" --jq .object.sha' in script
+    assert 'releases/latest" --jq .tag_name' in script
+    assert step["env"]["GH_TOKEN"] == "${{ github.token }}"
+    head, older = "b" * 40, "a" * 40
+    assert _decide(tmp_path, script, "push", head, GITHUB_SHA=head) == "apply=true"
+    assert _decide(tmp_path, script, "push", head, GITHUB_SHA=older) == "apply=false"
+    assert _decide(tmp_path, script, "release", "v1.43.0", RELEASE_TAG="v1.43.0") == "apply=true"
+    assert _decide(tmp_path, script, "release", "v1.43.0", RELEASE_TAG="v1.42.0") == "apply=false"
+    # A manual run is the rollback: a person chose an older tag on purpose.
+    assert _decide(tmp_path, script, "workflow_dispatch", "ignored", TF_VAR_service_version="v1.40.0") == (
+        "apply=true"
+    )
 
 
 # https://docs.github.com/en/actions/how-tos/deploy/configure-and-manage-deployments/manage-environments

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.infra.support import single
+from tests.infra.support import arn_prefix, single
 
 
 def test_cluster_is_site_floats(terraform):
@@ -11,17 +11,26 @@ def test_cluster_is_site_floats(terraform):
     assert "capacity_providers" not in cluster  # every task asks for FARGATE at run time
 
 
-# https://docs.aws.amazon.com/AmazonECS/latest/developerguide/CWE_IAM_role.html (the ECS side of a
-# scheduled task): iam:PassRole is "conditioned" on "iam:PassedToService": "ecs-tasks.amazonaws.com",
-# the principal these roles trust. The aws:SourceAccount / aws:SourceArn conditions on ecs-tasks follow
-# the confused-deputy advice of https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html
-# (sentence not retrieved with search: see the audit table in docs/deploy.md).
+# https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html "The IAM task role must
+# have a trust policy that specifies the ecs-tasks.amazonaws.com service." and "When creating your task
+# IAM role, it is recommended that you use the aws:SourceAccount or aws:SourceArn condition keys in the
+# trust relationship policy associated with the role to scope the permissions further to prevent the
+# confused deputy security issue. Using the aws:SourceArn condition key to specify a specific cluster is
+# not currently supported, you should use the wildcard to specify all clusters." Its example trust policy:
+# "ArnLike": {"aws:SourceArn": "arn:aws:ecs:us-west-2:111122223333:*"}, "StringEquals":
+# {"aws:SourceAccount": "111122223333"}. The execution role shares this trust; the page's sentence is
+# about the task role (docs/deploy.md, audit).
 def test_roles_for_ecs_tasks_trust_only_ecs_tasks(terraform):
     (statement,) = terraform.statements("ecs_tasks_assume")
     assert statement["actions"] == ["sts:AssumeRole"]
     assert single(statement["principals"]) == {"type": "Service", "identifiers": ["ecs-tasks.amazonaws.com"]}
-    conditions = {c["variable"] for c in statement["condition"]}
-    assert conditions == {"aws:SourceAccount", "aws:SourceArn"}
+    conditions = {c["variable"]: c for c in statement["condition"]}
+    assert set(conditions) == {"aws:SourceAccount", "aws:SourceArn"}
+    assert conditions["aws:SourceAccount"]["test"] == "StringEquals"
+    source_arn = conditions["aws:SourceArn"]
+    assert source_arn["test"] == "ArnLike"
+    # every cluster of this account and region: a cluster-scoped aws:SourceArn "is not currently supported"
+    assert source_arn["values"] == [arn_prefix("ecs") + ":*"]
     for role in ("task_execution", "collections_jobs_task"):
         body = terraform.resource("aws_iam_role", role)
         assert body["assume_role_policy"] == "${data.aws_iam_policy_document.ecs_tasks_assume.json}"

@@ -10,23 +10,6 @@ import pytest
 
 from tests.infra.support import REPO, TERRAFORM_DIR, arn_prefix, single
 
-TASK_ROLE_ACTIONS = {
-    "secretsmanager:GetSecretValue",
-    "secretsmanager:BatchGetSecretValue",
-    "dynamodb:PutItem",
-    "dynamodb:Query",
-    "dynamodb:GetItem",
-    "dynamodb:UpdateItem",
-    "dynamodb:DeleteItem",
-    "execute-api:Invoke",
-    "ecs:DescribeTasks",  # proving a lock owner's task STOPPED; see the statement's comment
-    # the deadline watch, which runs in this same task definition
-    "sns:Publish",
-    "scheduler:GetSchedule",
-    "sqs:ReceiveMessage",
-    "sqs:GetQueueAttributes",
-    "ecs:ListTasks",
-}
 TABLE = arn_prefix("dynamodb") + ":table"
 HISTORY = TABLE + '/${coalesce(var.collection_history_table_name, "${var.site}-floats-collection-history")}'
 LOCKS = TABLE + '/${coalesce(var.locks_table_name, "${var.site}-floats-locks")}'
@@ -77,12 +60,20 @@ def test_task_role_is_attached_to_the_task_and_trusts_ecs_tasks(terraform):
     ], "the task role gets no managed policy"
 
 
-def test_task_role_actions_are_exactly_the_batch_needs_and_never_scan(grants):
+# Which actions, per table and service: test_role_grants.py derives them from jobs/ and compares.
+def test_task_role_never_scans_and_names_no_wildcard_action(grants):
     actions = set().union(*(a for a, _ in grants.values()))
-    assert actions == TASK_ROLE_ACTIONS
     assert not [a for a in actions if "Scan" in a or "*" in a]
 
 
+# https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_BatchGetSecretValue.html
+# "Required permissions: secretsmanager:BatchGetSecretValue, and you must have
+# secretsmanager:GetSecretValue for each secret." and
+# https://docs.aws.amazon.com/secretsmanager/latest/userguide/retrieving-secrets_cli.html (batch):
+# "secretsmanager:GetSecretValue permission for each secret you want to retrieve." So each returned
+# secret is checked against the GetSecretValue grant on the two secret ARNs, whatever the batch grant
+# names. That BatchGetSecretValue takes no resource-level permission (hence "*") is the service
+# authorization reference's claim; its sentence was not retrieved with search (docs/deploy.md, audit).
 def test_rds_secrets_are_read_one_by_one_and_in_one_batch(grants):
     assert grants["ReadRdsSecrets"] == (
         {"secretsmanager:GetSecretValue"},
@@ -105,11 +96,31 @@ def test_rds_secret_names_default_to_the_site(terraform):
     )
 
 
-def test_collection_history_is_put_and_query_only_with_its_indexes(grants):
-    assert grants["WriteCollectionHistory"] == (
-        {"dynamodb:PutItem", "dynamodb:Query"},
-        [HISTORY, f"{HISTORY}/index/*"],
+# https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/iam-policy-specific-table-indexes.html
+# "The following policy grants permissions for data modification actions on a DynamoDB table called Books
+# and all of that table's indexes." with Resource "table/Books" and "table/Books/index/*": an index is
+# its own resource. The code writes the table and queries it and its indexes (test_role_grants.py).
+def test_collection_history_is_put_on_the_table_and_queried_with_its_indexes(grants):
+    assert grants["WriteCollectionHistory"] == ({"dynamodb:PutItem"}, [HISTORY])
+    assert grants["QueryCollectionHistory"] == ({"dynamodb:Query"}, [HISTORY, f"{HISTORY}/index/*"])
+
+
+# https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
+# "dynamodb:LeadingKeys – This condition key allows users to access only the items where the partition
+# key value matches their user ID." and "you must use the ForAllValues modifier when using LeadingKeys in
+# a condition". Here the partition key is the page record's watch#<run date> (jobs/domain/keys.py);
+# test_role_grants.py proves the batch's run#/float# keys fall outside it.
+def test_only_the_watch_page_record_is_read_updated_or_deleted_in_history(terraform, grants):
+    assert grants["WatchPageLedger"] == (
+        {"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
+        [HISTORY],
     )
+    (statement,) = [s for s in terraform.statements("collections_jobs_task") if s["sid"] == "WatchPageLedger"]
+    assert single(statement["condition"]) == {
+        "test": "ForAllValues:StringLike",
+        "variable": "dynamodb:LeadingKeys",
+        "values": ["watch#*"],
+    }
 
 
 def test_locks_are_read_and_written_item_by_item(grants):
@@ -186,8 +197,12 @@ def test_app_waits_for_a_healthy_agent(containers):
 
 # https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html
 # (readonlyRootFilesystem) "When this parameter is true, the container is given read-only access to its
-# root file system." and https://docs.aws.amazon.com/AmazonECS/latest/developerguide/bind-mounts.html:
-# bind mounts on Fargate use the task's ephemeral storage, so a volume with no host gives a writable /tmp.
+# root file system." https://docs.aws.amazon.com/AmazonECS/latest/developerguide/bind-mounts.html "Bind
+# mounts are supported for tasks that are hosted on both Fargate and Amazon EC2 instances." and "By
+# default, tasks that are hosted on AWS Fargate using platform version 1.4.0 or later (Linux) ... receive
+# a minimum of 20 GiB of ephemeral storage for bind mounts."; its examples page
+# (bind-mount-examples.html, "To provide an empty data volume for one or more containers") defines such a
+# volume by its name alone: "volumes": [ { "name": "database_scratch" } ].
 # The app writes only /tmp (WORKDIR; PYTHONDONTWRITEBYTECODE=1): make container-smoke runs the image with
 # a read-only root and such a /tmp.
 def test_app_root_file_system_is_read_only_with_a_writable_task_tmp(terraform, containers, shape):
@@ -279,6 +294,13 @@ def test_datadog_agent_is_optional_healthchecked_and_local_only(containers):
     assert "portMappings" not in agent  # 8125/8126 stay on the task's localhost
 
 
+# https://docs.aws.amazon.com/AmazonECS/latest/userguide/ecs-resource-ids.html (ARN format), Amazon ECS
+# task: "New: arn:aws:ecs:region:aws_account_id:task/cluster-name/task-id", and
+# https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-account-settings.html "Only resources
+# launched after opting in receive the new ARN and resource ID format." and
+# https://aws.amazon.com/blogs/compute/migrating-your-amazon-ecs-deployment-to-the-new-arn-and-resource-id-format-2/
+# "October 1, 2020 – March 31, 2021 – All new accounts are opted in to the new format by default. Any
+# existing accounts that have not explicitly opted out of the new format are also opted in."
 def test_lock_owner_tasks_can_be_described_in_this_cluster_only(grants):
     actions, resources = grants["SeeLockOwnerTasks"]
     assert actions == {"ecs:DescribeTasks"}

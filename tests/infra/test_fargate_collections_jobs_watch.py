@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from tests.infra.support import arn_prefix, single
 
 FAMILY = "${var.site}-floats-day-before-ach"
+WATCH_FAMILY = f"{FAMILY}-watch"
 
 
 @pytest.fixture(scope="module")
@@ -46,23 +45,58 @@ def test_watch_never_retries_and_dead_letters_to_its_own_queue(terraform, watch)
     assert alarm["alarm_actions"] == "${var.dlq_alarm_actions}"
 
 
-# https://docs.aws.amazon.com/scheduler/latest/APIReference/API_Target.html
-# EcsParameters: "The templated target type for the Amazon ECS RunTask API operation." Input: "The
-# text, or well-formed JSON, passed to the target." That the ECS templated target hands Input to RunTask
-# as its `overrides` is NOT stated in a page found (docs/deploy.md, audit): verify with one fire in test.
-def test_watch_runs_the_same_task_definition_with_the_watch_command(terraform, watch):
+# https://docs.aws.amazon.com/scheduler/latest/APIReference/API_Target.html EcsParameters: "The templated
+# target type for the Amazon ECS RunTask API operation." Input: "The text, or well-formed JSON, passed to
+# the target. If you are configuring a templated Lambda, AWS Step Functions, or Amazon EventBridge
+# target, the input must be a well-formed JSON. For all other target types, a JSON is not required."
+# Nothing says an ECS target turns Input into RunTask `overrides` (docs/deploy.md, audit), so the watch
+# passes no Input: its command lives in its own task definition family, the batch's containers otherwise.
+def test_watch_schedules_start_the_watch_family_whose_app_runs_the_watch_command(terraform, watch):
     target = single(watch["target"])
+    assert "input" not in target
     ecs = single(target["ecs_parameters"])
-    assert ecs["task_definition_arn"] == "${aws_ecs_task_definition.day_before_ach.arn_without_revision}"
+    assert (
+        ecs["task_definition_arn"] == "${aws_ecs_task_definition.day_before_ach_watch.arn_without_revision}"
+    )
     assert (ecs["launch_type"], ecs["task_count"]) == ("FARGATE", 1)
     assert single(ecs["network_configuration"])["assign_public_ip"] is False
     assert target["arn"] == "${aws_ecs_cluster.floats.arn}"
     assert target["role_arn"] == "${aws_iam_role.watch_scheduler.arn}"
+    family = terraform.resolve(terraform.resource("aws_ecs_task_definition", "day_before_ach_watch"))
+    assert family["family"] == WATCH_FAMILY
+    assert family["container_definitions"] == "${jsonencode(local.watch_container_definitions)}"
     assert terraform.locals["watch_command"] == ["watch", "day-before-ach"]
-    overrides = target["input"]
-    assert "containerOverrides" in overrides and "local.watch_command" in overrides
-    assert '"collections-jobs"' in overrides or "collections-jobs" in overrides
-    json.dumps(terraform.locals["watch_command"])  # a plain list, jsonencode-able
+    assert terraform.locals["watch_container_definitions"] == (
+        "${[for container in local.container_definitions : "
+        'container.name == "collections-jobs" ? merge(container, {command = local.watch_command}) : container]}'
+    )
+
+
+# The watch task is the batch's task but for its command: same shape, roles, volumes and platform.
+def test_watch_family_is_the_batch_task_definition_but_for_its_name_and_containers(terraform):
+    batch = terraform.resource("aws_ecs_task_definition", "day_before_ach")
+    watch = terraform.resource("aws_ecs_task_definition", "day_before_ach_watch")
+    differ = {k for k in batch.keys() | watch.keys() if batch.get(k) != watch.get(k)}
+    assert differ == {"family", "container_definitions"}
+
+
+# jobs/oncall/facts.py lists the running tasks of the batch family (settings.task_family) as "tonight's
+# run in progress": the watch's own task must never be one of them. ECS ListTasks' family filter names a
+# whole family (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ListTasks.html family: "The
+# name of the task definition family to use when filtering the ListTasks results. Specifying a family
+# limits the results to tasks that belong to that family."), so a <family>-watch task is not listed.
+def test_the_batch_family_the_code_watches_is_not_the_watch_family(terraform):
+    from jobs.settings import Settings
+
+    batch = terraform.resolve(terraform.resource("aws_ecs_task_definition", "day_before_ach"))["family"]
+    assert batch == FAMILY != WATCH_FAMILY
+    settings = Settings.load({}, env="prod")
+    assert settings.task_family == FAMILY.replace("${var.site}", "prod")
+    env = {
+        e["name"]: e["value"]
+        for e in terraform.locals["container_settings"]["collections-jobs"]["environment"]
+    }
+    assert "FLOATCTL_TASK_FAMILY" not in env  # the watch looks at the batch family's default, never its own
 
 
 # https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html
@@ -70,7 +104,7 @@ def test_watch_runs_the_same_task_definition_with_the_watch_command(terraform, w
 # https://docs.aws.amazon.com/AmazonECS/latest/developerguide/security_iam_id-based-policy-examples.html
 # "The resources for RunTask are task definitions. To limit which clusters a user can run task
 # definitions on, you can specify them in the Condition block."
-def test_watch_role_is_its_own_scoped_to_the_family_cluster_two_roles_and_its_queue(terraform):
+def test_watch_role_is_its_own_scoped_to_the_watch_family_cluster_two_roles_and_its_queue(terraform):
     role = terraform.resource("aws_iam_role", "watch_scheduler")
     assert terraform.resolve(role["name"]) == "${var.site}-floats-scheduler-invoke-watch"
     assert role["assume_role_policy"] == "${data.aws_iam_policy_document.scheduler_assume.json}"
@@ -80,16 +114,20 @@ def test_watch_role_is_its_own_scoped_to_the_family_cluster_two_roles_and_its_qu
         "iam:PassRole",
         "sqs:SendMessage",
     }
-    task_definition = arn_prefix("ecs") + f":task-definition/{FAMILY}"
+    task_definition = arn_prefix("ecs") + f":task-definition/{WATCH_FAMILY}"
     run = grants["RunDayBeforeAchWatchOnFloatsCluster"]
-    assert run["resources"] == [task_definition, f"{task_definition}:*"]
+    assert run["resources"] == [task_definition, f"{task_definition}:*"]  # never the batch family
     assert single(run["condition"])["variable"] == "ecs:cluster"
     assert single(grants["PassTaskRolesToEcs"]["condition"])["values"] == ["ecs-tasks.amazonaws.com"]
     assert grants["DeadLetterFailedWatchFires"]["resources"] == ["${aws_sqs_queue.watch_dlq.arn}"]
 
 
-# https://docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html (SSE with the AWS managed
-# key alias/aws/sns); the container publishes with sns:Publish on the topic ARN only.
+# https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html "Several AWS services publish events
+# to Amazon SNS topics. To allow these event sources to work with encrypted topics, you must perform the
+# following steps. 1. Use a customer managed KMS." (then a key policy granting the service
+# kms:GenerateDataKey* and kms:Decrypt). Our topics use the AWS managed key alias/aws/sns, whose policy we
+# cannot change, so only principals of this account publish (the task role, sns:Publish) and no CloudWatch
+# alarm may name them: the alarms page var.dlq_alarm_actions (docs/deploy.md).
 def test_watch_pages_one_topic_with_subscriptions_from_a_variable(terraform):
     topic = terraform.resource("aws_sns_topic", "watch_alerts")
     assert terraform.resolve(topic["name"]) == f"{FAMILY}-alerts"
@@ -100,3 +138,16 @@ def test_watch_pages_one_topic_with_subscriptions_from_a_variable(terraform):
     grants = {s["sid"]: s for s in terraform.statements("collections_jobs_task")}
     assert grants["WatchPublishesAlerts"]["actions"] == ["sns:Publish"]
     assert grants["WatchPublishesAlerts"]["resources"] == ["${aws_sns_topic.watch_alerts.arn}"]
+
+
+def test_no_alarm_publishes_to_a_topic_encrypted_with_the_aws_managed_key(terraform):
+    managed = {
+        name
+        for _, type_, name, body in terraform.blocks("resource")
+        if type_ == "aws_sns_topic" and body.get("kms_master_key_id") == "alias/aws/sns"
+    }
+    assert managed >= {"watch_alerts", "finance_summary"}
+    for alarm in terraform.resources_of("aws_cloudwatch_metric_alarm"):
+        for field in ("alarm_actions", "ok_actions", "insufficient_data_actions"):
+            actions = str(alarm.get(field, ""))
+            assert not [t for t in managed if f"aws_sns_topic.{t}." in actions], (alarm["alarm_name"], field)
