@@ -1,1 +1,1 @@
-"""Performance figures of DESIGN §9 / issue 9, printed as ratios by `make bench` (benchmarks.run_all)."""
+"""Performance figures (docs/performance.md), printed as ratios by `make bench` (benchmarks.run_all)."""

@@ -1,4 +1,4 @@
-"""Scenario documents for tests, built in code (DESIGN §7 format)."""
+"""Scenario documents for tests, built in code (the scenario format of docs/sandbox.md)."""
 
 from __future__ import annotations
 

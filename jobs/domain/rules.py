@@ -1,4 +1,4 @@
-"""The rules of DESIGN §5, pure functions in their order. The first failing rule decides the verdict.
+"""The rules (docs/rules-and-verdicts.md), pure functions in their order. The first failing rule decides the verdict.
 
 Each rule returns a RuleResult with a human reason, so the preview can show every rule's result.
 A rule whose input is missing (the batch short-circuited, or an earlier rule made it meaningless)

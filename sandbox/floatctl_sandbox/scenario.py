@@ -1,4 +1,4 @@
-"""Sandbox scenarios (DESIGN §7): parse and validate a JSON file into data the sandbox can load."""
+"""Sandbox scenarios (docs/sandbox.md): parse and validate a JSON file into data the sandbox can load."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The default sandbox data: deterministic, sized by N, hitting every verdict of DESIGN §5."""
+"""The default sandbox data: deterministic, sized by N, hitting every verdict (docs/rules-and-verdicts.md)."""
 
 from __future__ import annotations
 
