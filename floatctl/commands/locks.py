@@ -7,33 +7,12 @@ from typing import Annotated
 import typer
 
 from floatctl.output import duration, plural
+from jobs.domain.keys import LOCK_KEY_FORMS as KEY_FORMS
+from jobs.domain.keys import LOCK_NAMESPACES as NAMESPACES
+from jobs.domain.keys import parse_lock_ref, parse_namespace
 from jobs.errors import FloatctlError, UsageError
 
 app = typer.Typer(help="Inspect and release locks (DynamoDB, by Query; never Scan).", no_args_is_help=True)
-NAMESPACES = ("job", "float")
-
-
-KEY_FORMS = "float#<id>, <id>, day-before-ach, or namespace/key as floatctl prints it (job/day-before-ach)"
-
-
-def _split(key: str, namespace: str | None) -> tuple[str, str]:
-    """(namespace, lock key) from any form floatctl prints or accepts; a float id must be >= 1."""
-    if namespace is not None and namespace.lower() not in NAMESPACES:
-        raise UsageError(f"--namespace: {namespace!r} is not one of {', '.join(NAMESPACES)}")
-    prefix, slash, rest = key.partition("/")
-    if slash and prefix.lower() in NAMESPACES and not namespace:
-        namespace, key = prefix.lower(), rest
-    digits = key.removeprefix("float#")
-    if digits.isdigit():
-        if int(digits) < 1:
-            raise UsageError(f"KEY: {key!r}: a float id is 1 or more")
-        if namespace in (None, "float"):
-            return "float", f"float#{int(digits)}"
-    if namespace:
-        return namespace.lower(), key
-    if key == "day-before-ach":
-        return "job", key
-    raise UsageError(f"KEY: cannot tell the namespace of {key!r}: use {KEY_FORMS}, or --namespace")
 
 
 def _views(app_ctx, namespaces):
@@ -54,9 +33,7 @@ def list_(
     stale: Annotated[bool, typer.Option("--stale", help="only expired or orphaned locks")] = False,
 ) -> None:
     """Every lock with owner, owner task, age, lease left and state (live, expired, orphaned)."""
-    if namespace is not None and namespace.lower() not in NAMESPACES:
-        raise UsageError(f"--namespace: {namespace!r} is not one of {', '.join(NAMESPACES)}")
-    namespace = namespace.lower() if namespace else None
+    namespace = parse_namespace(namespace)
     views, now = _views(ctx.obj, [namespace] if namespace else NAMESPACES)
     if stale:
         views = [v for v in views if v.state != "live"]
@@ -101,7 +78,7 @@ def show(
     from jobs.oncall.facts import view_lock
 
     app_ctx = ctx.obj
-    ns, lock_key = _split(key, namespace)
+    ns, lock_key = parse_lock_ref(key, namespace)
     runtime = app_ctx.runtime()
     lease = runtime.locks().get(ns, lock_key)
     if lease is None:
@@ -142,7 +119,7 @@ def release(
     if not reason.strip():
         raise UsageError("--reason must say why")
     app_ctx = ctx.obj
-    ns, lock_key = _split(key, namespace)
+    ns, lock_key = parse_lock_ref(key, namespace)
     runtime = app_ctx.runtime()
     now = time.time()
     view = check_release(runtime, ns, lock_key, rvn, force, now, shown_as=key)

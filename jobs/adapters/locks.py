@@ -24,9 +24,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from jobs.adapters import dynamo
+from jobs.domain.keys import FLOAT_NAMESPACE as FLOAT_NAMESPACE
+from jobs.domain.keys import JOB_NAMESPACE as JOB_NAMESPACE
 
-JOB_NAMESPACE = "job"
-FLOAT_NAMESPACE = "float"
 JOB_LEASE_S = 60
 FLOAT_LEASE_S = 120
 TTL_GRACE_S = 24 * 3600

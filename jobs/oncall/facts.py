@@ -130,7 +130,7 @@ def gather(runtime: Any, now: datetime, run_date: date | None = None) -> Facts:
     facts.job_locks = [
         view_lock(lease, liveness, wall)
         for lease in runtime.locks().list(JOB_NAMESPACE)
-        if keys.parse_job_lock_key(lease.lock_key) is not None
+        if keys.is_job_lock_key(lease.lock_key)
     ]
     facts.running_tasks = running_tasks(runtime.aws.client("ecs"), settings.cluster, settings.task_family)
     dlq_arn = ((facts.schedule.target if facts.schedule else {}).get("DeadLetterConfig") or {}).get("Arn")
