@@ -10,7 +10,7 @@ from floatctl.output import duration, plural
 from jobs.domain.keys import LOCK_KEY_FORMS as KEY_FORMS
 from jobs.domain.keys import LOCK_NAMESPACES as NAMESPACES
 from jobs.domain.keys import parse_lock_ref, parse_namespace
-from jobs.errors import FloatctlError, UsageError
+from jobs.errors import FloatctlError
 
 app = typer.Typer(help="Inspect and release locks (DynamoDB, by Query; never Scan).", no_args_is_help=True)
 
@@ -115,10 +115,10 @@ def release(
 
     from floatctl.confirm import confirm
     from jobs.oncall.locks import check_release, release_lock
+    from jobs.oncall.policy import check_reason
 
-    if not reason.strip():
-        raise UsageError("--reason must say why")
     app_ctx = ctx.obj
+    reason = check_reason(app_ctx.env, "lock.release", reason) or ""
     ns, lock_key = parse_lock_ref(key, namespace)
     runtime = app_ctx.runtime()
     now = time.time()

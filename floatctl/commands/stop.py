@@ -27,7 +27,7 @@ def stop(
 ) -> None:
     """Send ECS StopTask (SIGTERM, then SIGKILL after stopTimeout) and wait for the run to end INTERRUPTED."""
     from jobs import clock
-    from jobs.errors import UsageError
+    from jobs.oncall.policy import check_reason
     from jobs.oncall.stop import plan_stop, stop_tasks, wait_stopped
 
     app_ctx = ctx.obj
@@ -55,8 +55,7 @@ def stop(
         if refusal:
             raise refusal
         return
-    if not reason.strip():
-        raise UsageError("--reason is required: say why you stop the run (it goes to the audit ledger)")
+    reason = check_reason(app_ctx.env, "stop", reason)
     from floatctl.confirm import confirm
 
     confirm(app_ctx, f"stop {what} of run date {plan.run_date} in {app_ctx.env} (it drains, then ends)?", yes)

@@ -121,3 +121,12 @@ class TaskFinished(Message):
     def __init__(self, exit_code: int) -> None:
         super().__init__()
         self.exit_code = exit_code
+
+
+class LaunchNumbersLoaded(Message):
+    """What a launch of the plan's night would submit, and past the cutoff what slips (plan_relaunch)."""
+
+    def __init__(self, plan: Any, numbers: dict[str, Any]) -> None:
+        super().__init__()
+        self.plan = plan
+        self.numbers = numbers

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from jobs.domain import calendar
-from jobs.oncall import policy
+from jobs.oncall import commands
 from jobs.words import duration
 
 #: A Fargate task takes a minute or two to write its run record after the fire.
@@ -134,22 +134,21 @@ class Diagnosis:
 
 
 def command_for(
-    action: str, run_date: date, env: str, after_cutoff: bool = False, early: bool = False
+    action: str,
+    run_date: date,
+    env: str,
+    after_cutoff: bool = False,
+    early: bool = False,
+    late: bool | None = None,
 ) -> str | None:
-    """The exact command that carries out `action` for `run_date` (None when there is nothing to run)."""
-    at = f"--date {run_date.isoformat()}"
+    """The exact command that carries out `action` for `run_date` in `env` (None when there is nothing
+    to run). `late`: the launch would be past the cutoff (default: --after-cutoff, or tell-finance)."""
     if action == WAIT:
-        return f"floatctl status {at}"
+        return commands.status(run_date, env)
     if action not in (LAUNCH, RELEASE_AND_LAUNCH, TELL_FINANCE):
         return None
-    flags = [at]
-    if after_cutoff or action == TELL_FINANCE:
-        flags.append("--after-cutoff")
-    if early:
-        flags.append("--early")
-    if policy.reason_required(env):
-        flags.append('--reason "<why>"')
-    return f"floatctl recover day-before-ach {' '.join(flags)} --wait"
+    late = (after_cutoff or action == TELL_FINANCE) if late is None else late
+    return commands.recover(run_date, env, after_cutoff or action == TELL_FINANCE, early, late)
 
 
 def diagnose(facts: Any, after_cutoff: bool = False, early: bool = False) -> Diagnosis:
@@ -225,7 +224,7 @@ def diagnose(facts: Any, after_cutoff: bool = False, early: bool = False) -> Dia
         action = NOTHING  # the fire is still ahead: the schedule will run it
     if action in (LAUNCH, RELEASE_AND_LAUNCH) and left <= 0 and not after_cutoff:
         action = TELL_FINANCE
-    command = command_for(action, run_date, facts.env, after_cutoff, early)
+    command = command_for(action, run_date, facts.env, after_cutoff, early, late=left <= 0)
     return Diagnosis(
         run_date, state, why, action, command, _advice(facts, state, why, action, command, left, ahead), left
     )
@@ -235,7 +234,10 @@ def _advice(
     facts: Any, state: str, why: str, action: str, command: str | None, left: float, ahead: bool
 ) -> str:
     if facts.schedule_error:
-        prefix = f"The schedule cannot be read ({facts.schedule_error}): check it with floatctl preflight. "
+        prefix = (
+            f"The schedule cannot be read ({facts.schedule_error}): "
+            f"check it with {commands.floatctl(facts.env, 'preflight')}. "
+        )
     elif facts.schedule is not None and facts.schedule.state != "ENABLED":
         prefix = f"The schedule is {facts.schedule.state}: it will not fire by itself. "
     else:

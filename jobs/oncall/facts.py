@@ -107,22 +107,42 @@ def failures_of_night(failures: list[FireFailure], run_date: date, schedule: Any
     return [f for f in failures if night_in_question(f.sent_at, schedule) == run_date]
 
 
+def read_schedule(runtime: Any, facts: Facts) -> None:
+    """The schedule, its last and next fire into `facts` (or why it cannot be read)."""
+    from jobs.adapters.scheduler import load_schedule
+    from jobs.errors import FloatctlError
+
+    settings = runtime.settings
+    try:
+        facts.schedule = load_schedule(
+            runtime.aws.client("scheduler"), settings.schedule_name, settings.schedule_group
+        )
+        facts.last_fire = facts.schedule.last_fire(facts.now)
+        facts.next_fire = facts.schedule.next_fire(facts.now)
+    except FloatctlError as exc:
+        facts.schedule_error = exc.message
+
+
+def resolve_night(runtime: Any, now: datetime, requested: date | None = None) -> date:
+    """The night in question as `status` resolves it (the schedule read), for a command that needs
+    only the date (`reconcile`): `requested`, else the night of the last fire."""
+    from jobs.oncall.diagnosis import night_in_question
+
+    if requested is not None:
+        return requested
+    facts = Facts(runtime.settings.env, now)
+    read_schedule(runtime, facts)
+    return night_in_question(now, facts.schedule)
+
+
 def gather(runtime: Any, now: datetime, run_date: date | None = None) -> Facts:
     """Read the schedule, the night's run records, the job locks, the running tasks and the DLQ."""
-    from jobs.adapters.scheduler import load_schedule
     from jobs.errors import FloatctlError
     from jobs.oncall.diagnosis import night_in_question
 
     settings = runtime.settings
     facts = Facts(settings.env, now)
-    try:
-        facts.schedule = load_schedule(
-            runtime.aws.client("scheduler"), settings.schedule_name, settings.schedule_group
-        )
-        facts.last_fire = facts.schedule.last_fire(now)
-        facts.next_fire = facts.schedule.next_fire(now)
-    except FloatctlError as exc:
-        facts.schedule_error = exc.message
+    read_schedule(runtime, facts)
     night = night_in_question(now, facts.schedule, run_date)
     facts.focus_run_date = night
     facts.runs = runs_of_night(runtime.history().runs(calendar.due_window(night).end), night)

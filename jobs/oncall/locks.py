@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from jobs.adapters.locks import FLOAT_NAMESPACE, JOB_NAMESPACE
+from jobs.oncall import commands
 from jobs.oncall.facts import LockView, view_lock
 from jobs.words import duration
 
@@ -40,7 +41,7 @@ def check_release(
     if lease.rvn != rvn:
         raise RefusedError(
             f"rvn {rvn} does not match the lock's rvn: it changed since you looked, or was mistyped",
-            hint=f"run floatctl locks show {shown_as or lock_key} again",
+            hint=f"run {commands.floatctl(runtime.settings.env, 'locks', 'show', shown_as or lock_key)} again",
         )
     if view.state == "live" and not force:
         raise RefusedError(
@@ -54,7 +55,9 @@ def release_lock(runtime: Any, view: LockView, reason: str, operator: str, now: 
     """Delete the lock conditionally on the rvn that was checked, then write the audit event."""
     from jobs.adapters.audit import AuditEvent
     from jobs.errors import RefusedError
+    from jobs.oncall.policy import check_reason
 
+    reason = check_reason(runtime.settings.env, "lock.release", reason) or ""
     lease = view.lease
     with runtime.operator_span("lock.release", lock=f"{lease.namespace}/{lease.lock_key}"):
         if not runtime.locks().delete(lease.namespace, lease.lock_key, lease.rvn):

@@ -27,7 +27,8 @@ from typing import Any
 
 from jobs.domain import calendar
 from jobs.domain.records import RunRecord
-from jobs.errors import DependencyError, RefusedError, UsageError
+from jobs.errors import DependencyError, RefusedError
+from jobs.oncall import commands
 
 STOP_REASON_MAX = 255  # StopTask's `reason`: "Up to 255 characters are allowed in this message."
 FINISHED = ("SUCCEEDED", "FAILED", "INTERRUPTED")
@@ -41,6 +42,7 @@ class StopPlan:
     run: RunRecord | None
     task_arns: list[str]
     operator: str
+    env: str = "sandbox"
 
     def refusal(self) -> RefusedError | None:
         """Why nothing can be stopped, or None."""
@@ -48,7 +50,7 @@ class StopPlan:
             state = f"run {self.run.run_id} is {self.run.status}" if self.run else "no run is recorded"
             return RefusedError(
                 f"stop refused: no task of the family is running ({state} for run date {self.run_date})",
-                hint="floatctl status shows what runs; nothing was stopped",
+                hint=f"{commands.status(self.run_date, self.env)} shows what runs; nothing was stopped",
             )
         return None
 
@@ -85,22 +87,22 @@ def plan_stop(runtime: Any, now: datetime, run_date: date | None = None) -> Stop
     arns = [t["task_arn"] for t in facts.running_tasks]
     if run is not None and run.status == "RUNNING" and run.task_arn in arns:
         arns = [run.task_arn, *(a for a in arns if a != run.task_arn)]
-    return StopPlan(facts.focus_run_date or facts.today, run, arns, runtime.operator())
+    return StopPlan(facts.focus_run_date or facts.today, run, arns, runtime.operator(), facts.env)
 
 
 def stop_tasks(runtime: Any, plan: StopPlan, reason: str) -> list[str]:
     """Send StopTask (SIGTERM, then SIGKILL after stopTimeout) to every running task of the plan and
     write the audit event; the task ARNs stopped."""
     from jobs.adapters.audit import AuditEvent
+    from jobs.oncall.policy import check_reason
 
-    if not reason.strip():
-        raise UsageError("--reason is required: say why you stop the run (it goes to the audit ledger)")
+    reason = check_reason(runtime.settings.env, "stop", reason) or ""
     refusal = plan.refusal()
     if refusal is not None:
         raise refusal
     ecs = runtime.aws.client("ecs")
     settings = runtime.settings
-    message = f"floatctl stop by {plan.operator}: {reason.strip()}"[:STOP_REASON_MAX]
+    message = f"floatctl stop by {plan.operator}: {reason}"[:STOP_REASON_MAX]
     with runtime.operator_span("stop", run_date=str(plan.run_date)):
         for arn in plan.task_arns:
             try:
@@ -113,7 +115,7 @@ def stop_tasks(runtime: Any, plan: StopPlan, reason: str) -> list[str]:
                 actor=plan.operator,
                 action="stop",
                 target=f"day-before-ach run date {plan.run_date}",
-                reason=reason.strip(),
+                reason=reason,
                 before={
                     "run_id": plan.run.run_id if plan.run else None,
                     "run_status": plan.run.status if plan.run else None,
@@ -158,7 +160,8 @@ def wait_stopped(
             )
         if time.monotonic() > deadline:
             raise DependencyError(
-                f"the tasks are still stopping after {timeout_s:.0f} s; watch them with floatctl status"
+                f"the tasks are still stopping after {timeout_s:.0f} s; "
+                f"watch them with {commands.status(plan.run_date, plan.env)}"
             )
         sleep(poll_s)
 

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from jobs.domain import calendar
+from jobs.oncall import commands
 from jobs.oncall import diagnosis as judge
 from jobs.oncall.facts import Facts
 
@@ -138,9 +139,8 @@ def _message(facts: Facts, diagnosis: judge.Diagnosis, projection: Projection | 
                 " (plus the task's start); cutoff 21:00 ET."
             )
     lines.append("")
-    lines.append(
-        f"Recover: floatctl recover day-before-ach --date {run_date} --dry-run   (then without --dry-run)"
-    )
+    dry_run = commands.floatctl(facts.env, "recover", "day-before-ach", "--date", str(run_date), "--dry-run")
+    lines.append(f"Recover: {dry_run}   (then without --dry-run)")
     if diagnosis.command:
         lines.append(f"Next: {diagnosis.command}")
     return "\n".join(lines)

@@ -1,7 +1,10 @@
-"""The one diagnosis: which night, what state, what to do -- a table over every hour of five kinds of day.
+"""The one diagnosis: which night, what state, what to do -- a table over every hour of five kinds of day,
+in every environment.
 
 Status (its document and advice), recover (its JSON) and launch (its guards) are all computed from the
-same hand-built facts here, and must agree on every cell.
+same hand-built facts here, and must agree on every cell; the command they advise is the one to type
+(the night's --date, --env outside the sandbox, and in prod the reason and, past the cutoff, the
+approver the policy will ask for).
 """
 
 from __future__ import annotations
@@ -68,20 +71,43 @@ def facts_for(now: datetime, night: date, situation: str, **extra) -> Facts:
     return facts
 
 
+ENVS = ("sandbox", "test", "prod")
+
+
 def cells():
-    for kind, day in DAYS.items():
-        for hour in range(24):
-            for situation in SITUATIONS:
-                yield pytest.param(kind, day, hour, situation, id=f"{kind}-{hour:02d}h-{situation}")
+    for env in ENVS:
+        for kind, day in DAYS.items():
+            for hour in range(24):
+                for situation in SITUATIONS:
+                    yield pytest.param(
+                        env, kind, day, hour, situation, id=f"{env}-{kind}-{hour:02d}h-{situation}"
+                    )
 
 
-@pytest.mark.parametrize(("kind", "day", "hour", "situation"), list(cells()))
-def test_status_recover_and_launch_agree(kind, day, hour, situation):
+def assert_typeable(command: str, env: str, night: date, late: bool) -> None:
+    """The advised line acts on `env` and `night`, and carries what the policy will ask for."""
+    words = command.split()
+    assert words[0] == "floatctl"
+    if env == "sandbox":  # the default: a line without --env acts on the sandbox
+        assert "--env" not in words
+    else:
+        assert words[1:3] == ["--env", env], command  # a prod page's line copied acts on prod
+    assert f"--date {night.isoformat()}" in command
+    if "status" in words[1:4]:
+        return
+    assert ('--reason "<why>"' in command) == (env == "prod")
+    assert ('--approved-by "<name>"' in command) == (env == "prod" and late)
+    assert "--after-cutoff" in words or not late
+
+
+@pytest.mark.parametrize(("env", "kind", "day", "hour", "situation"), list(cells()))
+def test_status_recover_and_launch_agree(env, kind, day, hour, situation):
     now = datetime(day.year, day.month, day.day, hour, 0, tzinfo=NY)
     night = d.night_in_question(now, SCHEDULE)
     assert night <= day and night.weekday() < 5
     assert d.fire_time(night, SCHEDULE) <= now  # the night in question has fired
     facts = facts_for(now, night, situation)
+    facts.env = env
 
     document = status_document(facts)
     recovery = Recovery(d.diagnose(facts), facts).as_json()
@@ -99,12 +125,17 @@ def test_status_recover_and_launch_agree(kind, day, hour, situation):
         assert state in (d.STARTING, d.NEVER_FIRED)
     else:
         assert state == d.HOLIDAY and action == d.NOTHING
-    if command is not None:
-        assert f"--date {night.isoformat()}" in command and command in recovery["advice"]
     past_cutoff = now >= calendar.cutoff_at(night)
+    if command is not None:
+        assert command in recovery["advice"]
+        assert_typeable(command, env, night, past_cutoff)
+    late = d.diagnose(facts, after_cutoff=True)  # what recover --after-cutoff would run
+    if late.command is not None:
+        assert_typeable(late.command, env, night, past_cutoff)
     assert (action == d.TELL_FINANCE) == (past_cutoff and state in d.TROUBLED and state != d.HOLIDAY)
     if state == d.RUNNING or state == d.STARTING:
-        assert action == d.WAIT and command == f"floatctl status --date {night.isoformat()}"
+        env_flag = "" if env == "sandbox" else f"--env {env} "
+        assert action == d.WAIT and command == f"floatctl {env_flag}status --date {night.isoformat()}"
     if state == d.SUCCEEDED:
         assert action == d.NOTHING and recovery["advice"].startswith("Nothing to do")
 
@@ -176,7 +207,15 @@ def test_prod_commands_carry_a_reason_and_a_disabled_schedule_is_said_first():
     now = datetime(2026, 11, 20, 19, 30, tzinfo=NY)
     facts = facts_for(now, date(2026, 11, 20), "failed")
     facts.env = "prod"
-    assert '--reason "<why>"' in d.diagnose(facts).command
+    assert d.diagnose(facts).command == (
+        'floatctl --env prod recover day-before-ach --date 2026-11-20 --reason "<why>" --wait'
+    )
+    late = facts_for(datetime(2026, 11, 20, 21, 30, tzinfo=NY), date(2026, 11, 20), "failed")
+    late.env = "prod"
+    assert d.diagnose(late).command == (
+        "floatctl --env prod recover day-before-ach --date 2026-11-20 --after-cutoff "
+        '--reason "<why>" --approved-by "<name>" --wait'
+    )
     facts.schedule = Schedule("s", SCHEDULE.expression, SCHEDULE.timezone, "DISABLED", 0, {})
     assert d.diagnose(facts).advice.startswith("The schedule is DISABLED")
 

@@ -72,12 +72,17 @@ class ReleaseLockScreen(ModalScreen[LockRelease | None]):
     @on(Button.Pressed, "#release-confirm")
     @on(Input.Submitted, "#release-reason")
     def confirm(self) -> None:
-        reason = self.query_one("#release-reason", Input).value.strip()
-        if not reason:
-            self.query_one("#release-error", Static).update("say why: the reason goes to the audit ledger")
+        from floatctl.tui.wording import tui_words
+        from jobs.errors import UsageError
+        from jobs.oncall.policy import check_reason
+
+        try:
+            reason = check_reason(self.env, "lock.release", self.query_one("#release-reason", Input).value)
+        except UsageError as exc:
+            self.query_one("#release-error", Static).update(tui_words(exc.message))
             return
         force = bool(self.query("#release-force")) and self.query_one("#release-force", Checkbox).value
-        self.dismiss(LockRelease(reason, force))
+        self.dismiss(LockRelease(reason or "", force))
 
     @on(Button.Pressed, "#release-cancel")
     def action_cancel(self) -> None:
