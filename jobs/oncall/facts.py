@@ -152,7 +152,9 @@ def gather(runtime: Any, now: datetime, run_date: date | None = None) -> Facts:
         for lease in runtime.locks().list(JOB_NAMESPACE)
         if keys.is_job_lock_key(lease.lock_key)
     ]
-    facts.running_tasks = running_tasks(runtime.aws.client("ecs"), settings.cluster, settings.task_family)
+    facts.running_tasks = running_tasks(
+        runtime.aws.client("ecs"), settings.cluster, settings.task_family, exclude=own_task_arn(settings)
+    )
     dlq_arn = ((facts.schedule.target if facts.schedule else {}).get("DeadLetterConfig") or {}).get("Arn")
     if dlq_arn:
         from jobs.adapters.sqs import DeadLetterQueue
@@ -165,9 +167,19 @@ def gather(runtime: Any, now: datetime, run_date: date | None = None) -> Facts:
     return facts
 
 
-def running_tasks(ecs: Any, cluster: str, family: str) -> list[dict[str, Any]]:
-    """Tasks of the family that are not STOPPED (ListTasks desiredStatus=RUNNING, then DescribeTasks)."""
+def own_task_arn(settings: Any) -> str | None:
+    """This process's ECS task ARN when it runs as a task (the watch, a container command), else None:
+    FLOATCTL_TASK_ARN, or the task metadata endpoint (jobs.adapters.ecs_metadata)."""
+    from jobs.adapters import ecs_metadata
+
+    return settings.task_arn or ecs_metadata.task_arn()
+
+
+def running_tasks(ecs: Any, cluster: str, family: str, exclude: str | None = None) -> list[dict[str, Any]]:
+    """Tasks of the family that are not STOPPED (ListTasks desiredStatus=RUNNING, then DescribeTasks),
+    without `exclude`: the caller's own task is never a run in progress (the watch, run as a task)."""
     arns = ecs.list_tasks(cluster=cluster, family=family, desiredStatus="RUNNING").get("taskArns", [])
+    arns = [arn for arn in arns if arn != exclude]
     if not arns:
         return []
     tasks = ecs.describe_tasks(cluster=cluster, tasks=arns, include=["TAGS"]).get("tasks", [])

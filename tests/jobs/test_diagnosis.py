@@ -9,6 +9,7 @@ approver the policy will ask for).
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -241,3 +242,48 @@ def test_launch_41_hours_early_is_refused_unless_early():
     assert not fire.ok and fire.blocking and "41.0 h ahead" in fire.detail and "--early" in fire.detail
     early = {c.name: c for c in guard_checks(facts, date(2026, 11, 19), now, False, early=True)}
     assert early["the run date's fire has passed"].ok
+
+
+PAUSED_SCHEDULE = Schedule(
+    SCHEDULE.name, SCHEDULE.expression, SCHEDULE.timezone, "DISABLED", SCHEDULE.retry_attempts, {}
+)
+
+
+@pytest.mark.parametrize(("env", "kind", "day", "hour", "situation"), list(cells()))
+def test_a_paused_night_is_a_decision_and_every_face_says_so(env, kind, day, hour, situation):
+    """`schedule pause`: a night without a run is `paused` (not never-fired); status and recover agree,
+    nothing is launched by recover, and the two lines it names are the ones to type."""
+    from jobs.oncall.watch import assess
+
+    now = datetime(day.year, day.month, day.day, hour, 0, tzinfo=NY)
+    night = d.night_in_question(now, SCHEDULE)
+    facts = facts_for(now, night, situation)
+    facts.env, facts.schedule = env, PAUSED_SCHEDULE
+    document = status_document(facts)
+    recovery = Recovery(d.diagnose(facts), facts).as_json()
+    for key in ("state", "action", "command", "advice"):
+        assert document["diagnosis"][key] == recovery[key], key
+    state, advice = recovery["state"], recovery["advice"]
+    if situation in EXPECTED_STATE:  # a run was launched by hand: judged as any run
+        assert state == EXPECTED_STATE[situation]
+        return
+    if not calendar.is_business_day(night):
+        assert state == d.HOLIDAY
+        return
+    assert (state, recovery["action"], recovery["command"]) == (d.PAUSED, d.NOTHING, None)
+    assert "paused on purpose" in advice and "Nothing to do if that is meant" in advice
+    env_flag = "" if env == "sandbox" else f"--env {env} "
+    assert f'floatctl {env_flag}schedule resume --reason "<why>"' in advice
+    launch = re.search(r"floatctl (?:--env \S+ )?launch day-before-ach .*? --wait", advice).group(0)
+    assert launch.startswith(f"floatctl {env_flag}launch day-before-ach")
+    assert_typeable(launch, env, night, now >= calendar.cutoff_at(night))
+    assert not assess(facts, d.diagnose(facts), None).page  # a decision does not page
+
+
+def test_a_paused_night_before_its_fire_says_it_will_not_run():
+    now = datetime(2026, 11, 20, 15, 0, tzinfo=NY)
+    facts = facts_for(now, date(2026, 11, 20), "none")
+    facts.schedule = PAUSED_SCHEDULE
+    diagnosis = d.diagnose(facts)
+    assert diagnosis.state == d.PAUSED and "will not run" in diagnosis.explanation
+    assert "resume it before the fire" in diagnosis.advice and "launch" not in diagnosis.advice

@@ -39,7 +39,9 @@ def test_pause_and_resume_from_the_status_screen(load, make_app, at_1931, app_co
             text = text_of(notice)
             assert text.startswith("SCHEDULE PAUSED (DISABLED) since ") and "bank outage" in text
             assert "resumed: press p on the Status screen" in text and "floatctl" not in text
-            assert "The schedule is DISABLED" in text_of(screen.query_one("#advice"))
+            advice = text_of(screen.query_one("#advice"))  # a decision, with the two keys if it was not meant
+            assert "the schedule is DISABLED (paused on purpose)" in advice and "floatctl" not in advice
+            assert "deliberately: the Launch screen (press F5)" in advice and "press p" in advice
 
             await pilot.press("p")
             await settle(pilot, lambda: isinstance(app.screen, ReasonScreen))
