@@ -43,24 +43,23 @@ def list_(
         out.json({"env": ctx.obj.env, "locks": rows})
         return
     out.table(
-        ("namespace", "key", "state", "owner", "owner task", "owner is", "age", "lease left"),
+        ("namespace", "key", "state", "layout", "owner", "owner task", "owner is", "age", "lease left"),
         [
             (
                 r["namespace"],
                 r["lock_key"],
                 r["state"],
+                r["layout"]["text"] if r["layout"] else "-",
                 r["owner"],
                 r["owner_task"],
                 r["owner_state"],
                 duration(r["age_s"]),
-                duration(r["lease_left_s"])
-                if r["lease_left_s"] >= 0
-                else f"expired {duration(r['lease_left_s'])} ago",
+                _left(r["lease_left_s"]),
             )
             for r in rows
         ],
         title=plural(len(rows), "lock"),
-        drop_first=("owner task", "owner is", "age", "namespace"),
+        drop_first=("owner task", "owner is", "age", "namespace", "layout"),
     )
 
 
@@ -75,7 +74,7 @@ def show(
     """One lock, with the rvn that `locks release` needs."""
     import time
 
-    from jobs.oncall.facts import view_lock
+    from jobs.oncall.lock_view import view_lock
 
     app_ctx = ctx.obj
     ns, lock_key = parse_lock_ref(key, namespace)
@@ -91,8 +90,24 @@ def show(
         return
     left = document.pop("lease_left_s")
     document["age"] = duration(document.pop("age_s"))
-    document["lease left"] = duration(left) if left >= 0 else f"expired {duration(left)} ago"
-    out.fields(list(document.items()), title=f"lock {ns}/{lock_key}")
+    document["lease left"] = _left(left)
+    layout = document.pop("layout")
+    fields = list(document.items())
+    if layout:  # the job lock: the layout, and each shard in it now with its own holder and lease
+        fields.append(("layout", layout["text"]))
+        fields += [
+            (
+                f"shard {m['index']}",
+                f"{m['state']}: run {m['owner']} on {m['owner_task']} (owner is {m['owner_state']}, "
+                f"lease left {_left(m['lease_left_s'])})",
+            )
+            for m in layout["members"]
+        ]
+    out.fields(fields, title=f"lock {ns}/{lock_key}")
+
+
+def _left(seconds: float) -> str:
+    return duration(seconds) if seconds >= 0 else f"expired {duration(seconds)} ago"
 
 
 @app.command()

@@ -40,6 +40,16 @@ class LeaseLost(Exception):
 
 
 @dataclass(frozen=True)
+class Member:
+    """One shard in a job-lock layout (job_lock.py): its own holder and lease."""
+
+    index: int
+    owner: str
+    owner_task: str
+    lease_expires_at: float
+
+
+@dataclass(frozen=True)
 class Lease:
     """One row of the locks table."""
 
@@ -58,6 +68,8 @@ class Lease:
     shard_count: int = 1
     shards: tuple[int, ...] = field(default=(), compare=False)
     joined: tuple[int, ...] = field(default=(), compare=False)
+    #: The shards in the layout now, each with its own holder (the top-level owner is its creator's).
+    members: tuple[Member, ...] = field(default=(), compare=False)
 
     @property
     def layout(self) -> str:
@@ -101,6 +113,16 @@ class Lease:
             shard_count=int(values.get("shard_count", 1)),
             shards=tuple(sorted(int(i) for i in (values.get("shards") or {}))),
             joined=tuple(sorted(int(i) for i in (values.get("joined") or ()))),
+            members=tuple(
+                Member(
+                    int(i),
+                    m.get("owner", ""),
+                    m.get("owner_task", ""),
+                    float(m.get("lease_expires_at", 0)),
+                )
+                for i, m in sorted((values.get("shards") or {}).items(), key=lambda kv: int(kv[0]))
+                if isinstance(m, dict)
+            ),
         )
 
 

@@ -10,45 +10,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from jobs.adapters.locks import JOB_NAMESPACE, Lease
+from jobs.adapters.locks import JOB_NAMESPACE
 from jobs.adapters.sqs import FireFailure
 from jobs.domain import calendar, keys
 from jobs.domain.records import RunRecord
-
-
-@dataclass(frozen=True)
-class LockView:
-    """A lock with what can be proved about its owner."""
-
-    lease: Lease
-    state: str  # live | expired | orphaned
-    owner_state: str  # alive | dead | unknown
-
-    def as_json(self, now: float) -> dict[str, Any]:
-        lease = self.lease
-        return {
-            "namespace": lease.namespace,
-            "lock_key": lease.lock_key,
-            "owner": lease.owner,
-            "owner_task": lease.owner_task,
-            "state": self.state,
-            "owner_state": self.owner_state,
-            "age_s": round(now - lease.acquired_at),
-            "lease_left_s": round(lease.lease_expires_at - now),
-            "rvn": lease.rvn,
-        }
-
-
-def lock_state(lease: Lease, owner_state: str, now: float) -> str:
-    """orphaned (owner provably dead), expired (lease ran out), or live."""
-    if owner_state == "dead":
-        return "orphaned"
-    return "expired" if lease.lease_expires_at < now else "live"
-
-
-def view_lock(lease: Lease, liveness: Any, now: float) -> LockView:
-    owner_state = liveness.describe(lease.owner_task)
-    return LockView(lease, lock_state(lease, owner_state, now), owner_state)
+from jobs.oncall.lock_view import LockView, view_lock
 
 
 @dataclass

@@ -9,7 +9,7 @@ from typing import Any
 
 from jobs.adapters.locks import FLOAT_NAMESPACE, JOB_NAMESPACE
 from jobs.oncall import commands
-from jobs.oncall.facts import LockView, view_lock
+from jobs.oncall.lock_view import LockView, view_lock
 from jobs.words import duration
 
 LOCK_NAMESPACES = (JOB_NAMESPACE, FLOAT_NAMESPACE)
@@ -45,7 +45,7 @@ def check_release(
         )
     if view.state == "live" and not force:
         raise RefusedError(
-            f"{namespace}/{lock_key} is live (owner {lease.owner_task} is {view.owner_state}, {duration(lease.seconds_left())} left)",
+            f"{namespace}/{lock_key} is live ({view.holder()}, {duration(lease.seconds_left())} left)",
             hint="wait for it to expire, or pass --force if you know the owner is gone",
         )
     return view

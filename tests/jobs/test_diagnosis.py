@@ -20,8 +20,9 @@ from jobs.domain import calendar
 from jobs.domain.records import RunRecord
 from jobs.domain.schedule import Schedule
 from jobs.oncall import diagnosis as d
-from jobs.oncall.facts import Facts, LockView, failures_of_night, runs_of_night
+from jobs.oncall.facts import Facts, failures_of_night, runs_of_night
 from jobs.oncall.launch import guard_checks
+from jobs.oncall.lock_view import LockView
 from jobs.oncall.recover import Recovery
 from jobs.oncall.status import status_document, status_fields
 
@@ -287,3 +288,34 @@ def test_a_paused_night_before_its_fire_says_it_will_not_run():
     diagnosis = d.diagnose(facts)
     assert diagnosis.state == d.PAUSED and "will not run" in diagnosis.explanation
     assert "resume it before the fire" in diagnosis.advice and "launch" not in diagnosis.advice
+
+
+@pytest.mark.parametrize(
+    ("members", "state", "owner_state"),
+    [
+        ((("dead", 30), ("alive", 30)), "live", "alive"),  # the creator ended; a sibling runs
+        ((("dead", 30), ("unknown", 30)), "live", "unknown"),  # another host's lease still runs
+        ((("dead", 30), ("dead", 30)), "orphaned", "dead"),
+        ((("dead", 30), ("unknown", -5)), "expired", "unknown"),
+        ((("alive", -5),), "expired", "alive"),  # alive, but its lease ran out
+    ],
+)
+def test_a_job_lock_layout_is_judged_by_every_shard_in_it(members, state, owner_state):
+    from types import SimpleNamespace
+
+    from jobs.adapters.locks import Member
+    from jobs.oncall.lock_view import view_lock
+
+    liveness = SimpleNamespace(describe=lambda task: task)  # the task names its own fate here
+    t = 1_000_000.0
+    shards = tuple(Member(i, f"r-{i}", task, t + left) for i, (task, left) in enumerate(members))
+    lease = Lease(
+        "job", "day-before-ach", "r-0", "dead", t - 60, t + 30, "rvn", shard_count=3, members=shards
+    )
+    view = view_lock(lease, liveness, t)
+    assert (view.state, view.owner_state) == (state, owner_state)
+    assert [m.member.index for m in view.members] == list(range(len(members)))
+    now = datetime(2026, 11, 20, 19, 30, tzinfo=NY)  # a run record says RUNNING; no task is listed
+    facts = facts_for(now, date(2026, 11, 20), "died")
+    facts.job_locks = [view]
+    assert d.diagnose(facts).state == (d.RUNNING if state == "live" else d.DIED)

@@ -36,6 +36,15 @@ class ReleaseLockScreen(ModalScreen[LockRelease | None]):
         self.now = now
         self.env = env
 
+    def _layout(self) -> list[tuple[str, str]]:
+        """A sharded job lock: its layout and every shard in it (releasing deletes them all)."""
+        if self.view.lease.shard_count == 1:
+            return []
+        return [("layout", f"{self.view.layout}; releasing deletes the whole layout")] + [
+            (f"shard {m.member.index}", f"{m.state} on {m.member.owner_task} (owner is {m.owner_state})")
+            for m in self.view.members
+        ]
+
     def compose(self) -> ComposeResult:
         lease = self.view.lease
         left = lease.lease_expires_at - self.now
@@ -54,6 +63,7 @@ class ReleaseLockScreen(ModalScreen[LockRelease | None]):
                     ("lease left", "expired" if left <= 0 else coarse(left)),
                     ("rvn", lease.rvn),
                 ]
+                + self._layout()
             )
             yield facts
             yield Static(
