@@ -69,18 +69,14 @@ def stop(
             {
                 "run_id": result.run_id,
                 "run_status": result.run_status,
+                "outcome": result.outcome,
                 "exit_codes": result.exit_codes,
                 "counts": result.counts,
             }
         )
-    counts = ", ".join(f"{k}={v}" for k, v in sorted(result.counts.items())) or "no counts"
-    if result.drained:
-        out.info(
-            f"run {result.run_id} INTERRUPTED ({counts}); relaunch later with floatctl launch day-before-ach"
-        )
+    sentence = result.sentence(plan, clock.now())
+    if result.ok:  # drained, or it ended by itself meanwhile: say what happened
+        out.info(sentence)
         return
-    out.warn(
-        f"the tasks stopped but run {result.run_id} says {result.run_status}: the drain did not finish "
-        "(killed?); check locks and history before a relaunch"
-    )
+    out.warn(sentence)
     raise typer.Exit(1)

@@ -86,9 +86,10 @@ class StopPlanned(Message):
 class RunStopped(Message):
     """StopTask was sent, audited, and the run record reached the state it ended in."""
 
-    def __init__(self, result: Any) -> None:
+    def __init__(self, result: Any, plan: Any) -> None:
         super().__init__()
         self.result = result
+        self.plan = plan
 
 
 class LaunchPlanned(Message):

@@ -29,9 +29,11 @@ from jobs.domain import calendar
 from jobs.domain.records import RunRecord
 from jobs.errors import DependencyError, RefusedError
 from jobs.oncall import commands
+from jobs.oncall.policy import past_cutoff
 
 STOP_REASON_MAX = 255  # StopTask's `reason`: "Up to 255 characters are allowed in this message."
-FINISHED = ("SUCCEEDED", "FAILED", "INTERRUPTED")
+FINISHED_STATUSES = ("SUCCEEDED", "FAILED", "INTERRUPTED")
+DRAINED, FINISHED, KILLED = "drained", "finished", "killed"  # how a stop ended (StopResult.outcome)
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,38 @@ class StopResult:
     def drained(self) -> bool:
         """True when the run record was written INTERRUPTED (the drain ran to its end)."""
         return self.run_status == "INTERRUPTED"
+
+    @property
+    def outcome(self) -> str:
+        """drained (INTERRUPTED), finished (it ended SUCCEEDED or FAILED on its own before the SIGTERM
+        took effect), or killed (the record stayed RUNNING, or none was written: SIGKILL came first)."""
+        if self.drained:
+            return DRAINED
+        return FINISHED if self.run_status in ("SUCCEEDED", "FAILED") else KILLED
+
+    @property
+    def ok(self) -> bool:
+        """The run ended in a state its record says: `stop` exits 0; only a killed run exits 1."""
+        return self.outcome != KILLED
+
+    def sentence(self, plan: StopPlan, now: datetime) -> str:
+        """What happened, for people, with the exact relaunch line where one is due."""
+        counts = ", ".join(f"{k}={v}" for k, v in sorted(self.counts.items())) or "no counts"
+        relaunch = commands.recover(plan.run_date, plan.env, late=past_cutoff(plan.run_date, now))
+        if self.outcome == DRAINED:
+            return f"run {self.run_id} INTERRUPTED ({counts}); relaunch later with {relaunch}"
+        if self.outcome == FINISHED:
+            text = (
+                f"run {self.run_id} ended {self.run_status} on its own before the stop took effect ({counts})"
+            )
+            if self.run_status == "FAILED":
+                text += f"; a relaunch retries its FAILED floats: {relaunch}"
+            return text + "; nothing was interrupted"
+        return (
+            f"the tasks stopped but run {self.run_id or '(none recorded)'} says {self.run_status}: the drain "
+            f"did not finish (killed?); check {commands.floatctl(plan.env, 'locks', 'list')} and "
+            f"{commands.status(plan.run_date, plan.env)} before a relaunch"
+        )
 
 
 def plan_stop(runtime: Any, now: datetime, run_date: date | None = None) -> StopPlan:
@@ -150,7 +184,7 @@ def wait_stopped(
         if line != last_line:
             on_update(line)
             last_line = line
-        if stopped and (run is None or run.status in FINISHED or time.monotonic() > deadline):
+        if stopped and (run is None or run.status in FINISHED_STATUSES or time.monotonic() > deadline):
             return StopResult(
                 plan.task_arns,
                 codes,

@@ -91,7 +91,8 @@ def test_stop_from_the_launch_screen_drains_to_interrupted(
             await pilot.press("enter")
             follow = screen.query_one("#launch-follow")
             await settle(pilot, lambda: "INTERRUPTED" in text_of(follow), timeout=60)
-            assert "stopped: run" in text_of(screen.query_one("#message-line"))
+            said = text_of(screen.query_one("#message-line"))
+            assert "INTERRUPTED" in said and "relaunch later with the Launch screen (press F5)" in said
 
     run(scenario())
     assert [r.status for r in history.runs(due) if r.task_arn == task_arn] == ["INTERRUPTED"]

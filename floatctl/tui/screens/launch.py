@@ -28,6 +28,7 @@ from floatctl.tui.widgets.checklist import Checklist
 from floatctl.tui.widgets.env_banner import EnvBanner
 from floatctl.tui.widgets.message_line import MessageLine
 from floatctl.tui.widgets.relaunch import RelaunchPanel
+from floatctl.tui.wording import tui_words
 
 FOLLOW_POLL_S = 1.0
 FOLLOW_TIMEOUT_S = 3 * 3600
@@ -114,8 +115,6 @@ class LaunchScreen(OperatorScreen):
         return True
 
     def why_not(self, action: str) -> str:
-        from floatctl.tui.wording import tui_words
-
         if not self.writable:
             what = "launching" if action == "launch" else "stopping a run"
             return f"read-only: {what} is disabled (start floatctl tui with --allow-writes)"
@@ -210,20 +209,22 @@ class LaunchScreen(OperatorScreen):
         plan = plan_stop(runtime, clock.now(), run_date)
         self.post_message(StopPlanned(plan))
         stop_tasks(runtime, plan, reason)
-        self.post_message(RunStopped(wait_stopped(runtime, plan, poll_s=FOLLOW_POLL_S)))
+        self.post_message(RunStopped(wait_stopped(runtime, plan, poll_s=FOLLOW_POLL_S), plan))
 
     def on_stop_planned(self, message: StopPlanned) -> None:
         self.say(f"stopping {', '.join(message.plan.task_arns)}")
 
     def on_run_stopped(self, message: RunStopped) -> None:
-        result = message.result
-        counts = ", ".join(f"{k}={v}" for k, v in sorted(result.counts.items())) or "no counts"
-        text = f"run {result.run_id} {result.run_status} ({counts})"
+        from jobs import clock
+        from jobs.oncall.stop import StopResult
+
+        result: StopResult = message.result
+        text = tui_words(result.sentence(message.plan, clock.now()))
         self.query_one("#launch-follow", Static).update(text)
-        if result.drained:
-            self.say(f"stopped: {text}; launch again when ready")
+        if result.ok:
+            self.say(text)
         else:
-            self.query_one(MessageLine).error(f"the tasks stopped but {text}: the drain did not finish")
+            self.query_one(MessageLine).error(text)
         self.action_recheck()
 
     @work(thread=True, exclusive=True, group="launch-plan", exit_on_error=False)
