@@ -59,7 +59,9 @@ def _change(ctx: typer.Context, verb: str, reason: str, yes: bool, dry_run: bool
         out.info(
             f"schedule {change.name} PAUSED ({change.before} -> {change.after}); audited as {change.operator}"
         )
-        out.warn("nothing fires by itself until floatctl schedule resume --reason …")
+        from jobs.oncall.commands import schedule_resume
+
+        out.warn(f"nothing fires by itself until {schedule_resume(app_ctx.env)}")
     else:
         out.info(
             f"schedule {change.name} resumed ({change.before} -> {change.after}); audited as {change.operator}"
