@@ -1,4 +1,4 @@
-"""Confirmation before a state change: loud in prod, skippable with --yes, never silent without a TTY."""
+"""Confirmation before a state change: the rule is jobs.oncall.policy.confirmation_prompt; this asks."""
 
 from __future__ import annotations
 
@@ -11,11 +11,9 @@ from jobs.errors import ConfirmationNeeded
 
 def confirm(app_ctx, question: str, yes: bool) -> None:
     """Ask; exit 4 (not 3, a guard's refusal) on no, or when there is no terminal and no --yes."""
+    from jobs.oncall.policy import NOT_CONFIRMED, confirmation_prompt
+
     app_ctx.output.banner(app_ctx.env)
-    if yes:
-        return
-    if not sys.stdin.isatty():
-        raise ConfirmationNeeded(f"{question} needs confirmation: run it in a terminal or pass --yes")
-    env = app_ctx.env.upper() if app_ctx.env == "prod" else app_ctx.env
-    if not typer.confirm(f"[{env}] {question}", default=False, err=True):
-        raise ConfirmationNeeded("not confirmed; nothing changed")
+    prompt = confirmation_prompt(app_ctx.env, question, yes, sys.stdin.isatty())
+    if prompt is not None and not typer.confirm(prompt, default=False, err=True):
+        raise ConfirmationNeeded(NOT_CONFIRMED)

@@ -58,7 +58,8 @@ def day_before_ach(
     requests = shard_requests(plan.request, shards)
     request = requests[0] if shards == 1 else requests
     refusal = plan.refusal()
-    late = None if refusal else late_impact(app_ctx, runtime, run_date, now)
+    # Past the cutoff, the numbers to decide on: also when only --after-cutoff is missing (as recover).
+    late = late_impact(app_ctx, runtime, run_date, now) if plan.late and plan.only_late_refused() else None
     if out.is_json and (dry_run or refusal):
         out.json(
             {
@@ -79,21 +80,21 @@ def day_before_ach(
             from floatctl.output import to_json
 
             out.line(to_json(request))
+    show_late_impact(out, late)
     if refusal:
         raise refusal
     for check in checks:
         if not check.ok:
             out.warn(f"{check.name}: {check.detail}")
-    show_late_impact(out, late)
     if dry_run:
         return
-    reason = check_reason(app_ctx.env, reason, "launch by hand")
-    approved_by = check_approval(app_ctx.env, approved_by, late is not None)
+    reason = check_reason(app_ctx.env, "launch", reason)
+    approved_by = check_approval(app_ctx.env, approved_by, plan.late)
     from floatctl.confirm import confirm
 
     what = "day-before-ach" if shards == 1 else f"day-before-ach as {shards} shards"
     confirm(app_ctx, f"launch {what} for run date {run_date} in {app_ctx.env}?", yes)
-    task_arns = start_launches(runtime, plan, reason or "manual launch", shards, approved_by)
+    task_arns = start_launches(runtime, plan, reason, shards, approved_by)
     for task_arn in task_arns:
         out.info(f"launched {task_arn}")
     if not wait:
@@ -151,10 +152,10 @@ def follow_and_report(app_ctx, runtime, task_arn, run_date, timeout_min, poll_s)
 
 def late_impact(app_ctx, runtime, run_date, now):
     """Past the run date's cutoff: each float's settlement if launched now; None before the cutoff."""
-    from jobs.domain.calendar import cutoff_at
     from jobs.oncall.late import plan_late
+    from jobs.oncall.policy import past_cutoff
 
-    return plan_late(runtime, app_ctx.settings, run_date, now) if now >= cutoff_at(run_date) else None
+    return plan_late(runtime, app_ctx.settings, run_date, now) if past_cutoff(run_date, now) else None
 
 
 def show_late_impact(out, late) -> None:

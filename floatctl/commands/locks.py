@@ -7,33 +7,12 @@ from typing import Annotated
 import typer
 
 from floatctl.output import duration, plural
-from jobs.errors import FloatctlError, UsageError
+from jobs.domain.keys import LOCK_KEY_FORMS as KEY_FORMS
+from jobs.domain.keys import LOCK_NAMESPACES as NAMESPACES
+from jobs.domain.keys import parse_lock_ref, parse_namespace
+from jobs.errors import FloatctlError
 
 app = typer.Typer(help="Inspect and release locks (DynamoDB, by Query; never Scan).", no_args_is_help=True)
-NAMESPACES = ("job", "float")
-
-
-KEY_FORMS = "float#<id>, <id>, day-before-ach, or namespace/key as floatctl prints it (job/day-before-ach)"
-
-
-def _split(key: str, namespace: str | None) -> tuple[str, str]:
-    """(namespace, lock key) from any form floatctl prints or accepts; a float id must be >= 1."""
-    if namespace is not None and namespace.lower() not in NAMESPACES:
-        raise UsageError(f"--namespace: {namespace!r} is not one of {', '.join(NAMESPACES)}")
-    prefix, slash, rest = key.partition("/")
-    if slash and prefix.lower() in NAMESPACES and not namespace:
-        namespace, key = prefix.lower(), rest
-    digits = key.removeprefix("float#")
-    if digits.isdigit():
-        if int(digits) < 1:
-            raise UsageError(f"KEY: {key!r}: a float id is 1 or more")
-        if namespace in (None, "float"):
-            return "float", f"float#{int(digits)}"
-    if namespace:
-        return namespace.lower(), key
-    if key == "day-before-ach":
-        return "job", key
-    raise UsageError(f"KEY: cannot tell the namespace of {key!r}: use {KEY_FORMS}, or --namespace")
 
 
 def _views(app_ctx, namespaces):
@@ -54,9 +33,7 @@ def list_(
     stale: Annotated[bool, typer.Option("--stale", help="only expired or orphaned locks")] = False,
 ) -> None:
     """Every lock with owner, owner task, age, lease left and state (live, expired, orphaned)."""
-    if namespace is not None and namespace.lower() not in NAMESPACES:
-        raise UsageError(f"--namespace: {namespace!r} is not one of {', '.join(NAMESPACES)}")
-    namespace = namespace.lower() if namespace else None
+    namespace = parse_namespace(namespace)
     views, now = _views(ctx.obj, [namespace] if namespace else NAMESPACES)
     if stale:
         views = [v for v in views if v.state != "live"]
@@ -66,24 +43,23 @@ def list_(
         out.json({"env": ctx.obj.env, "locks": rows})
         return
     out.table(
-        ("namespace", "key", "state", "owner", "owner task", "owner is", "age", "lease left"),
+        ("namespace", "key", "state", "layout", "owner", "owner task", "owner is", "age", "lease left"),
         [
             (
                 r["namespace"],
                 r["lock_key"],
                 r["state"],
+                r["layout"]["text"] if r["layout"] else "-",
                 r["owner"],
                 r["owner_task"],
                 r["owner_state"],
                 duration(r["age_s"]),
-                duration(r["lease_left_s"])
-                if r["lease_left_s"] >= 0
-                else f"expired {duration(r['lease_left_s'])} ago",
+                _left(r["lease_left_s"]),
             )
             for r in rows
         ],
         title=plural(len(rows), "lock"),
-        drop_first=("owner task", "owner is", "age", "namespace"),
+        drop_first=("owner task", "owner is", "age", "namespace", "layout"),
     )
 
 
@@ -98,10 +74,10 @@ def show(
     """One lock, with the rvn that `locks release` needs."""
     import time
 
-    from jobs.oncall.facts import view_lock
+    from jobs.oncall.lock_view import view_lock
 
     app_ctx = ctx.obj
-    ns, lock_key = _split(key, namespace)
+    ns, lock_key = parse_lock_ref(key, namespace)
     runtime = app_ctx.runtime()
     lease = runtime.locks().get(ns, lock_key)
     if lease is None:
@@ -114,8 +90,24 @@ def show(
         return
     left = document.pop("lease_left_s")
     document["age"] = duration(document.pop("age_s"))
-    document["lease left"] = duration(left) if left >= 0 else f"expired {duration(left)} ago"
-    out.fields(list(document.items()), title=f"lock {ns}/{lock_key}")
+    document["lease left"] = _left(left)
+    layout = document.pop("layout")
+    fields = list(document.items())
+    if layout:  # the job lock: the layout, and each shard in it now with its own holder and lease
+        fields.append(("layout", layout["text"]))
+        fields += [
+            (
+                f"shard {m['index']}",
+                f"{m['state']}: run {m['owner']} on {m['owner_task']} (owner is {m['owner_state']}, "
+                f"lease left {_left(m['lease_left_s'])})",
+            )
+            for m in layout["members"]
+        ]
+    out.fields(fields, title=f"lock {ns}/{lock_key}")
+
+
+def _left(seconds: float) -> str:
+    return duration(seconds) if seconds >= 0 else f"expired {duration(seconds)} ago"
 
 
 @app.command()
@@ -138,11 +130,11 @@ def release(
 
     from floatctl.confirm import confirm
     from jobs.oncall.locks import check_release, release_lock
+    from jobs.oncall.policy import check_reason
 
-    if not reason.strip():
-        raise UsageError("--reason must say why")
     app_ctx = ctx.obj
-    ns, lock_key = _split(key, namespace)
+    reason = check_reason(app_ctx.env, "lock.release", reason) or ""
+    ns, lock_key = parse_lock_ref(key, namespace)
     runtime = app_ctx.runtime()
     now = time.time()
     view = check_release(runtime, ns, lock_key, rvn, force, now, shown_as=key)

@@ -11,14 +11,14 @@ from floatctl.output import dollars, plural
 def reconcile(ctx: typer.Context, date_: opt.NightDate = None) -> None:
     """Every key the night sent, looked up at Payments; exit 1 on any finding (-o json|csv for finance)."""
     from jobs import clock
-    from jobs.oncall.diagnosis import night_in_question
+    from jobs.oncall.facts import resolve_night
     from jobs.oncall.reconcile import reconcile_night
 
     app_ctx = ctx.obj
     out = app_ctx.output
     out.banner(app_ctx.env)
     runtime = app_ctx.runtime()
-    run_date = night_in_question(clock.now(), requested=opt.night_date(date_))
+    run_date = resolve_night(runtime, clock.now(), opt.night_date(date_))
     document = {"env": app_ctx.env, **reconcile_night(runtime, run_date)}
     findings = document["findings"]
     if out.is_json:

@@ -32,7 +32,7 @@ def day_before_ach(
     """Never fired, failed, interrupted, died, running, or succeeded -- and what to do about it."""
     from floatctl.confirm import confirm
     from jobs import clock
-    from jobs.oncall.policy import check_approval, check_reason
+    from jobs.oncall.policy import check_approval, check_reason, past_cutoff
     from jobs.oncall.recover import NOTHING, TELL_FINANCE, diagnose, perform
 
     app_ctx = ctx.obj
@@ -67,10 +67,10 @@ def day_before_ach(
         raise RefusedError(f"nothing done: the next action is {diagnosis.action}, not one recover can take")
     if not diagnosis.acts or dry_run:
         return
-    reason = check_reason(app_ctx.env, reason, "recover")
-    approved_by = check_approval(app_ctx.env, approved_by, late is not None)
+    reason = check_reason(app_ctx.env, "recover", reason)
+    approved_by = check_approval(app_ctx.env, approved_by, past_cutoff(run_date, now))
     confirm(app_ctx, f"{diagnosis.action} for run date {run_date} in {app_ctx.env}?", yes)
-    result = perform(runtime, diagnosis, now, reason or "recover", after_cutoff, early, approved_by)
+    result = perform(runtime, diagnosis, now, reason, after_cutoff, early, approved_by)
     if "released" in result:
         out.info(f"released {result['released']}")
     out.info(f"launched {result['task_arn']}")

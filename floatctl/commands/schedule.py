@@ -32,7 +32,7 @@ def _dry_run(app_ctx, verb: str) -> None:
 
 def _change(ctx: typer.Context, verb: str, reason: str, yes: bool, dry_run: bool) -> None:
     from floatctl.confirm import confirm
-    from jobs.errors import UsageError
+    from jobs.oncall.policy import check_reason
     from jobs.oncall.schedule_control import set_schedule_state
 
     app_ctx = ctx.obj
@@ -40,10 +40,7 @@ def _change(ctx: typer.Context, verb: str, reason: str, yes: bool, dry_run: bool
     if dry_run:
         _dry_run(app_ctx, verb)
         return
-    if not reason.strip():
-        raise UsageError(
-            f"--reason is required: say why you {verb} the schedule (it goes to the audit ledger)"
-        )
+    reason = check_reason(app_ctx.env, f"schedule.{verb}", reason) or ""
     name = app_ctx.settings.schedule_name
     confirm(app_ctx, f"{verb} schedule {name} in {app_ctx.env}?", yes)
     change = set_schedule_state(app_ctx.runtime(), verb, reason)
@@ -62,7 +59,9 @@ def _change(ctx: typer.Context, verb: str, reason: str, yes: bool, dry_run: bool
         out.info(
             f"schedule {change.name} PAUSED ({change.before} -> {change.after}); audited as {change.operator}"
         )
-        out.warn("nothing fires by itself until floatctl schedule resume --reason …")
+        from jobs.oncall.commands import schedule_resume
+
+        out.warn(f"nothing fires by itself until {schedule_resume(app_ctx.env)}")
     else:
         out.info(
             f"schedule {change.name} resumed ({change.before} -> {change.after}); audited as {change.operator}"

@@ -27,7 +27,7 @@ def stop(
 ) -> None:
     """Send ECS StopTask (SIGTERM, then SIGKILL after stopTimeout) and wait for the run to end INTERRUPTED."""
     from jobs import clock
-    from jobs.errors import UsageError
+    from jobs.oncall.policy import check_reason
     from jobs.oncall.stop import plan_stop, stop_tasks, wait_stopped
 
     app_ctx = ctx.obj
@@ -55,8 +55,7 @@ def stop(
         if refusal:
             raise refusal
         return
-    if not reason.strip():
-        raise UsageError("--reason is required: say why you stop the run (it goes to the audit ledger)")
+    reason = check_reason(app_ctx.env, "stop", reason)
     from floatctl.confirm import confirm
 
     confirm(app_ctx, f"stop {what} of run date {plan.run_date} in {app_ctx.env} (it drains, then ends)?", yes)
@@ -70,18 +69,14 @@ def stop(
             {
                 "run_id": result.run_id,
                 "run_status": result.run_status,
+                "outcome": result.outcome,
                 "exit_codes": result.exit_codes,
                 "counts": result.counts,
             }
         )
-    counts = ", ".join(f"{k}={v}" for k, v in sorted(result.counts.items())) or "no counts"
-    if result.drained:
-        out.info(
-            f"run {result.run_id} INTERRUPTED ({counts}); relaunch later with floatctl launch day-before-ach"
-        )
+    sentence = result.sentence(plan, clock.now())
+    if result.ok:  # drained, or it ended by itself meanwhile: say what happened
+        out.info(sentence)
         return
-    out.warn(
-        f"the tasks stopped but run {result.run_id} says {result.run_status}: the drain did not finish "
-        "(killed?); check locks and history before a relaunch"
-    )
+    out.warn(sentence)
     raise typer.Exit(1)

@@ -86,9 +86,10 @@ class StopPlanned(Message):
 class RunStopped(Message):
     """StopTask was sent, audited, and the run record reached the state it ended in."""
 
-    def __init__(self, result: Any) -> None:
+    def __init__(self, result: Any, plan: Any) -> None:
         super().__init__()
         self.result = result
+        self.plan = plan
 
 
 class LaunchPlanned(Message):
@@ -121,3 +122,12 @@ class TaskFinished(Message):
     def __init__(self, exit_code: int) -> None:
         super().__init__()
         self.exit_code = exit_code
+
+
+class LaunchNumbersLoaded(Message):
+    """What a launch of the plan's night would submit, and past the cutoff what slips (plan_relaunch)."""
+
+    def __init__(self, plan: Any, numbers: dict[str, Any]) -> None:
+        super().__init__()
+        self.plan = plan
+        self.numbers = numbers

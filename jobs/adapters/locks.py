@@ -24,9 +24,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from jobs.adapters import dynamo
+from jobs.domain.keys import FLOAT_NAMESPACE as FLOAT_NAMESPACE
+from jobs.domain.keys import JOB_NAMESPACE as JOB_NAMESPACE
 
-JOB_NAMESPACE = "job"
-FLOAT_NAMESPACE = "float"
 JOB_LEASE_S = 60
 FLOAT_LEASE_S = 120
 TTL_GRACE_S = 24 * 3600
@@ -37,6 +37,16 @@ ConditionFailed = dynamo.ConditionFailed
 
 class LeaseLost(Exception):
     """The lease changed hands (its rvn is not ours any more): stop the work it guarded."""
+
+
+@dataclass(frozen=True)
+class Member:
+    """One shard in a job-lock layout (job_lock.py): its own holder and lease."""
+
+    index: int
+    owner: str
+    owner_task: str
+    lease_expires_at: float
 
 
 @dataclass(frozen=True)
@@ -58,6 +68,8 @@ class Lease:
     shard_count: int = 1
     shards: tuple[int, ...] = field(default=(), compare=False)
     joined: tuple[int, ...] = field(default=(), compare=False)
+    #: The shards in the layout now, each with its own holder (the top-level owner is its creator's).
+    members: tuple[Member, ...] = field(default=(), compare=False)
 
     @property
     def layout(self) -> str:
@@ -101,6 +113,16 @@ class Lease:
             shard_count=int(values.get("shard_count", 1)),
             shards=tuple(sorted(int(i) for i in (values.get("shards") or {}))),
             joined=tuple(sorted(int(i) for i in (values.get("joined") or ()))),
+            members=tuple(
+                Member(
+                    int(i),
+                    m.get("owner", ""),
+                    m.get("owner_task", ""),
+                    float(m.get("lease_expires_at", 0)),
+                )
+                for i, m in sorted((values.get("shards") or {}).items(), key=lambda kv: int(kv[0]))
+                if isinstance(m, dict)
+            ),
         )
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
+from jobs.errors import UsageError
+
 JOB_NAME = "day-before-ach"
+#: The lock table's namespaces: the one job lock, and one lock per float.
+JOB_NAMESPACE = "job"
+FLOAT_NAMESPACE = "float"
+LOCK_NAMESPACES = (JOB_NAMESPACE, FLOAT_NAMESPACE)
 
 
 def idempotency_key(float_id: int, due_date: date) -> str:
@@ -13,8 +18,11 @@ def idempotency_key(float_id: int, due_date: date) -> str:
     return f"{JOB_NAME}:{float_id}:{due_date.isoformat()}"
 
 
+FLOAT_KEY_PREFIX = "float#"
+
+
 def float_lock_key(float_id: int) -> str:
-    return f"float#{float_id}"
+    return f"{FLOAT_KEY_PREFIX}{float_id}"
 
 
 def float_pk(float_id: int) -> str:
@@ -30,36 +38,53 @@ def job_lock_key() -> str:
     return JOB_NAME
 
 
-# --- Parsing (added for status/preview/watch; the builders above stay as they are) ---------------
+# --- Parsing ---------------------------------------------------------------------------------
 
-_SHARD_SUFFIX = "#shard-"
-
-
-@dataclass(frozen=True)
-class JobLockKey:
-    """A parsed job-lock key: the job, and the shard layout when the key names one."""
-
-    job: str
-    shard_index: int | None = None
-    shard_count: int | None = None
+#: What an operator may type to name a lock (`floatctl locks show|release KEY`).
+LOCK_KEY_FORMS = (
+    "float#<id>, <id>, day-before-ach, or namespace/key as floatctl prints it (job/day-before-ach)"
+)
 
 
-def parse_job_lock_key(lock_key: str) -> JobLockKey | None:
-    """`day-before-ach`, or the per-shard `day-before-ach#shard-<i>-of-<n>`; None for any other key."""
-    if lock_key == JOB_NAME:
-        return JobLockKey(JOB_NAME)
-    if not lock_key.startswith(JOB_NAME + _SHARD_SUFFIX):
+def is_job_lock_key(lock_key: str) -> bool:
+    """Whether `lock_key` is the job lock's key (one per environment, whatever the shard layout)."""
+    return lock_key == job_lock_key()
+
+
+def parse_namespace(namespace: str | None) -> str | None:
+    """A `--namespace` as typed (any case), lower-cased; a one-line UsageError when it is not one."""
+    if namespace is None:
         return None
-    index, sep, count = lock_key[len(JOB_NAME + _SHARD_SUFFIX) :].partition("-of-")
-    if not (sep and index.isdigit() and count.isdigit() and int(index) < int(count)):
-        return None
-    return JobLockKey(JOB_NAME, int(index), int(count))
+    if namespace.lower() not in LOCK_NAMESPACES:
+        raise UsageError(f"--namespace: {namespace!r} is not one of {', '.join(LOCK_NAMESPACES)}")
+    return namespace.lower()
+
+
+def parse_lock_ref(text: str, namespace: str | None = None) -> tuple[str, str]:
+    """(namespace, lock key) from a lock as an operator types it (LOCK_KEY_FORMS), with an optional
+    `--namespace`; a one-line UsageError when it names no lock."""
+    namespace = parse_namespace(namespace)
+    key = text
+    prefix, slash, rest = text.partition("/")
+    if slash and prefix.lower() in LOCK_NAMESPACES and not namespace:
+        namespace, key = prefix.lower(), rest
+    digits = key.removeprefix(FLOAT_KEY_PREFIX)
+    if digits.isdigit():
+        if int(digits) < 1:
+            raise UsageError(f"KEY: {text!r}: a float id is 1 or more")
+        if namespace in (None, FLOAT_NAMESPACE):
+            return FLOAT_NAMESPACE, float_lock_key(int(digits))
+    if namespace:
+        return namespace, key
+    if is_job_lock_key(key):
+        return JOB_NAMESPACE, key
+    raise UsageError(f"KEY: cannot tell the namespace of {text!r}: use {LOCK_KEY_FORMS}, or --namespace")
 
 
 def parse_float_lock_key(lock_key: str) -> int | None:
     """The float id of a `float#<id>` lock key, or None."""
-    prefix, sep, rest = lock_key.partition("#")
-    return int(rest) if prefix == "float" and sep and rest.isdigit() else None
+    rest = lock_key.removeprefix(FLOAT_KEY_PREFIX)
+    return int(rest) if rest != lock_key and rest.isdigit() else None
 
 
 def parse_run_pk(pk: str) -> date | None:

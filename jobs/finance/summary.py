@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import date
 from typing import Any
 
+from jobs.domain.calendar import due_window
 from jobs.domain.model import FAILED
 from jobs.domain.records import FloatEvent, RunRecord
 from jobs.finance.diff import compare
@@ -43,12 +45,42 @@ def night_summary(
         "failed_count": len(failed),
         "signed_off_preview": None,
     }
-    if signed_off is not None:
-        where, preview = signed_off
-        diffs, totals = compare(preview, events)
-        differing = {s: sum(1 for d in diffs if d.status == s) for s in ("changed", "new", "missing")}
-        summary["signed_off_preview"] = {"where": where, "totals": totals, "differing": differing}
+    summary["signed_off_preview"] = _against(signed_off, events)
     return summary
+
+
+def _against(
+    signed_off: tuple[str, dict[str, Any]] | None, events: list[FloatEvent]
+) -> dict[str, Any] | None:
+    if signed_off is None:
+        return None
+    where, preview = signed_off
+    diffs, totals = compare(preview, events)
+    differing = {s: sum(1 for d in diffs if d.status == s) for s in ("changed", "new", "missing")}
+    return {"where": where, "totals": totals, "differing": differing}
+
+
+NO_RUN = "NO RUN"
+
+
+def no_run_summary(
+    env: str, run_date: date, signed_off: tuple[str, dict[str, Any]] | None, why: str
+) -> dict[str, Any]:
+    """The summary of a night without any run (the watch paged about it): nothing was submitted, and
+    against the signed-off preview every float it listed is missing."""
+    return {
+        "env": env,
+        "why": why,
+        "run_id": None,
+        "run_date": run_date.isoformat(),
+        "due_date": due_window(run_date).end.isoformat(),
+        "status": NO_RUN,
+        "counts": {},
+        "submitted_amount_cents": 0,
+        "failed_floats": [],
+        "failed_count": 0,
+        "signed_off_preview": _against(signed_off, []),
+    }
 
 
 def subject_and_message(summary: dict[str, Any]) -> tuple[str, str]:
@@ -59,7 +91,8 @@ def subject_and_message(summary: dict[str, Any]) -> tuple[str, str]:
         f"floatctl {summary['env']} day-before-ach {summary['run_date']}: {summary['status']}, "
         f"{plural(submitted, 'ACH payment')} {dollars}, {summary['failed_count']} FAILED"
     )
-    lines = [subject, f"run {summary['run_id']} ({summary['why']})"]
+    ran = f"run {summary['run_id']}" if summary["run_id"] else "no run happened for this run date"
+    lines = [subject, f"{ran} ({summary['why']})"]
     preview = summary["signed_off_preview"]
     if preview is None:
         lines.append("no signed-off preview was saved for this run date")
@@ -77,11 +110,8 @@ def subject_and_message(summary: dict[str, Any]) -> tuple[str, str]:
 
 def publish(runtime: Any, run_id: str, store: Any, why: str = "run finished") -> str | None:
     """Build and publish run `run_id`'s summary; the SNS message id, or None when it was not sent."""
-    from jobs.adapters.sns import AlertTopic, topic_arn
     from jobs.errors import FloatctlError
-    from jobs.finance import signoff
 
-    settings = runtime.settings
     try:
         items = runtime.history().by_run_id(run_id)
         runs = [RunRecord.from_item(i) for i in items if i.get("kind") == "run"]
@@ -89,16 +119,45 @@ def publish(runtime: Any, run_id: str, store: Any, why: str = "run finished") ->
             log.warning("the finance summary was not sent: no run record %s", run_id)
             return None
         events = [FloatEvent.from_item(i) for i in items if i.get("kind") == "float_event"]
-        try:
-            signed_off = signoff.latest(store, settings.env, runs[0].run_date)
-        except FloatctlError:
-            signed_off = None  # none saved (or unreadable): the summary says so
-        subject, message = subject_and_message(night_summary(settings.env, runs[0], events, signed_off, why))
-        arn = topic_arn(
-            settings, runtime.aws.client("sts"), settings.finance_topic_arn, settings.finance_topic_name
-        )
-        return AlertTopic(runtime.aws.client("sns"), arn).publish(subject, message)
+        env = runtime.settings.env
+        signed_off = _signed_off(store, env, runs[0].run_date)
+        return _send(runtime, night_summary(env, runs[0], events, signed_off, why))
     except Exception as exc:  # the summary never changes how the run ended
         why = exc.message if isinstance(exc, FloatctlError) else f"{type(exc).__name__}: {exc}"
         log.warning("the finance summary was not sent: %s", why, extra={"run_id": run_id})
         return None
+
+
+def publish_no_run(runtime: Any, run_date: date, store: Any, why: str) -> str | None:
+    """Tell finance that `run_date` had no run at all (the watch paged about it); the SNS message id,
+    or None when it was not sent (logged: it never changes what the watch decided)."""
+    from jobs.errors import FloatctlError
+
+    try:
+        signed_off = _signed_off(store, runtime.settings.env, run_date)
+        return _send(runtime, no_run_summary(runtime.settings.env, run_date, signed_off, why))
+    except Exception as exc:
+        reason = exc.message if isinstance(exc, FloatctlError) else f"{type(exc).__name__}: {exc}"
+        log.warning("the finance summary was not sent: %s", reason, extra={"run_date": str(run_date)})
+        return None
+
+
+def _signed_off(store: Any, env: str, run_date: date) -> tuple[str, dict[str, Any]] | None:
+    from jobs.errors import FloatctlError
+    from jobs.finance import signoff
+
+    try:
+        return signoff.latest(store, env, run_date)
+    except FloatctlError:
+        return None  # none saved (or unreadable): the summary says so
+
+
+def _send(runtime: Any, summary: dict[str, Any]) -> str:
+    from jobs.adapters.sns import AlertTopic, topic_arn
+
+    settings = runtime.settings
+    subject, message = subject_and_message(summary)
+    arn = topic_arn(
+        settings, runtime.aws.client("sts"), settings.finance_topic_arn, settings.finance_topic_name
+    )
+    return AlertTopic(runtime.aws.client("sns"), arn).publish(subject, message)

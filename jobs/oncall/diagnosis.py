@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from jobs.domain import calendar
-from jobs.oncall import policy
+from jobs.oncall import commands
 from jobs.words import duration
 
 #: A Fargate task takes a minute or two to write its run record after the fire.
@@ -29,13 +29,15 @@ HOLIDAY = "holiday"  # it fires, but on a Fed holiday: the previous business day
 NOT_YET_DUE = "not-yet-due"
 STARTING = "starting"  # fired minutes ago; the task has not written its run record yet
 FIRE_FAILED = "fire-failed"  # the scheduler could not start the task (a message in its DLQ)
+PAUSED = "paused"  # no run, and the schedule is paused (`schedule pause`): a decision, not an incident
 NEVER_FIRED = "never-fired"
 RUNNING = "running"
 DIED = "died"
 INTERRUPTED = "interrupted"
 FAILED = "failed"
 SUCCEEDED = "succeeded"
-STATES = (NO_FIRE, HOLIDAY, NOT_YET_DUE, STARTING, FIRE_FAILED, NEVER_FIRED, RUNNING, DIED, INTERRUPTED)
+STATES = (NO_FIRE, HOLIDAY, NOT_YET_DUE, STARTING, FIRE_FAILED, PAUSED, NEVER_FIRED, RUNNING, DIED)
+STATES += (INTERRUPTED,)
 STATES += (FAILED, SUCCEEDED)
 #: States in which the night's money is not (all) collected and someone must act.
 TROUBLED = (FIRE_FAILED, NEVER_FIRED, DIED, INTERRUPTED, FAILED)
@@ -79,6 +81,11 @@ def night_in_question(now: datetime, schedule: Any = None, requested: date | Non
             return day
         day -= timedelta(days=1)
     return calendar.today_in_new_york(now)
+
+
+def paused(facts: Any) -> bool:
+    """The schedule was read and is not ENABLED (`floatctl schedule pause`): nothing fires by itself."""
+    return facts.schedule is not None and facts.schedule.state != "ENABLED"
 
 
 def in_progress(running_tasks: list[Any], job_locks: list[Any]) -> bool:
@@ -134,22 +141,21 @@ class Diagnosis:
 
 
 def command_for(
-    action: str, run_date: date, env: str, after_cutoff: bool = False, early: bool = False
+    action: str,
+    run_date: date,
+    env: str,
+    after_cutoff: bool = False,
+    early: bool = False,
+    late: bool | None = None,
 ) -> str | None:
-    """The exact command that carries out `action` for `run_date` (None when there is nothing to run)."""
-    at = f"--date {run_date.isoformat()}"
+    """The exact command that carries out `action` for `run_date` in `env` (None when there is nothing
+    to run). `late`: the launch would be past the cutoff (default: --after-cutoff, or tell-finance)."""
     if action == WAIT:
-        return f"floatctl status {at}"
+        return commands.status(run_date, env)
     if action not in (LAUNCH, RELEASE_AND_LAUNCH, TELL_FINANCE):
         return None
-    flags = [at]
-    if after_cutoff or action == TELL_FINANCE:
-        flags.append("--after-cutoff")
-    if early:
-        flags.append("--early")
-    if policy.reason_required(env):
-        flags.append('--reason "<why>"')
-    return f"floatctl recover day-before-ach {' '.join(flags)} --wait"
+    late = (after_cutoff or action == TELL_FINANCE) if late is None else late
+    return commands.recover(run_date, env, after_cutoff or action == TELL_FINANCE, early, late)
 
 
 def diagnose(facts: Any, after_cutoff: bool = False, early: bool = False) -> Diagnosis:
@@ -188,6 +194,10 @@ def diagnose(facts: Any, after_cutoff: bool = False, early: bool = False) -> Dia
             f"{_day(calendar.previous_business_day(run_date))} run, so a missing run needs nothing."
         )
         state, action = HOLIDAY, NOTHING
+    elif run is None and paused(facts):
+        did = "will not run" if now < fire else "did not run"
+        why = f"{_cap(fire_text)} {did}: the schedule is {facts.schedule.state} (paused on purpose)."
+        state, action = PAUSED, NOTHING
     elif run is None and now < fire:
         ahead_s = (fire - now).total_seconds()
         span = f"{ahead_s / 3600:.0f} h" if ahead_s >= 3600 else f"{ahead_s / 60:.0f} min"
@@ -225,9 +235,25 @@ def diagnose(facts: Any, after_cutoff: bool = False, early: bool = False) -> Dia
         action = NOTHING  # the fire is still ahead: the schedule will run it
     if action in (LAUNCH, RELEASE_AND_LAUNCH) and left <= 0 and not after_cutoff:
         action = TELL_FINANCE
-    command = command_for(action, run_date, facts.env, after_cutoff, early)
-    return Diagnosis(
-        run_date, state, why, action, command, _advice(facts, state, why, action, command, left, ahead), left
+    command = command_for(action, run_date, facts.env, after_cutoff, early, late=left <= 0)
+    if state == PAUSED:
+        advice = _paused_advice(facts, why, ahead, left)
+    else:
+        advice = _advice(facts, state, why, action, command, left, ahead)
+    return Diagnosis(run_date, state, why, action, command, advice, left)
+
+
+def _paused_advice(facts: Any, why: str, ahead: bool, left: float) -> str:
+    """A paused night: nothing to do if it was meant; else the two lines to type."""
+    resume = commands.schedule_resume(facts.env)
+    if ahead:
+        return f"{why} Nothing to do if that is meant; otherwise resume it before the fire: {resume}"
+    late = left <= 0
+    launch = commands.launch(facts.focus_run_date, facts.env, after_cutoff=late, late=late)
+    finance = " (the cutoff has passed: only with finance's go-ahead)" if late else ""
+    return (
+        f"{why} Nothing to do if that is meant. Otherwise launch this night deliberately{finance}: "
+        f"{launch}; and resume the schedule for the next nights: {resume}"
     )
 
 
@@ -235,8 +261,11 @@ def _advice(
     facts: Any, state: str, why: str, action: str, command: str | None, left: float, ahead: bool
 ) -> str:
     if facts.schedule_error:
-        prefix = f"The schedule cannot be read ({facts.schedule_error}): check it with floatctl preflight. "
-    elif facts.schedule is not None and facts.schedule.state != "ENABLED":
+        prefix = (
+            f"The schedule cannot be read ({facts.schedule_error}): "
+            f"check it with {commands.floatctl(facts.env, 'preflight')}. "
+        )
+    elif paused(facts):
         prefix = f"The schedule is {facts.schedule.state}: it will not fire by itself. "
     else:
         prefix = ""

@@ -10,45 +10,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from jobs.adapters.locks import JOB_NAMESPACE, Lease
+from jobs.adapters.locks import JOB_NAMESPACE
 from jobs.adapters.sqs import FireFailure
 from jobs.domain import calendar, keys
 from jobs.domain.records import RunRecord
-
-
-@dataclass(frozen=True)
-class LockView:
-    """A lock with what can be proved about its owner."""
-
-    lease: Lease
-    state: str  # live | expired | orphaned
-    owner_state: str  # alive | dead | unknown
-
-    def as_json(self, now: float) -> dict[str, Any]:
-        lease = self.lease
-        return {
-            "namespace": lease.namespace,
-            "lock_key": lease.lock_key,
-            "owner": lease.owner,
-            "owner_task": lease.owner_task,
-            "state": self.state,
-            "owner_state": self.owner_state,
-            "age_s": round(now - lease.acquired_at),
-            "lease_left_s": round(lease.lease_expires_at - now),
-            "rvn": lease.rvn,
-        }
-
-
-def lock_state(lease: Lease, owner_state: str, now: float) -> str:
-    """orphaned (owner provably dead), expired (lease ran out), or live."""
-    if owner_state == "dead":
-        return "orphaned"
-    return "expired" if lease.lease_expires_at < now else "live"
-
-
-def view_lock(lease: Lease, liveness: Any, now: float) -> LockView:
-    owner_state = liveness.describe(lease.owner_task)
-    return LockView(lease, lock_state(lease, owner_state, now), owner_state)
+from jobs.oncall.lock_view import LockView, view_lock
 
 
 @dataclass
@@ -107,22 +73,42 @@ def failures_of_night(failures: list[FireFailure], run_date: date, schedule: Any
     return [f for f in failures if night_in_question(f.sent_at, schedule) == run_date]
 
 
+def read_schedule(runtime: Any, facts: Facts) -> None:
+    """The schedule, its last and next fire into `facts` (or why it cannot be read)."""
+    from jobs.adapters.scheduler import load_schedule
+    from jobs.errors import FloatctlError
+
+    settings = runtime.settings
+    try:
+        facts.schedule = load_schedule(
+            runtime.aws.client("scheduler"), settings.schedule_name, settings.schedule_group
+        )
+        facts.last_fire = facts.schedule.last_fire(facts.now)
+        facts.next_fire = facts.schedule.next_fire(facts.now)
+    except FloatctlError as exc:
+        facts.schedule_error = exc.message
+
+
+def resolve_night(runtime: Any, now: datetime, requested: date | None = None) -> date:
+    """The night in question as `status` resolves it (the schedule read), for a command that needs
+    only the date (`reconcile`): `requested`, else the night of the last fire."""
+    from jobs.oncall.diagnosis import night_in_question
+
+    if requested is not None:
+        return requested
+    facts = Facts(runtime.settings.env, now)
+    read_schedule(runtime, facts)
+    return night_in_question(now, facts.schedule)
+
+
 def gather(runtime: Any, now: datetime, run_date: date | None = None) -> Facts:
     """Read the schedule, the night's run records, the job locks, the running tasks and the DLQ."""
-    from jobs.adapters.scheduler import load_schedule
     from jobs.errors import FloatctlError
     from jobs.oncall.diagnosis import night_in_question
 
     settings = runtime.settings
     facts = Facts(settings.env, now)
-    try:
-        facts.schedule = load_schedule(
-            runtime.aws.client("scheduler"), settings.schedule_name, settings.schedule_group
-        )
-        facts.last_fire = facts.schedule.last_fire(now)
-        facts.next_fire = facts.schedule.next_fire(now)
-    except FloatctlError as exc:
-        facts.schedule_error = exc.message
+    read_schedule(runtime, facts)
     night = night_in_question(now, facts.schedule, run_date)
     facts.focus_run_date = night
     facts.runs = runs_of_night(runtime.history().runs(calendar.due_window(night).end), night)
@@ -130,9 +116,11 @@ def gather(runtime: Any, now: datetime, run_date: date | None = None) -> Facts:
     facts.job_locks = [
         view_lock(lease, liveness, wall)
         for lease in runtime.locks().list(JOB_NAMESPACE)
-        if keys.parse_job_lock_key(lease.lock_key) is not None
+        if keys.is_job_lock_key(lease.lock_key)
     ]
-    facts.running_tasks = running_tasks(runtime.aws.client("ecs"), settings.cluster, settings.task_family)
+    facts.running_tasks = running_tasks(
+        runtime.aws.client("ecs"), settings.cluster, settings.task_family, exclude=own_task_arn(settings)
+    )
     dlq_arn = ((facts.schedule.target if facts.schedule else {}).get("DeadLetterConfig") or {}).get("Arn")
     if dlq_arn:
         from jobs.adapters.sqs import DeadLetterQueue
@@ -145,9 +133,19 @@ def gather(runtime: Any, now: datetime, run_date: date | None = None) -> Facts:
     return facts
 
 
-def running_tasks(ecs: Any, cluster: str, family: str) -> list[dict[str, Any]]:
-    """Tasks of the family that are not STOPPED (ListTasks desiredStatus=RUNNING, then DescribeTasks)."""
+def own_task_arn(settings: Any) -> str | None:
+    """This process's ECS task ARN when it runs as a task (the watch, a container command), else None:
+    FLOATCTL_TASK_ARN, or the task metadata endpoint (jobs.adapters.ecs_metadata)."""
+    from jobs.adapters import ecs_metadata
+
+    return settings.task_arn or ecs_metadata.task_arn()
+
+
+def running_tasks(ecs: Any, cluster: str, family: str, exclude: str | None = None) -> list[dict[str, Any]]:
+    """Tasks of the family that are not STOPPED (ListTasks desiredStatus=RUNNING, then DescribeTasks),
+    without `exclude`: the caller's own task is never a run in progress (the watch, run as a task)."""
     arns = ecs.list_tasks(cluster=cluster, family=family, desiredStatus="RUNNING").get("taskArns", [])
+    arns = [arn for arn in arns if arn != exclude]
     if not arns:
         return []
     tasks = ecs.describe_tasks(cluster=cluster, tasks=arns, include=["TAGS"]).get("tasks", [])

@@ -12,12 +12,15 @@ from typing import Any
 
 from jobs.domain import calendar
 from jobs.errors import DependencyError, RefusedError
+from jobs.oncall import commands, policy
 from jobs.oncall.facts import Facts
+from jobs.oncall.policy import past_cutoff
 from jobs.oncall.run_task import build_request, run_task, shard_requests
 from jobs.words import duration
 
 START_ALLOWANCE = timedelta(minutes=2)  # Fargate provisioning and image pull
 DEFAULT_RUN_ESTIMATE = timedelta(minutes=10)
+CUTOFF_CHECK = "before the 21:00 ET cutoff"
 
 
 @dataclass(frozen=True)
@@ -94,10 +97,10 @@ def guard_checks(
             Check("job lock free", True, "free" if lock is None else f"{lock.state} (counts as free)")
         )
     cutoff = calendar.cutoff_at(run_date)
-    if now >= cutoff:
+    if past_cutoff(run_date, now):
         checks.append(
             Check(
-                "before the 21:00 ET cutoff",
+                CUTOFF_CHECK,
                 after_cutoff,
                 f"the cutoff passed {duration((now - cutoff).total_seconds())} ago"
                 + (
@@ -150,8 +153,10 @@ def follow(
     timeout_s: float = 3 * 3600,
     poll_s: float = 2.0,
     sleep: Callable[[float], None] = time.sleep,
+    keep_watching: str = "floatctl status",
 ) -> int:
-    """Poll until the task stops; return the app container's exit code (1 when it has none)."""
+    """Poll until the task stops; return the app container's exit code (1 when it has none).
+    `keep_watching`: the line the timeout's error names (jobs.oncall.commands.status)."""
     deadline = time.monotonic() + timeout_s
     last: TaskUpdate | None = None
     while True:
@@ -176,7 +181,7 @@ def follow(
             return update.exit_code if update.exit_code is not None else 1
         if time.monotonic() > deadline:
             raise DependencyError(
-                f"task still {update.last_status} after {timeout_s / 60:.0f} min; keep watching with floatctl status"
+                f"task still {update.last_status} after {timeout_s / 60:.0f} min; keep watching with {keep_watching}"
             )
         sleep(poll_s)
 
@@ -200,6 +205,12 @@ class LaunchPlan:
     checks: list[Check]
     request: dict[str, Any]
     operator: str
+    after_cutoff: bool = False  # planned with --after-cutoff (finance agreed to a late launch)
+
+    @property
+    def late(self) -> bool:
+        """Planned past the run date's 21:00 ET cutoff (jobs.oncall.policy.past_cutoff)."""
+        return past_cutoff(self.run_date, self.facts.now)
 
     @property
     def failed(self) -> list[Check]:
@@ -211,6 +222,10 @@ class LaunchPlan:
         """Guards that did not pass but only warn (e.g. the estimated finish is past the cutoff)."""
         return [c for c in self.checks if not c.blocking and not c.ok]
 
+    def only_late_refused(self) -> bool:
+        """Nothing refuses the launch but the cutoff (or nothing at all): the late numbers matter."""
+        return all(c.name == CUTOFF_CHECK for c in self.failed)
+
     def refusal(self) -> RefusedError | None:
         """The error a refused launch ends with, or None when every blocking guard passed."""
         if not self.failed:
@@ -218,7 +233,7 @@ class LaunchPlan:
         first = self.failed[0]
         return RefusedError(
             f"launch refused: {first.name}: {first.detail}",
-            hint="floatctl status says what to do; nothing was started",
+            hint=f"{commands.status(self.run_date, self.facts.env)} says what to do; nothing was started",
         )
 
 
@@ -236,33 +251,50 @@ def plan_launch(
     checks = guard_checks(facts, run_date, now, after_cutoff, early)
     operator = runtime.operator()
     request = build_request(facts, runtime.settings, run_date, operator, attempt=len(facts.runs) + 1)
-    return LaunchPlan(run_date, facts, checks, request, operator)
+    return LaunchPlan(run_date, facts, checks, request, operator, after_cutoff)
 
 
 def start_launch(
     runtime: Any,
     plan: LaunchPlan,
-    reason: str = "manual launch",
+    reason: str | None,
     shards: int = 1,
     approved_by: str | None = None,
+    action: str = "launch",
 ) -> str:
     """Start the planned task (refused plans raise) and write the audit event; the (first) task ARN."""
-    return start_launches(runtime, plan, reason, shards, approved_by)[0]
+    return start_launches(runtime, plan, reason, shards, approved_by, action)[0]
 
 
 def start_launches(
     runtime: Any,
     plan: LaunchPlan,
-    reason: str = "manual launch",
+    reason: str | None,
     shards: int = 1,
     approved_by: str | None = None,
+    action: str = "launch",
 ) -> list[str]:
-    """Start the planned task, or one per shard, and write the audit event; the task ARNs."""
+    """Start the planned task, or one per shard, and write the audit event; the task ARNs.
+
+    The policy is applied here, whatever the face: the guards, the reason (`action`'s rule, prod),
+    and past the cutoff an `--after-cutoff` plan and, in prod, the approver.
+    """
+    from jobs import clock
     from jobs.adapters.audit import AuditEvent
 
     refusal = plan.refusal()
     if refusal is not None:
         raise refusal
+    env = runtime.settings.env
+    reason = policy.check_reason(env, action, reason) or "manual launch"
+    late = past_cutoff(plan.run_date, clock.now())
+    if late and not plan.after_cutoff:
+        raise RefusedError(
+            "launch refused: the 21:00 ET cutoff passed since the checks ran; nothing was started",
+            hint=f"check again and launch with --after-cutoff only with finance's go-ahead: "
+            f"{commands.status(plan.run_date, env)}",
+        )
+    approved_by = policy.check_approval(env, approved_by, late)
     with runtime.operator_span("launch", run_date=str(plan.run_date), shards=shards):
         task_arns = [
             run_task(runtime.aws.client("ecs"), request) for request in shard_requests(plan.request, shards)
@@ -305,4 +337,5 @@ def follow_launch(
         timeout_s=timeout_s,
         poll_s=poll_s,
         sleep=sleep,
+        keep_watching=commands.status(run_date, runtime.settings.env),
     )

@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from jobs.adapters.locks import FLOAT_NAMESPACE, JOB_NAMESPACE
-from jobs.oncall.facts import LockView, view_lock
+from jobs.oncall import commands
+from jobs.oncall.lock_view import LockView, view_lock
 from jobs.words import duration
 
 LOCK_NAMESPACES = (JOB_NAMESPACE, FLOAT_NAMESPACE)
@@ -40,11 +41,11 @@ def check_release(
     if lease.rvn != rvn:
         raise RefusedError(
             f"rvn {rvn} does not match the lock's rvn: it changed since you looked, or was mistyped",
-            hint=f"run floatctl locks show {shown_as or lock_key} again",
+            hint=f"run {commands.floatctl(runtime.settings.env, 'locks', 'show', shown_as or lock_key)} again",
         )
     if view.state == "live" and not force:
         raise RefusedError(
-            f"{namespace}/{lock_key} is live (owner {lease.owner_task} is {view.owner_state}, {duration(lease.seconds_left())} left)",
+            f"{namespace}/{lock_key} is live ({view.holder()}, {duration(lease.seconds_left())} left)",
             hint="wait for it to expire, or pass --force if you know the owner is gone",
         )
     return view
@@ -54,7 +55,9 @@ def release_lock(runtime: Any, view: LockView, reason: str, operator: str, now: 
     """Delete the lock conditionally on the rvn that was checked, then write the audit event."""
     from jobs.adapters.audit import AuditEvent
     from jobs.errors import RefusedError
+    from jobs.oncall.policy import check_reason
 
+    reason = check_reason(runtime.settings.env, "lock.release", reason) or ""
     lease = view.lease
     with runtime.operator_span("lock.release", lock=f"{lease.namespace}/{lease.lock_key}"):
         if not runtime.locks().delete(lease.namespace, lease.lock_key, lease.rvn):

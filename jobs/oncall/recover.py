@@ -79,16 +79,21 @@ def perform(
     runtime: Any,
     diagnosis: Recovery,
     now: datetime,
-    reason: str,
+    reason: str | None,
     after_cutoff: bool,
     early: bool = False,
     approved_by: str | None = None,
 ) -> dict[str, Any]:
-    """Carry out the diagnosed action (release the orphaned lock, then launch); audited as `recover`."""
+    """Carry out the diagnosed action (release the orphaned lock, then launch); audited as `recover`.
+    The policy (jobs.oncall.policy) is applied before anything changes."""
     from jobs.adapters.audit import AuditEvent
     from jobs.oncall.launch import plan_launch, start_launch
     from jobs.oncall.locks import check_release, release_lock
+    from jobs.oncall.policy import check_approval, check_reason, past_cutoff
 
+    env = runtime.settings.env
+    reason = check_reason(env, "recover", reason) or "recover"
+    check_approval(env, approved_by, past_cutoff(diagnosis.run_date, now))  # before the release, too
     operator = runtime.operator()
     result: dict[str, Any] = {"action": diagnosis.action}
     # One trace for the whole recovery: the release and launch spans (and audit events) sit under it.
@@ -99,7 +104,9 @@ def perform(
             release_lock(runtime, view, f"recover: {reason}", operator, now.timestamp())
             result["released"] = f"{lease.namespace}/{lease.lock_key}"
         plan = plan_launch(runtime, now, diagnosis.run_date, after_cutoff, early)
-        result["task_arn"] = start_launch(runtime, plan, f"recover: {reason}", approved_by=approved_by)
+        result["task_arn"] = start_launch(
+            runtime, plan, f"recover: {reason}", approved_by=approved_by, action="recover"
+        )
         if approved_by:
             result["approved_by"] = approved_by
         runtime.audit().record(

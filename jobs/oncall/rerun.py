@@ -76,3 +76,18 @@ def plan_rerun(runtime: Any, settings: Any, run_date: date) -> dict[str, Any]:
     options = preview_options(settings, run_date)
     preview = build_preview(options, runtime.sources(), workers=options.workers, locks=runtime.locks())
     return predict(preview, runtime.history().float_history)
+
+
+def plan_relaunch(runtime: Any, settings: Any, run_date: date, now: Any) -> dict[str, Any]:
+    """What a launch of `run_date` at `now` would do, from one preview: `rerun` (predict) and, past the
+    cutoff, `late` (jobs.oncall.late.late_impact; None before it). The TUI's Launch screen shows both."""
+    from jobs.finance.preview import build_preview, preview_options
+    from jobs.oncall.late import late_impact
+    from jobs.oncall.policy import past_cutoff
+
+    options = preview_options(settings, run_date)
+    preview = build_preview(options, runtime.sources(), workers=options.workers, locks=runtime.locks())
+    return {
+        "rerun": predict(preview, runtime.history().float_history),
+        "late": late_impact(preview, now) if past_cutoff(run_date, now) else None,
+    }

@@ -18,6 +18,7 @@ from typing import Any
 
 from jobs.domain import calendar
 from jobs.errors import DependencyError, UsageError
+from jobs.oncall import commands
 
 PAUSE, RESUME = "schedule.pause", "schedule.resume"
 STATES = {"pause": "DISABLED", "resume": "ENABLED"}
@@ -88,11 +89,10 @@ def set_schedule_state(runtime: Any, verb: str, reason: str) -> ScheduleChange:
 
     if verb not in STATES:
         raise UsageError(f"{verb!r} is not pause or resume")
-    if not reason.strip():
-        raise UsageError(
-            f"--reason is required: say why you {verb} the schedule (it goes to the audit ledger)"
-        )
+    from jobs.oncall.policy import check_reason
+
     settings = runtime.settings
+    reason = check_reason(settings.env, f"schedule.{verb}", reason) or ""
     scheduler = runtime.aws.client("scheduler")
     current = _get(scheduler, settings.schedule_name, settings.schedule_group)
     state = STATES[verb]
@@ -113,7 +113,7 @@ def set_schedule_state(runtime: Any, verb: str, reason: str) -> ScheduleChange:
                 actor=operator,
                 action=PAUSE if verb == "pause" else RESUME,
                 target=f"schedule {settings.schedule_name}",
-                reason=reason.strip(),
+                reason=reason,
                 before={"state": change.before},
                 after={"state": state},
             )
@@ -160,7 +160,7 @@ def schedule_notice(runtime: Any, facts: Any) -> ScheduleNotice | None:
         )
         text = (
             f"SCHEDULE PAUSED ({schedule.state}){who}. Nothing fires by itself until it is resumed: "
-            "floatctl schedule resume --reason …, or launch by hand."
+            f"{commands.schedule_resume(facts.env)}, or launch by hand."
         )
         paused_by = last if last is not None and last.action == PAUSE else None
         return ScheduleNotice(

@@ -13,6 +13,7 @@ from typing import Any
 from jobs.domain import calendar
 from jobs.oncall.diagnosis import Diagnosis, diagnose, fire_time
 from jobs.oncall.facts import Facts
+from jobs.oncall.lock_view import LockView
 from jobs.words import duration
 
 
@@ -86,6 +87,16 @@ def status_document(facts: Facts, diagnosis: Diagnosis | None = None) -> dict[st
     }
 
 
+def job_lock_text(view: LockView) -> str:
+    """A job lock in one line; a sharded layout with each of its shards and who holds it."""
+    lease = view.lease
+    left = f"({duration(lease.seconds_left())} left)"
+    if lease.shard_count == 1 or not view.members:
+        return f"{lease.lock_key} {view.state}: run {lease.owner} on {lease.owner_task} {left}"
+    shards = ", ".join(f"shard {m.member.index} {m.state} on {m.member.owner_task}" for m in view.members)
+    return f"{lease.lock_key} {view.state}, {view.layout}: {shards} {left}"
+
+
 def status_fields(facts: Facts, document: dict[str, Any]) -> list[tuple[str, str]]:
     """The status as (label, sentence) pairs for people: the `status` table and the TUI's facts panel."""
     window = facts.focus_window
@@ -124,12 +135,7 @@ def status_fields(facts: Facts, document: dict[str, Any]) -> list[tuple[str, str
         ),
         (
             "job lock",
-            "; ".join(
-                f"{lk.lease.lock_key} {lk.state}: run {lk.lease.owner} on {lk.lease.owner_task}"
-                f" ({duration(lk.lease.seconds_left())} left)"
-                for lk in facts.job_locks
-            )
-            or "free",
+            "; ".join(job_lock_text(lk) for lk in facts.job_locks) or "free",
         ),
         (
             "running tasks",

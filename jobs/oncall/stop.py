@@ -27,10 +27,13 @@ from typing import Any
 
 from jobs.domain import calendar
 from jobs.domain.records import RunRecord
-from jobs.errors import DependencyError, RefusedError, UsageError
+from jobs.errors import DependencyError, RefusedError
+from jobs.oncall import commands
+from jobs.oncall.policy import past_cutoff
 
 STOP_REASON_MAX = 255  # StopTask's `reason`: "Up to 255 characters are allowed in this message."
-FINISHED = ("SUCCEEDED", "FAILED", "INTERRUPTED")
+FINISHED_STATUSES = ("SUCCEEDED", "FAILED", "INTERRUPTED")
+DRAINED, FINISHED, KILLED = "drained", "finished", "killed"  # how a stop ended (StopResult.outcome)
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class StopPlan:
     run: RunRecord | None
     task_arns: list[str]
     operator: str
+    env: str = "sandbox"
 
     def refusal(self) -> RefusedError | None:
         """Why nothing can be stopped, or None."""
@@ -48,7 +52,7 @@ class StopPlan:
             state = f"run {self.run.run_id} is {self.run.status}" if self.run else "no run is recorded"
             return RefusedError(
                 f"stop refused: no task of the family is running ({state} for run date {self.run_date})",
-                hint="floatctl status shows what runs; nothing was stopped",
+                hint=f"{commands.status(self.run_date, self.env)} shows what runs; nothing was stopped",
             )
         return None
 
@@ -68,6 +72,38 @@ class StopResult:
         """True when the run record was written INTERRUPTED (the drain ran to its end)."""
         return self.run_status == "INTERRUPTED"
 
+    @property
+    def outcome(self) -> str:
+        """drained (INTERRUPTED), finished (it ended SUCCEEDED or FAILED on its own before the SIGTERM
+        took effect), or killed (the record stayed RUNNING, or none was written: SIGKILL came first)."""
+        if self.drained:
+            return DRAINED
+        return FINISHED if self.run_status in ("SUCCEEDED", "FAILED") else KILLED
+
+    @property
+    def ok(self) -> bool:
+        """The run ended in a state its record says: `stop` exits 0; only a killed run exits 1."""
+        return self.outcome != KILLED
+
+    def sentence(self, plan: StopPlan, now: datetime) -> str:
+        """What happened, for people, with the exact relaunch line where one is due."""
+        counts = ", ".join(f"{k}={v}" for k, v in sorted(self.counts.items())) or "no counts"
+        relaunch = commands.recover(plan.run_date, plan.env, late=past_cutoff(plan.run_date, now))
+        if self.outcome == DRAINED:
+            return f"run {self.run_id} INTERRUPTED ({counts}); relaunch later with {relaunch}"
+        if self.outcome == FINISHED:
+            text = (
+                f"run {self.run_id} ended {self.run_status} on its own before the stop took effect ({counts})"
+            )
+            if self.run_status == "FAILED":
+                text += f"; a relaunch retries its FAILED floats: {relaunch}"
+            return text + "; nothing was interrupted"
+        return (
+            f"the tasks stopped but run {self.run_id or '(none recorded)'} says {self.run_status}: the drain "
+            f"did not finish (killed?); check {commands.floatctl(plan.env, 'locks', 'list')} and "
+            f"{commands.status(plan.run_date, plan.env)} before a relaunch"
+        )
+
 
 def plan_stop(runtime: Any, now: datetime, run_date: date | None = None) -> StopPlan:
     """Find the running tasks of the family and the run they belong to (stops nothing). Without
@@ -85,22 +121,22 @@ def plan_stop(runtime: Any, now: datetime, run_date: date | None = None) -> Stop
     arns = [t["task_arn"] for t in facts.running_tasks]
     if run is not None and run.status == "RUNNING" and run.task_arn in arns:
         arns = [run.task_arn, *(a for a in arns if a != run.task_arn)]
-    return StopPlan(facts.focus_run_date or facts.today, run, arns, runtime.operator())
+    return StopPlan(facts.focus_run_date or facts.today, run, arns, runtime.operator(), facts.env)
 
 
 def stop_tasks(runtime: Any, plan: StopPlan, reason: str) -> list[str]:
     """Send StopTask (SIGTERM, then SIGKILL after stopTimeout) to every running task of the plan and
     write the audit event; the task ARNs stopped."""
     from jobs.adapters.audit import AuditEvent
+    from jobs.oncall.policy import check_reason
 
-    if not reason.strip():
-        raise UsageError("--reason is required: say why you stop the run (it goes to the audit ledger)")
+    reason = check_reason(runtime.settings.env, "stop", reason) or ""
     refusal = plan.refusal()
     if refusal is not None:
         raise refusal
     ecs = runtime.aws.client("ecs")
     settings = runtime.settings
-    message = f"floatctl stop by {plan.operator}: {reason.strip()}"[:STOP_REASON_MAX]
+    message = f"floatctl stop by {plan.operator}: {reason}"[:STOP_REASON_MAX]
     with runtime.operator_span("stop", run_date=str(plan.run_date)):
         for arn in plan.task_arns:
             try:
@@ -113,7 +149,7 @@ def stop_tasks(runtime: Any, plan: StopPlan, reason: str) -> list[str]:
                 actor=plan.operator,
                 action="stop",
                 target=f"day-before-ach run date {plan.run_date}",
-                reason=reason.strip(),
+                reason=reason,
                 before={
                     "run_id": plan.run.run_id if plan.run else None,
                     "run_status": plan.run.status if plan.run else None,
@@ -148,7 +184,7 @@ def wait_stopped(
         if line != last_line:
             on_update(line)
             last_line = line
-        if stopped and (run is None or run.status in FINISHED or time.monotonic() > deadline):
+        if stopped and (run is None or run.status in FINISHED_STATUSES or time.monotonic() > deadline):
             return StopResult(
                 plan.task_arns,
                 codes,
@@ -158,7 +194,8 @@ def wait_stopped(
             )
         if time.monotonic() > deadline:
             raise DependencyError(
-                f"the tasks are still stopping after {timeout_s:.0f} s; watch them with floatctl status"
+                f"the tasks are still stopping after {timeout_s:.0f} s; "
+                f"watch them with {commands.status(plan.run_date, plan.env)}"
             )
         sleep(poll_s)
 

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from jobs.domain import calendar
+from jobs.oncall import commands
 from jobs.oncall import diagnosis as judge
 from jobs.oncall.facts import Facts
 
@@ -99,11 +100,15 @@ def needs_projection(facts: Facts, diagnosis: judge.Diagnosis) -> bool:
 
 def assess(facts: Facts, diagnosis: judge.Diagnosis, projection: Projection | None) -> WatchVerdict:
     """The pure decision: page when the run died, failed, never started, or will not finish in time;
-    stay silent on a healthy night and on a day that is not a business day (holiday, weekend)."""
+    stay silent on a healthy night, on a day that is not a business day (holiday, weekend), and on a
+    night the schedule was paused for (a decision, not an incident: docs/runbooks/watch-page.md)."""
     run_date = facts.focus_run_date
     state = diagnosis.state
     if not calendar.is_business_day(run_date):
         why, page = f"{run_date:%a} {run_date} is not a business day: nothing to watch", False
+    elif state == judge.PAUSED:
+        why = f"the schedule is {facts.schedule.state} (paused on purpose): a decision, not an incident"
+        page = False
     elif state in TROUBLE:
         why, page = TROUBLE[state], True
     elif state == judge.RUNNING and projection is not None and not projection.fits:
@@ -138,9 +143,8 @@ def _message(facts: Facts, diagnosis: judge.Diagnosis, projection: Projection | 
                 " (plus the task's start); cutoff 21:00 ET."
             )
     lines.append("")
-    lines.append(
-        f"Recover: floatctl recover day-before-ach --date {run_date} --dry-run   (then without --dry-run)"
-    )
+    dry_run = commands.floatctl(facts.env, "recover", "day-before-ach", "--date", str(run_date), "--dry-run")
+    lines.append(f"Recover: {dry_run}   (then without --dry-run)")
     if diagnosis.command:
         lines.append(f"Next: {diagnosis.command}")
     return "\n".join(lines)
@@ -190,8 +194,8 @@ class WatchResult:
 def watch(
     runtime: Any, now: datetime, run_date: date | None = None, dry_run: bool = False, previews: Any = None
 ) -> WatchResult:
-    """Check the night; publish its one alert when it is in trouble and none was sent yet. With a run
-    on record and a preview store, finance hears too: that run's summary, saying why."""
+    """Check the night; publish its one alert when it is in trouble and none was sent yet. With a
+    preview store, finance hears too: the run's summary saying why, or that no run happened."""
     from jobs.adapters.sns import AlertTopic, PageLedger, topic_arn
     from jobs.oncall.facts import gather
 
@@ -216,13 +220,12 @@ def watch(
         ledger.release(claim)  # the next watch of the night pages instead
         raise
     ledger.confirm(claim, message_id)
-    if previews is not None and facts.latest_run is not None:
-        from jobs.finance.summary import publish
+    if previews is not None:  # finance hears it too: the run's summary, or that no run happened
+        from jobs.finance.summary import publish, publish_no_run
 
-        publish(
-            runtime,
-            facts.latest_run.run_id,
-            previews,
-            why=f"the deadline watch paged on-call: {verdict.state}",
-        )
+        why = f"the deadline watch paged on-call: {verdict.state}"
+        if facts.latest_run is not None:
+            publish(runtime, facts.latest_run.run_id, previews, why=why)
+        else:
+            publish_no_run(runtime, verdict.run_date, previews, why=why)
     return WatchResult(verdict, paged=True, message_id=message_id)

@@ -62,3 +62,15 @@ def test_past_the_cutoff_recover_shows_what_slips_and_the_launch_records_the_app
     audit = json.loads(cli("-o", "json", "history", "--audit").stdout)["audit"]
     event = next(a for a in audit if a["action"] == "launch" and a["reason"] == "fire missed, finance agreed")
     assert event["after"]["approved_by"] == "Dana Ortiz"
+
+
+def test_a_launch_refused_for_the_cutoff_shows_what_would_slip(sandbox, load, cli, monkeypatch):
+    load(scenarios.mixed(6, seed=92))
+    monkeypatch.setenv("FLOATCTL_NOW", f"{DATE}T21:30:00-05:00")
+    refused = cli("launch", "day-before-ach", "--date", DATE, "--yes")
+    assert refused.exit_code == 3 and "before the 21:00 ET cutoff" in refused.stderr
+    assert "launched now, ACH settles 2026-11-24" in refused.stdout
+    assert "would settle after their due date" in refused.stdout
+    document = json.loads(cli("-o", "json", "launch", "day-before-ach", "--date", DATE).stdout)
+    assert document["refused"] and document["late"]["expected_settlement"] == "2026-11-24"
+    assert document["late"]["slipping"]["count"] > 0

@@ -94,3 +94,55 @@ def test_release_rules_and_audit(sandbox, load, cli):
     assert released["float/float#101"]["actor"].startswith("arn:aws")
     gone = cli("locks", "release", "float#102", "--rvn", "rvn-dead", "--reason", "again", "--yes")
     assert gone.exit_code == 1 and "nothing to release" in gone.stderr
+
+
+def test_a_layout_is_live_while_any_shard_lives_though_the_shard_that_created_it_ended(
+    sandbox, load, cli, app_context
+):
+    """The item's top-level owner is the shard that created it and is never updated: judged by it, a
+    layout read `orphaned` once that shard ended while its siblings ran, and `locks release` deleted
+    the whole layout without --force (jobs/oncall/lock_view.py judges every member)."""
+    import os
+
+    load(scenarios.mixed(2))
+    job = app_context.runtime().locks().job()  # the batch's own adapter, on the sandbox's DynamoDB
+    here = socket.gethostname()
+    creator = job.join("run-s0", f"{here}:999999", 0, 3, 600)  # its process is gone
+    sibling = job.join("run-s1", f"{here}:{os.getpid()}", 1, 3, 600)  # this test process: alive
+    assert creator is not None and sibling is not None
+    assert job.leave(creator)  # shard 0 finished; shard 1 still runs
+
+    (lock,) = json.loads(cli("-o", "json", "locks", "list", "-n", "job").stdout)["locks"]
+    assert lock["owner_task"] == f"{here}:999999" and lock["state"] == "live"  # not "orphaned"
+    layout = lock["layout"]
+    assert (layout["shard_count"], layout["running"], layout["joined"]) == (3, [1], [0, 1])
+    assert layout["text"] == "shards 1 of 3 running (joined 0,1)"
+    assert [m["owner_state"] for m in layout["members"]] == ["alive"]
+    shown = cli("locks", "show", "day-before-ach")
+    assert "shards 1 of 3 running (joined 0,1)" in shown.stdout and "shard 1" in shown.stdout
+    status = json.loads(cli("-o", "json", "status").stdout)
+    assert status["diagnosis"]["state"] == "running"
+    assert status["job_locks"][0]["layout"]["text"] == layout["text"]
+    table = cli("status").stdout
+    assert f"shard 1 live on {here}:{os.getpid()}" in table
+
+    refused = cli(
+        "locks", "release", "day-before-ach", "--rvn", lock["rvn"], "--reason", "looks dead", "--yes"
+    )
+    assert refused.exit_code == 3 and f"shard 1 on {here}:{os.getpid()} is alive" in refused.stderr
+    assert job.leave(sibling)  # the last one out deletes the item
+    assert json.loads(cli("-o", "json", "locks", "list", "-n", "job").stdout)["locks"] == []
+
+
+def test_a_layout_whose_every_shard_is_dead_is_orphaned(sandbox, load, cli, app_context):
+    load(scenarios.mixed(2))
+    job = app_context.runtime().locks().job()
+    for index in range(2):
+        assert job.join(f"run-s{index}", f"{socket.gethostname()}:99999{index}", index, 2, 600) is not None
+    (lock,) = json.loads(cli("-o", "json", "locks", "list", "-n", "job").stdout)["locks"]
+    assert lock["state"] == "orphaned" and lock["owner_state"] == "dead"
+    assert lock["layout"]["running"] == [0, 1]
+    released = cli(
+        "locks", "release", "job/day-before-ach", "--rvn", lock["rvn"], "--reason", "all dead", "--yes"
+    )
+    assert released.exit_code == 0, released.stderr

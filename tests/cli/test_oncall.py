@@ -177,3 +177,35 @@ def test_prod_launch_needs_a_reason(cli, monkeypatch, at_1931):
     monkeypatch.setenv("FLOATCTL_ENV", "prod")
     result = cli("launch", "day-before-ach", "--yes")
     assert result.exit_code != 0 and result.stderr.startswith(("error:", "*** PRODUCTION"))
+
+
+def test_a_sharded_run_shows_its_layout_everywhere_and_is_live_while_it_runs(
+    sandbox, load, cli, app_context, at_1931
+):
+    import time
+
+    from floatctl_sandbox import actions
+
+    load(scenarios.mixed(120, seed=61))
+    actions.faults_request(sandbox, "PUT", {"payments.latency_ms": 3000})  # a run of minutes
+    launched = cli("launch", "day-before-ach", "--shards", "3", "--yes")
+    assert launched.exit_code == 0, launched.stderr
+    try:
+        deadline = time.monotonic() + 90
+        while True:  # the three tasks boot a Python process each, then join the layout
+            locks = _json(cli("-o", "json", "locks", "list", "-n", "job"))["locks"]
+            if locks and locks[0]["layout"] and locks[0]["layout"]["joined"] == [0, 1, 2]:
+                break
+            assert time.monotonic() < deadline, f"the shards did not all join: {locks}"
+            time.sleep(0.3)
+        lock = locks[0]
+        assert lock["state"] == "live" and lock["layout"]["shard_count"] == 3
+        assert {m["owner_state"] for m in lock["layout"]["members"]} == {"alive"}
+        status = _json(cli("-o", "json", "status"))
+        assert status["diagnosis"]["state"] == "running"
+        assert status["job_locks"][0]["layout"]["text"].endswith("of 3 running (joined 0,1,2)")
+        assert "of 3 running (joined 0,1,2)" in cli("locks", "list").stdout
+        refused = cli("locks", "release", "day-before-ach", "--rvn", lock["rvn"], "--reason", "x", "--yes")
+        assert refused.exit_code == 3 and "is live" in refused.stderr
+    finally:
+        actions.stop_tasks(app_context)

@@ -85,15 +85,18 @@ def test_a_fire_that_failed_to_start_is_read_from_the_dlq_without_consuming_it(
     assert _json(cli("-o", "json", "status"))["fire_failures"] == []
 
 
-def test_status_sees_every_job_lock_layout_through_keys(sandbox, load, cli, monkeypatch):
+def test_status_reads_the_one_job_lock_key_and_ignores_others(sandbox, load, cli, monkeypatch):
     monkeypatch.setenv("FLOATCTL_NOW", "2026-11-20T19:31:00-05:00")
-    lock = {"namespace": "job", "owner": "r-shard", "owner_task": "ip-10-42-1-5:7", "lease_expires_in_s": 60}
-    load(scenarios.mixed(3) | {"locks": [lock | {"lock_key": "day-before-ach#shard-1-of-3"}]})
+    lock = {"namespace": "job", "owner": "r-live", "owner_task": "ip-10-42-1-5:7", "lease_expires_in_s": 60}
+    load(scenarios.mixed(3) | {"locks": [lock | {"lock_key": "day-before-ach"}]})
     status = _json(cli("-o", "json", "status"))
-    assert [lk["lock_key"] for lk in status["job_locks"]] == ["day-before-ach#shard-1-of-3"]
+    assert [lk["lock_key"] for lk in status["job_locks"]] == ["day-before-ach"]
     assert status["diagnosis"]["state"] == "running"
     refused = cli("launch", "day-before-ach", "--yes")
     assert refused.exit_code == 3 and "job lock free" in refused.stderr
-    load(scenarios.mixed(3) | {"locks": [lock | {"lock_key": "some-other-job"}]})  # not ours: ignored
+    # Not the job lock: another job's key, and the per-layout key nothing has built since
+    # docs/decisions/job-lock-layouts.md (one job lock per environment).
+    others = [lock | {"lock_key": "some-other-job"}, lock | {"lock_key": "day-before-ach#shard-1-of-3"}]
+    load(scenarios.mixed(3) | {"locks": others})
     status = _json(cli("-o", "json", "status"))
     assert status["job_locks"] == [] and status["diagnosis"]["state"] == "never-fired"

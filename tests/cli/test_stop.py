@@ -96,3 +96,55 @@ def test_refusals_are_one_line(cli, load, args, code, message):
     load(scenarios.mixed(2, seed=62))
     result = cli(*args)
     assert result.exit_code == code and result.stderr.startswith("error: ") and message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("status", "outcome", "ok", "says"),
+    [
+        (
+            "INTERRUPTED",
+            "drained",
+            True,
+            "INTERRUPTED (SUBMITTED=3); relaunch later with floatctl --env prod recover",
+        ),
+        ("SUCCEEDED", "finished", True, "ended SUCCEEDED on its own before the stop took effect"),
+        ("FAILED", "finished", True, "a relaunch retries its FAILED floats: floatctl --env prod recover"),
+        ("RUNNING", "killed", False, "the drain did not finish (killed?)"),
+        (None, "killed", False, "run (none recorded) says None"),
+    ],
+)
+def test_how_a_stop_ended_is_said_as_it_happened(status, outcome, ok, says):
+    from datetime import date, datetime
+
+    from jobs.domain.calendar import NEW_YORK
+    from jobs.oncall.stop import StopPlan, StopResult
+
+    plan = StopPlan(date(2026, 11, 20), None, ["arn:t"], "me", "prod")
+    result = StopResult(["arn:t"], {"arn:t": 0}, "r-1" if status else None, status, {"SUBMITTED": 3})
+    assert (result.outcome, result.ok) == (outcome, ok)
+    sentence = result.sentence(plan, datetime(2026, 11, 20, 19, 40, tzinfo=NEW_YORK))
+    assert says in sentence
+    if "recover" in sentence:  # the line to type: the night, the environment, the reason
+        assert (
+            'floatctl --env prod recover day-before-ach --date 2026-11-20 --reason "<why>" --wait' in sentence
+        )
+    late = result.sentence(plan, datetime(2026, 11, 20, 21, 40, tzinfo=NEW_YORK))
+    if "recover" in late:
+        assert '--after-cutoff --reason "<why>" --approved-by "<name>"' in late
+
+
+def test_a_run_that_ended_succeeded_while_stopping_is_reported_as_such(cli, load, sandbox, app_context):
+    """The stop's wait loop against a task whose run SUCCEEDED before the SIGTERM could matter."""
+    from jobs.oncall.stop import StopPlan, wait_stopped
+    from tests.scenarios import RUN_DATE
+
+    load(scenarios.mixed(4, seed=63))
+    launched = cli(
+        "-o", "json", "launch", "day-before-ach", "--date", str(RUN_DATE), "--yes", "--wait", "--poll", "0.3"
+    )
+    assert launched.exit_code == 0, launched.stderr
+    task_arn = json.loads(launched.stdout)["task_arn"]
+    runtime = app_context.runtime()
+    plan = StopPlan(RUN_DATE, None, [task_arn], "me", "sandbox")
+    result = wait_stopped(runtime, plan, timeout_s=30, poll_s=0.2)
+    assert (result.run_status, result.outcome, result.ok) == ("SUCCEEDED", "finished", True)

@@ -114,3 +114,69 @@ def test_a_fast_run_is_left_alone(sandbox, load, cli, monkeypatch):
     code, fast, _ = _watch(cli)
     assert code == 0 and fast["state"] == "running" and fast["projection"]["fits"]
     assert _alerts(cli) == []
+
+
+def test_a_night_without_a_run_pages_and_finance_hears_that_no_run_happened(sandbox, load, cli, monkeypatch):
+    monkeypatch.setenv("FLOATCTL_NOW", AT_1920)
+    load(_night())  # the 19:00 fire produced nothing
+    code, paged, _ = _watch(cli)
+    assert code == 1 and paged["paged"] and paged["state"] == "never-fired"
+    (summary,) = json.loads(cli("-o", "json", "sandbox", "alerts", "--finance").stdout)
+    assert "2026-11-20: NO RUN, 0 ACH payments $0.00" in summary["subject"]
+    assert (
+        "no run happened for this run date (the deadline watch paged on-call: never-fired)"
+        in (summary["message"])
+    )
+    _watch(cli)  # the 20:15 watch: already paged, and finance is not told twice
+    assert len(json.loads(cli("-o", "json", "sandbox", "alerts", "--finance").stdout)) == 1
+
+
+def test_a_paused_schedule_is_a_decision_the_watch_does_not_page(sandbox, load, cli, monkeypatch):
+    monkeypatch.setenv("FLOATCTL_NOW", AT_1920)
+    load(_night())
+    paused = cli("schedule", "pause", "--reason", "finance holds tonight", "--yes")
+    assert paused.exit_code == 0, paused.stderr
+    try:
+        code, night, _ = _watch(cli)
+        assert code == 0 and night["state"] == "paused" and not night["page"] and not night["paged"]
+        assert "a decision, not an incident" in night["why"]
+        assert _alerts(cli) == []
+        status = json.loads(cli("-o", "json", "status").stdout)
+        assert status["diagnosis"]["state"] == "paused" and status["diagnosis"]["action"] == "nothing"
+        assert "floatctl launch day-before-ach --date 2026-11-20 --wait" in status["advice"]
+    finally:
+        assert cli("schedule", "resume", "--reason", "test over", "--yes").exit_code == 0
+
+
+def test_the_watch_run_as_a_task_of_the_family_is_not_the_run_it_watches(
+    sandbox, load, cli, app_context, monkeypatch
+):
+    """On ECS the watch is itself a running task: without excluding its own ARN, a night with no run
+    read as `running` (a task of the family is not STOPPED) and paged nobody."""
+    import copy
+    import time
+
+    from jobs import clock
+    from jobs.oncall.launch import plan_launch
+    from jobs.oncall.run_task import run_task
+
+    monkeypatch.setenv("FLOATCTL_NOW", AT_1920)
+    load(_night())
+    runtime = app_context.runtime()
+    request = copy.deepcopy(plan_launch(runtime, clock.now(), None, False).request)  # the schedule's target
+    override = request["overrides"]["containerOverrides"][0]
+    override["command"] = ["-o", "json", "watch", "day-before-ach", "--dry-run"]
+    override["environment"] = [{"name": "FLOATCTL_NOW", "value": AT_1920}]
+    request["clientToken"] = "watch-as-a-task"
+    ecs = runtime.aws.client("ecs")
+    task_arn = run_task(ecs, request)
+    deadline = time.monotonic() + 90
+    while (task := ecs.describe_tasks(cluster=request["cluster"], tasks=[task_arn])["tasks"][0])[
+        "lastStatus"
+    ] != "STOPPED":
+        assert time.monotonic() < deadline, "the watch task did not stop"
+        time.sleep(0.3)
+    log = (sandbox.directory / "tasks" / f"{task_arn.split('/')[-1]}.log").read_text()
+    assert '"state": "never-fired"' in log and '"page": true' in log, log
+    assert task["containers"][0]["exitCode"] == 1  # a page is due (a dry run publishes nothing)
+    assert _alerts(cli) == []

@@ -7,19 +7,15 @@ from datetime import date
 import pytest
 
 from jobs.domain import keys
+from jobs.errors import UsageError
 
 
 def test_builders_and_parsers_round_trip():
     assert keys.parse_float_lock_key(keys.float_lock_key(42)) == 42
     assert keys.parse_run_pk(keys.run_pk(date(2026, 11, 23))) == date(2026, 11, 23)
-    assert keys.parse_job_lock_key(keys.JOB_NAME) == keys.JobLockKey("day-before-ach")
+    assert keys.is_job_lock_key(keys.job_lock_key()) and keys.job_lock_key() == keys.JOB_NAME
     assert keys.watch_page_pk(date(2026, 11, 20)) == "watch#2026-11-20"
     assert keys.idempotency_key(7, date(2026, 11, 27)) == "day-before-ach:7:2026-11-27"
-
-
-def test_sharded_job_lock_keys_parse_with_their_layout():
-    parsed = keys.parse_job_lock_key("day-before-ach#shard-1-of-3")
-    assert (parsed.job, parsed.shard_index, parsed.shard_count) == ("day-before-ach", 1, 3)
 
 
 @pytest.mark.parametrize(
@@ -27,14 +23,45 @@ def test_sharded_job_lock_keys_parse_with_their_layout():
     [
         "",
         "day-before-ach#",
-        "day-before-ach#shard-3-of-3",
-        "day-before-ach#shard-x-of-2",
+        "day-before-ach#shard-1-of-3",  # the per-layout keys of old: one job lock per environment now
         "other-job",
         "float#1",
     ],
 )
-def test_other_keys_are_not_job_locks(key):
-    assert keys.parse_job_lock_key(key) is None
+def test_other_keys_are_not_the_job_lock(key):
+    assert not keys.is_job_lock_key(key)
+
+
+@pytest.mark.parametrize(
+    ("typed", "namespace", "expected"),
+    [
+        ("101", None, ("float", "float#101")),
+        ("float#101", None, ("float", "float#101")),
+        ("float/float#7", None, ("float", "float#7")),
+        ("FLOAT/7", None, ("float", "float#7")),
+        ("day-before-ach", None, ("job", "day-before-ach")),
+        ("job/day-before-ach", None, ("job", "day-before-ach")),
+        ("day-before-ach", "JOB", ("job", "day-before-ach")),
+        ("odd-key", "float", ("float", "odd-key")),
+        ("007", None, ("float", "float#7")),
+    ],
+)
+def test_lock_refs_as_operators_type_them(typed, namespace, expected):
+    assert keys.parse_lock_ref(typed, namespace) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "namespace", "message"),
+    [
+        ("0", None, "a float id is 1 or more"),
+        ("float#0", None, "a float id is 1 or more"),
+        ("nonsense", None, "cannot tell the namespace of 'nonsense'"),
+        ("101", "locks", "--namespace: 'locks' is not one of job, float"),
+    ],
+)
+def test_lock_refs_that_name_no_lock_are_usage_errors(typed, namespace, message):
+    with pytest.raises(UsageError, match=message):
+        keys.parse_lock_ref(typed, namespace)
 
 
 @pytest.mark.parametrize("key", ["float#", "float#x", "job#1", "float1"])

@@ -39,7 +39,9 @@ def test_pause_and_resume_from_the_status_screen(load, make_app, at_1931, app_co
             text = text_of(notice)
             assert text.startswith("SCHEDULE PAUSED (DISABLED) since ") and "bank outage" in text
             assert "resumed: press p on the Status screen" in text and "floatctl" not in text
-            assert "The schedule is DISABLED" in text_of(screen.query_one("#advice"))
+            advice = text_of(screen.query_one("#advice"))  # a decision, with the two keys if it was not meant
+            assert "the schedule is DISABLED (paused on purpose)" in advice and "floatctl" not in advice
+            assert "deliberately: the Launch screen (press F5)" in advice and "press p" in advice
 
             await pilot.press("p")
             await settle(pilot, lambda: isinstance(app.screen, ReasonScreen))
@@ -89,7 +91,8 @@ def test_stop_from_the_launch_screen_drains_to_interrupted(
             await pilot.press("enter")
             follow = screen.query_one("#launch-follow")
             await settle(pilot, lambda: "INTERRUPTED" in text_of(follow), timeout=60)
-            assert "stopped: run" in text_of(screen.query_one("#message-line"))
+            said = text_of(screen.query_one("#message-line"))
+            assert "INTERRUPTED" in said and "relaunch later with the Launch screen (press F5)" in said
 
     run(scenario())
     assert [r.status for r in history.runs(due) if r.task_arn == task_arn] == ["INTERRUPTED"]

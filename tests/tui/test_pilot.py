@@ -378,3 +378,29 @@ def test_launch_checks_the_guards_again_after_the_confirm(load, make_app, at_193
     from jobs.domain.calendar import due_window
 
     assert app_context.runtime().history().runs(due_window(scenarios.RUN_DATE).end) == []
+
+
+def test_the_launch_screen_shows_what_recover_dry_run_predicts(load, make_app, at_1931, cli):
+    """Issue 19 item 2 in the TUI: the relaunch's floats, totals and time against the cutoff, from the
+    same jobs prediction as `recover --dry-run` (jobs.oncall.rerun)."""
+    import json
+
+    from floatctl.output import dollars
+
+    load(scenarios.mixed(12, seed=24))
+    rerun = json.loads(cli("-o", "json", "recover", "day-before-ach", "--dry-run").stdout)["rerun"]
+    total = rerun["total"]
+    assert total["count"] > 0
+
+    async def scenario():
+        app = make_app(initial="launch")
+        async with app.run_test(size=SIZE) as pilot:
+            screen = app.screen
+            await settle(pilot, lambda: screen.numbers is not None)
+            assert screen.numbers["rerun"] == rerun and screen.numbers["late"] is None
+            shown = text_of(screen.query_one("#launch-rerun"))
+            assert f"would submit {total['count']} floats {dollars(total['amount_cents'])}" in shown
+            assert "to the 21:00 ET cutoff: fits" in shown
+            assert ", ".join(str(f["float_id"]) for f in rerun["floats"][:3]) in shown
+
+    run(scenario())

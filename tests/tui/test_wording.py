@@ -35,3 +35,15 @@ def test_early_is_left_in_cli_words_because_the_tui_has_no_early_box():
     # rather than pointing at a key that cannot do it.
     command = diagnosis.command_for(diagnosis.LAUNCH, date(2026, 11, 20), "sandbox", early=True)
     assert "--early" in tui_words(command)
+
+
+@pytest.mark.parametrize("env", ["sandbox", "test", "prod"])
+@pytest.mark.parametrize("late", [False, True])
+def test_the_lines_a_paused_night_names_have_tui_words(env, late):
+    from jobs.oncall import commands
+
+    launch = commands.launch(date(2026, 11, 20), env, after_cutoff=late, late=late)
+    words = tui_words(f"launch it: {launch}; and resume: {commands.schedule_resume(env)}")
+    assert "floatctl" not in words and "--" not in words, words
+    assert "Launch screen (press F5)" in words and "press p on the Status screen" in words
+    assert ("after the 21:00 ET cutoff" in words) == late

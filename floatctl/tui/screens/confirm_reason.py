@@ -15,13 +15,16 @@ from floatctl.tui.widgets.facts import Facts
 
 
 class ReasonScreen(ModalScreen[str | None]):
-    """Dismisses with the reason typed (required: it goes to the audit ledger), or None on cancel."""
+    """Dismisses with the reason typed (jobs.oncall.policy.check_reason for `action`), or None on cancel."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     AUTO_FOCUS = "#reason-input"
 
-    def __init__(self, title: str, facts: Sequence[tuple[str, str]], note: str, verb: str, env: str) -> None:
+    def __init__(
+        self, title: str, facts: Sequence[tuple[str, str]], note: str, verb: str, env: str, action: str
+    ) -> None:
         super().__init__()
+        self.action = action  # jobs.oncall.policy.ACTIONS: whose reason rule applies
         self.title_text = title
         self.facts = list(facts)
         self.note = note
@@ -49,12 +52,17 @@ class ReasonScreen(ModalScreen[str | None]):
     @on(Button.Pressed, "#reason-confirm")
     @on(Input.Submitted, "#reason-input")
     def confirm(self) -> None:
-        reason = self.query_one("#reason-input", Input).value.strip()
-        if not reason:
-            self.query_one("#reason-error", Static).update("say why: the reason goes to the audit ledger")
+        from floatctl.tui.wording import tui_words
+        from jobs.errors import UsageError
+        from jobs.oncall.policy import check_reason
+
+        try:
+            reason = check_reason(self.env, self.action, self.query_one("#reason-input", Input).value)
+        except UsageError as exc:
+            self.query_one("#reason-error", Static).update(tui_words(exc.message))
             self.query_one("#reason-input", Input).focus()  # so the next keys type the reason
             return
-        self.dismiss(reason)
+        self.dismiss(reason or "")
 
     @on(Button.Pressed, "#reason-cancel")
     def action_cancel(self) -> None:

@@ -14,6 +14,7 @@ from textual.widgets import Checkbox, Footer, Input, Label, Static
 from textual.worker import get_current_worker
 
 from floatctl.tui.messages import (
+    LaunchNumbersLoaded,
     LaunchPlanned,
     RunStopped,
     StopPlanned,
@@ -22,10 +23,12 @@ from floatctl.tui.messages import (
     TaskUpdated,
 )
 from floatctl.tui.screens.base import OperatorScreen, refused_twin
-from floatctl.tui.screens.confirm_launch import ConfirmLaunchScreen
+from floatctl.tui.screens.confirm_launch import ConfirmLaunchScreen, LaunchDecision
 from floatctl.tui.widgets.checklist import Checklist
 from floatctl.tui.widgets.env_banner import EnvBanner
 from floatctl.tui.widgets.message_line import MessageLine
+from floatctl.tui.widgets.relaunch import RelaunchPanel
+from floatctl.tui.wording import tui_words
 
 FOLLOW_POLL_S = 1.0
 FOLLOW_TIMEOUT_S = 3 * 3600
@@ -69,6 +72,7 @@ class LaunchScreen(OperatorScreen):
     def __init__(self) -> None:
         super().__init__()
         self.plan: Any = None
+        self.numbers: dict[str, Any] | None = None  # jobs.oncall.rerun.plan_relaunch of self.plan
         self.busy = False
         self.exit_code: int | None = None
         self.follow_lines: list[str] = []
@@ -81,6 +85,7 @@ class LaunchScreen(OperatorScreen):
             yield Checkbox("after the 21:00 ET cutoff (finance agreed)", id="after-cutoff")
         yield Checklist(id="launch-checks")
         yield Static("", id="launch-verdict")
+        yield RelaunchPanel("", id="launch-rerun")
         with VerticalScroll(id="launch-body"):
             with VerticalScroll(id="launch-request"):
                 yield Static("", id="launch-request-json")
@@ -89,14 +94,10 @@ class LaunchScreen(OperatorScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        from jobs import clock
-        from jobs.oncall.diagnosis import night_in_question
-
         self.query_one("#launch-request").border_title = "RunTask request"
         self.query_one("#launch-follow").border_title = "task"
-        # The night `floatctl launch` would take without --date (the last fire's; the schedule is read
-        # by the guards, so the designed Mon-Fri 19:00 stands in here).
-        self.query_one("#launch-date", Input).value = night_in_question(clock.now()).isoformat()
+        # An empty date plans the night `floatctl launch` takes without --date: the facts' resolver
+        # reads the schedule (as status does); on_launch_planned fills the box with it.
         self.action_recheck()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -104,6 +105,8 @@ class LaunchScreen(OperatorScreen):
             if not self.writable:
                 return False  # hidden from the footer and the palette
             ready = self.plan is not None and self.plan.refusal() is None and not self.busy
+            # Past the cutoff the confirm dialog shows what slips: wait for the numbers.
+            ready = ready and (self.numbers is not None or not self.plan.late)
             return True if ready else None
         if action == "stop":
             if not self.writable:
@@ -112,8 +115,6 @@ class LaunchScreen(OperatorScreen):
         return True
 
     def why_not(self, action: str) -> str:
-        from floatctl.tui.wording import tui_words
-
         if not self.writable:
             what = "launching" if action == "launch" else "stopping a run"
             return f"read-only: {what} is disabled (start floatctl tui with --allow-writes)"
@@ -124,18 +125,23 @@ class LaunchScreen(OperatorScreen):
         if self.busy:
             return "a launch is being followed: wait for its exit code"
         refusal = self.plan.refusal()
+        if refusal is None and self.plan.late and self.numbers is None:
+            return "past the cutoff: wait for the numbers of what would slip"
         return tui_words(refusal.message) if refusal else "launch is not available now"
 
     def action_recheck(self) -> None:
         from jobs import clock
         from jobs.domain import calendar
 
+        typed = self.query_one("#launch-date", Input).value.strip()
         try:
-            run_date = calendar.parse_run_date(self.query_one("#launch-date", Input).value, now=clock.now())
+            run_date = calendar.parse_run_date(typed, now=clock.now()) if typed else None
         except ValueError as exc:
             self.query_one(MessageLine).error(str(exc))
             return
         self.plan = None
+        self.numbers = None
+        self.query_one(RelaunchPanel).show(None)
         self.refresh_bindings()
         self.query_one("#launch-verdict", Static).update("checking the guards…")
         self.plan_launch(run_date, self.query_one("#after-cutoff", Checkbox).value)
@@ -151,18 +157,18 @@ class LaunchScreen(OperatorScreen):
         if not self.writable or plan is None or plan.refusal() is not None or self.busy:
             return
 
-        def decided(reason: str | None) -> None:
-            if reason:
+        def decided(decision: LaunchDecision | None) -> None:
+            if decision is not None:
                 self.busy = True
                 self.exit_code = None
                 self.follow_lines = []
                 self.refresh_bindings()
                 self.query_one("#launch-follow", Static).update("checking the guards again, then starting…")
-                self.launch_and_follow(plan, self.query_one("#after-cutoff", Checkbox).value, reason)
+                self.launch_and_follow(plan, self.query_one("#after-cutoff", Checkbox).value, decision)
             else:
                 self.say("launch cancelled; nothing was started")
 
-        self.app.push_screen(ConfirmLaunchScreen(plan, self.operator_app.env), decided)
+        self.app.push_screen(ConfirmLaunchScreen(plan, self.operator_app.env, self.numbers), decided)
 
     def action_stop(self) -> None:
         from floatctl.tui.screens.confirm_reason import ReasonScreen
@@ -190,7 +196,8 @@ class LaunchScreen(OperatorScreen):
             self.stop_run(plan.run_date, reason)
 
         self.app.push_screen(
-            ReasonScreen("Stop the running batch", facts, note, "Stop", self.operator_app.env), decided
+            ReasonScreen("Stop the running batch", facts, note, "Stop", self.operator_app.env, "stop"),
+            decided,
         )
 
     @work(thread=True, exclusive=True, group="stop", exit_on_error=False)
@@ -202,20 +209,22 @@ class LaunchScreen(OperatorScreen):
         plan = plan_stop(runtime, clock.now(), run_date)
         self.post_message(StopPlanned(plan))
         stop_tasks(runtime, plan, reason)
-        self.post_message(RunStopped(wait_stopped(runtime, plan, poll_s=FOLLOW_POLL_S)))
+        self.post_message(RunStopped(wait_stopped(runtime, plan, poll_s=FOLLOW_POLL_S), plan))
 
     def on_stop_planned(self, message: StopPlanned) -> None:
         self.say(f"stopping {', '.join(message.plan.task_arns)}")
 
     def on_run_stopped(self, message: RunStopped) -> None:
-        result = message.result
-        counts = ", ".join(f"{k}={v}" for k, v in sorted(result.counts.items())) or "no counts"
-        text = f"run {result.run_id} {result.run_status} ({counts})"
+        from jobs import clock
+        from jobs.oncall.stop import StopResult
+
+        result: StopResult = message.result
+        text = tui_words(result.sentence(message.plan, clock.now()))
         self.query_one("#launch-follow", Static).update(text)
-        if result.drained:
-            self.say(f"stopped: {text}; launch again when ready")
+        if result.ok:
+            self.say(text)
         else:
-            self.query_one(MessageLine).error(f"the tasks stopped but {text}: the drain did not finish")
+            self.query_one(MessageLine).error(text)
         self.action_recheck()
 
     @work(thread=True, exclusive=True, group="launch-plan", exit_on_error=False)
@@ -225,8 +234,23 @@ class LaunchScreen(OperatorScreen):
 
         self.post_message(LaunchPlanned(plan_launch(self.runtime(), clock.now(), run_date, after_cutoff)))
 
+    @work(thread=True, exclusive=True, group="launch-numbers", exit_on_error=False)
+    def plan_numbers(self, plan: Any) -> None:
+        from jobs.oncall.rerun import plan_relaunch
+
+        runtime = self.runtime()
+        numbers = plan_relaunch(runtime, runtime.settings, plan.run_date, plan.facts.now)
+        self.post_message(LaunchNumbersLoaded(plan, numbers))
+
+    def on_launch_numbers_loaded(self, message: LaunchNumbersLoaded) -> None:
+        if message.plan is not self.plan:
+            return  # planned again meanwhile: its own numbers follow
+        self.numbers = message.numbers
+        self.query_one(RelaunchPanel).show(message.numbers)
+        self.refresh_bindings()
+
     @work(thread=True, group="launch", exit_on_error=False)
-    def launch_and_follow(self, confirmed: Any, after_cutoff: bool, reason: str = "manual launch") -> None:
+    def launch_and_follow(self, confirmed: Any, after_cutoff: bool, decision: LaunchDecision) -> None:
         from jobs import clock
         from jobs.errors import RefusedError
         from jobs.oncall.launch import follow_launch, plan_launch, start_launch
@@ -249,7 +273,7 @@ class LaunchScreen(OperatorScreen):
             raise RefusedError(
                 "the RunTask request changed since you confirmed; nothing was started: look again"
             )
-        task_arn = start_launch(runtime, plan, reason)
+        task_arn = start_launch(runtime, plan, decision.reason, approved_by=decision.approved_by)
         self.post_message(TaskLaunched(task_arn))
         try:
             code = follow_launch(
@@ -276,7 +300,13 @@ class LaunchScreen(OperatorScreen):
 
     def on_launch_planned(self, message: LaunchPlanned) -> None:
         plan = self.plan = message.plan
+        date_box = self.query_one("#launch-date", Input)
+        if not date_box.value.strip():
+            date_box.value = plan.run_date.isoformat()
         self.query_one(Checklist).show(plan.checks)
+        if plan.only_late_refused():  # what the launch would submit (and past the cutoff, what slips)
+            self.query_one(RelaunchPanel).computing()
+            self.plan_numbers(plan)
         verdict = self.query_one("#launch-verdict", Static)
         refusal = plan.refusal()
         verdict.set_class(refusal is not None, "-refused")

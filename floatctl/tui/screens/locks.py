@@ -25,6 +25,12 @@ COLUMNS = ("namespace", "key", "state", "owner", "owner task", "owner is", "age"
 STATE_STYLES = {"live": "green", "expired": "yellow", "orphaned": "bold red"}
 
 
+def shard_note(view: Any) -> str:
+    """A sharded job lock's layout beside its state (it is judged by every shard in it now)."""
+    lease = view.lease
+    return f" ({len(view.members)} of {lease.shard_count} shards)" if lease.shard_count > 1 else ""
+
+
 def lock_matches(view: Any, text: str) -> bool:
     """The `/` filter: every word must appear in the namespace, key, state, owner or owner task."""
     lease = view.lease
@@ -168,7 +174,7 @@ class LocksScreen(OperatorScreen):
                 (
                     view.lease.namespace,
                     view.lease.lock_key,
-                    Text(view.state, style=STATE_STYLES.get(view.state, "")),
+                    Text(view.state + shard_note(view), style=STATE_STYLES.get(view.state, "")),
                     view.lease.owner,
                     view.lease.owner_task,
                     view.owner_state,

@@ -36,6 +36,15 @@ class ReleaseLockScreen(ModalScreen[LockRelease | None]):
         self.now = now
         self.env = env
 
+    def _layout(self) -> list[tuple[str, str]]:
+        """A sharded job lock: its layout and every shard in it (releasing deletes them all)."""
+        if self.view.lease.shard_count == 1:
+            return []
+        return [("layout", f"{self.view.layout}; releasing deletes the whole layout")] + [
+            (f"shard {m.member.index}", f"{m.state} on {m.member.owner_task} (owner is {m.owner_state})")
+            for m in self.view.members
+        ]
+
     def compose(self) -> ComposeResult:
         lease = self.view.lease
         left = lease.lease_expires_at - self.now
@@ -54,6 +63,7 @@ class ReleaseLockScreen(ModalScreen[LockRelease | None]):
                     ("lease left", "expired" if left <= 0 else coarse(left)),
                     ("rvn", lease.rvn),
                 ]
+                + self._layout()
             )
             yield facts
             yield Static(
@@ -72,12 +82,17 @@ class ReleaseLockScreen(ModalScreen[LockRelease | None]):
     @on(Button.Pressed, "#release-confirm")
     @on(Input.Submitted, "#release-reason")
     def confirm(self) -> None:
-        reason = self.query_one("#release-reason", Input).value.strip()
-        if not reason:
-            self.query_one("#release-error", Static).update("say why: the reason goes to the audit ledger")
+        from floatctl.tui.wording import tui_words
+        from jobs.errors import UsageError
+        from jobs.oncall.policy import check_reason
+
+        try:
+            reason = check_reason(self.env, "lock.release", self.query_one("#release-reason", Input).value)
+        except UsageError as exc:
+            self.query_one("#release-error", Static).update(tui_words(exc.message))
             return
         force = bool(self.query("#release-force")) and self.query_one("#release-force", Checkbox).value
-        self.dismiss(LockRelease(reason, force))
+        self.dismiss(LockRelease(reason or "", force))
 
     @on(Button.Pressed, "#release-cancel")
     def action_cancel(self) -> None:

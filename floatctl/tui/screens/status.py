@@ -99,7 +99,8 @@ class StatusScreen(OperatorScreen):
 
         title = f"{verb.capitalize()} the schedule"
         self.app.push_screen(
-            ReasonScreen(title, pairs, note, verb.capitalize(), self.operator_app.env), decided
+            ReasonScreen(title, pairs, note, verb.capitalize(), self.operator_app.env, f"schedule.{verb}"),
+            decided,
         )
 
     @work(thread=True, group="schedule", exit_on_error=False)
