@@ -19,7 +19,7 @@ TOOLS_STAMP := $(TOOLS)/.installed
 $(STAMP): requirements.lock pyproject.toml sandbox/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(UV) --version 2>/dev/null | grep -q '^uv $(UV_VERSION)' || { echo "installing uv $(UV_VERSION)"; \
-		$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"; }
+		$(BIN)/python -m pip install --progress-bar on --disable-pip-version-check "uv==$(UV_VERSION)"; }
 	$(UV) pip install --python $(BIN)/python --compile-bytecode -r requirements.lock
 	$(UV) pip install --python $(BIN)/python --no-deps -e . -e ./sandbox
 	@touch $(STAMP)
@@ -30,13 +30,16 @@ $(TOOLS_STAMP): tools/requirements-tools.lock $(STAMP)
 	@touch $(TOOLS_STAMP)
 
 ## run: bring up the sandbox with fresh seed data and run the day-before-ach batch against it
+# The three closing lines print whatever the run's exit code (1: some floats FAILED), which make keeps.
 run: $(STAMP)
 	$(BIN)/floatctl sandbox reset
-	DD_VERSION=$${DD_VERSION:-$(GIT_VERSION)} $(BIN)/floatctl run day-before-ach
-	@echo
-	@echo "The sandbox is still running in $$($(BIN)/floatctl -o json sandbox status | $(BIN)/python -c 'import json,sys; print(json.load(sys.stdin)["dir"])')."
-	@echo "Try: $(BIN)/floatctl status, $(BIN)/floatctl preview, $(BIN)/floatctl tui"
-	@echo "Stop it with: $(BIN)/floatctl sandbox down"
+	@echo "$(BIN)/floatctl run day-before-ach"
+	@DD_VERSION=$${DD_VERSION:-$(GIT_VERSION)} $(BIN)/floatctl run day-before-ach; code=$$?; \
+	echo; \
+	echo "The sandbox is still running in $$($(BIN)/floatctl -o json sandbox status | $(BIN)/python -c 'import json,sys; print(json.load(sys.stdin)["dir"])')."; \
+	echo "Try: $(BIN)/floatctl status, $(BIN)/floatctl preview, $(BIN)/floatctl tui"; \
+	echo "Stop it with: $(BIN)/floatctl sandbox down"; \
+	exit $$code
 
 ## test: the whole suite against the real sandbox parts
 test: $(STAMP) $(TOOLS_STAMP)

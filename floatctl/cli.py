@@ -7,6 +7,7 @@ import sys
 from typing import Annotated, Any
 
 import typer
+from typer._click.exceptions import NoArgsIsHelpError  # typer 0.29 vendors click (pinned in the lock)
 
 from floatctl import global_options, help
 from floatctl.commands import (
@@ -29,18 +30,20 @@ from floatctl.commands import (
     version,
     watch,
 )
+from floatctl.help import CommandGroup
 from floatctl.output import Output
-from floatctl.plain_coercion import PlainGroup
+from floatctl.plain_coercion import checked_numbers
 from jobs.errors import EXIT_OK, EXIT_SIGINT, EXIT_USAGE, FloatctlError
 
 
-class FloatctlGroup(PlainGroup):
+class FloatctlGroup(CommandGroup):
     """Maps the project's errors to a one-line message and its exit code, for every command."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         global_options.add_everywhere(self)
         help.name_values(self)
+        checked_numbers(self)
         global_options.announce_environment(self)
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
@@ -51,11 +54,11 @@ class FloatctlGroup(PlainGroup):
         kwargs["standalone_mode"] = False
         try:
             code = super().main(*args, **kwargs)
+        except NoArgsIsHelpError as exc:  # `floatctl`, `floatctl locks`: the help, as gh and git do
+            typer.echo(exc.ctx.get_help())
+            sys.exit(EXIT_OK)
         except typer.TyperException as exc:
             message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
-            if not message.strip() and hasattr(exc, "show"):  # no_args_is_help: the help is the message
-                exc.show()
-                sys.exit(getattr(exc, "exit_code", EXIT_USAGE))
             Output().error(
                 " ".join(message.split()), "see floatctl -h" if getattr(exc, "exit_code", 2) == 2 else None
             )
@@ -140,22 +143,22 @@ def root(
     global_options.app_context(ctx)
 
 
-app.add_typer(run.app, name="run", cls=PlainGroup)
+app.add_typer(run.app, name="run", cls=CommandGroup)
 app.command("preview")(preview.preview)
 app.command("status")(status.status)
-app.add_typer(launch.app, name="launch", cls=PlainGroup)
-app.add_typer(locks.app, name="locks", cls=PlainGroup)
+app.add_typer(launch.app, name="launch", cls=CommandGroup)
+app.add_typer(locks.app, name="locks", cls=CommandGroup)
 app.command("stop")(stop.stop)
-app.add_typer(schedule.app, name="schedule", cls=PlainGroup)
+app.add_typer(schedule.app, name="schedule", cls=CommandGroup)
 app.command("history")(history.history)
 app.command("tui")(tui.tui)
 app.command("preflight")(preflight.preflight)
-app.add_typer(calendar.app, name="calendar", cls=PlainGroup)
+app.add_typer(calendar.app, name="calendar", cls=CommandGroup)
 app.command("diff")(diff.diff)
 app.command("reconcile")(reconcile.reconcile)
-app.add_typer(recover.app, name="recover", cls=PlainGroup)
-app.add_typer(watch.app, name="watch", cls=PlainGroup)
-app.add_typer(sandbox.app, name="sandbox", cls=PlainGroup)
+app.add_typer(recover.app, name="recover", cls=CommandGroup)
+app.add_typer(watch.app, name="watch", cls=CommandGroup)
+app.add_typer(sandbox.app, name="sandbox", cls=CommandGroup)
 app.command("version")(version.version)
 app.command("completion")(completion.completion)
 

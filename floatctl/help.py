@@ -5,6 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from typer._click.core import Context  # typer 0.29 vendors click (pinned in the lock)
+from typer._click.formatting import HelpFormatter
+
+from floatctl.plain_coercion import PlainGroup
+
 # Who runs what (DESIGN §1); `floatctl -h` lists the commands under these headings, in this order.
 PERSONAS: dict[str, tuple[str, ...]] = {
     "On call": (
@@ -41,8 +46,34 @@ def _metavar(param: Any) -> str | None:
     return _METAVARS.get(descriptor.annotation, "VALUE")
 
 
+_NO_BREAK_HYPHEN = "\u2011"
+
+
+class _Formatter(HelpFormatter):
+    """Click's formatter, but a line never breaks at a hyphen: `day-before-ach`, `Retry-After` and
+    `--dry-run` in a sentence stay whole (text wraps at spaces only)."""
+
+    def write_text(self, text: str) -> None:
+        super().write_text(text.replace("-", _NO_BREAK_HYPHEN))
+
+    def write_dl(self, rows: Any, *args: Any, **kwargs: Any) -> None:
+        rows = [(term, text.replace("-", _NO_BREAK_HYPHEN)) for term, text in rows]
+        super().write_dl(rows, *args, **kwargs)
+
+    def getvalue(self) -> str:
+        return super().getvalue().replace(_NO_BREAK_HYPHEN, "-")
+
+
+class HelpContext(Context):
+    """The context of every floatctl command: its help comes from `_Formatter`."""
+
+    formatter_class = _Formatter
+
+
 def name_values(command: Any) -> None:
-    """Every argument and value option of `command` and below gets a metavar in capitals (`KEY`, `N`)."""
+    """Every argument and value option of `command` and below gets a metavar in capitals (`KEY`, `N`),
+    and its help is formatted without breaks at hyphens."""
+    command.context_class = HelpContext
     for param in command.params:
         if param.metavar is None:
             param.metavar = _metavar(param)
@@ -57,11 +88,28 @@ def name_values(command: Any) -> None:
         name_values(sub)
 
 
+class CommandGroup(PlainGroup):
+    """Every floatctl command group: its help lists each command's whole first sentence, never `...`."""
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        commands = _visible(self, ctx)
+        if commands:
+            with formatter.section("Commands"):
+                formatter.write_dl([(n, c.get_short_help_str(_WHOLE)) for n, c in commands.items()])
+
+
+_WHOLE = 300  # the whole first sentence: click's write_dl wraps it, nothing is cut
+
+
+def _visible(group: Any, ctx: Any) -> dict[str, Any]:
+    commands = {name: group.get_command(ctx, name) for name in group.list_commands(ctx)}
+    return {name: cmd for name, cmd in commands.items() if cmd is not None and not cmd.hidden}
+
+
 def format_commands_by_persona(group: Any, ctx: Any, formatter: Any) -> None:
     """The group's commands in one section per persona; anything unlisted under 'Other'."""
-    commands = {name: group.get_command(ctx, name) for name in group.list_commands(ctx)}
-    commands = {name: cmd for name, cmd in commands.items() if cmd is not None and not cmd.hidden}
-    width = 300  # the whole first sentence: write_dl wraps it, nothing is cut
+    commands = _visible(group, ctx)
+    width = _WHOLE
     listed: set[str] = set()
     for persona, names in PERSONAS.items():
         rows = [(n, commands[n].get_short_help_str(width)) for n in names if n in commands]

@@ -27,7 +27,11 @@ _CALLER_VARS = (
     "GIT_COMMIT_DATE",
     "GIT_COMMIT_TIMESTAMP",
 )
-for _var in [*_CALLER_VARS, *(v for v in os.environ if v.startswith(("FLOATCTL_", "_FLOATCTL_")))]:
+# AWS and Datadog too: exported credentials (AWS_ACCESS_KEY_ID, AWS_SESSION_TOKEN, a web identity token
+# file, a container credentials URI), a region, a profile or DD_SITE/DD_ENV would reach real AWS or
+# change what the tests print. The caller's ~/.aws files and the instance metadata service as well.
+_CALLER_PREFIXES = ("FLOATCTL_", "_FLOATCTL_", "AWS_", "DD_", "ECS_CONTAINER_METADATA_URI")
+for _var in [*_CALLER_VARS, *(v for v in os.environ if v.startswith(_CALLER_PREFIXES))]:
     os.environ.pop(_var, None)
 os.environ["TERM"] = "xterm-256color"
 
@@ -37,7 +41,9 @@ _SESSION_DIR = Path(tempfile.mkdtemp(prefix="fsb-", dir="/tmp"))
 _SESSION_DIR.chmod(0o755)
 os.environ["FLOATCTL_SANDBOX_DIR"] = str(_SESSION_DIR / "sandbox")
 os.environ["FLOATCTL_ENV"] = "sandbox"
-for _var in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "PAYMENTS_API_URL", "USERS_API_URL"):
+os.environ["AWS_CONFIG_FILE"] = os.environ["AWS_SHARED_CREDENTIALS_FILE"] = str(_SESSION_DIR / "no-aws-files")
+os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+for _var in ("PAYMENTS_API_URL", "USERS_API_URL"):
     os.environ.pop(_var, None)
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import typer
 
 from floatctl.commands import options as opt
-from floatctl.output import plural
+from floatctl.output import moment, plural
 
 app = typer.Typer(
     help="The business calendar: due windows, Fed holidays, fire and cutoff times.", no_args_is_help=True
@@ -45,8 +46,8 @@ def explain(
             f"{window['start']}..{window['end']} ({window['days']} day{'s' if window['days'] > 1 else ''})",
         ),
         *[(f"  {s['date']}", f"not a business day: {s['why']}") for s in document["skipped"]],
-        ("fire", f"{document['fire_at']['new_york'][11:16]} ET = {document['fire_at']['utc'][:16]}Z"),
-        ("cutoff", f"{document['cutoff_at']['new_york'][11:16]} ET = {document['cutoff_at']['utc'][:16]}Z"),
+        ("fire", _both(document["fire_at"])),
+        ("cutoff", _both(document["cutoff_at"])),
     ]
     out.fields(pairs, title=f"calendar {document['run_date']}")
     for note in document["notes"]:
@@ -70,19 +71,24 @@ def next_(
         out.json(rows)
         return
     out.table(
-        ("run date", "day", "business", "due window", "days", "fire (UTC)", "notes"),
+        ("fire", "business", "due window", "days", "notes"),
         [
             (
-                r["run_date"],
-                r["weekday"][:3],
+                datetime.fromisoformat(
+                    r["fire_at"]["new_york"]
+                ),  # the run date, its weekday, 19:00 and EST/EDT
                 "yes" if r["business_day"] else f"no: {r['holiday']}",
                 f"{r['due_window']['start']}..{r['due_window']['end']}",
                 r["due_window"]["days"],
-                r["fire_at"]["utc"][5:16].replace("T", " "),
                 "; ".join(r["notes"]),
             )
             for r in rows
         ],
         title=f"next {plural(count, 'fire date')}",
-        drop_first=("fire (UTC)", "day", "notes"),
+        drop_first=("days",),
     )
+
+
+def _both(at: dict[str, str]) -> str:
+    """`Fri 2026-11-20 19:00:00 EST = 2026-11-21 00:00 UTC`: the one moment format, and the UTC it is."""
+    return f"{moment(at['new_york'])} = {at['utc'][:16].replace('T', ' ')} UTC"

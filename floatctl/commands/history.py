@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from floatctl.commands import options as opt
-from floatctl.output import dollars, new_york, plural
+from floatctl.output import dollars, duration, plural
 from jobs.errors import UsageError
 
 
@@ -77,7 +77,7 @@ def _render(out, runs, events, audits) -> None:
                     r.status,
                     r.run_date,
                     r.due_date,
-                    new_york(r.started_at),
+                    r.started_at,
                     r.started_by,
                     " ".join(f"{k}={v}" for k, v in sorted(r.counts.items())),
                     dollars(r.submitted_amount_cents),
@@ -92,7 +92,7 @@ def _render(out, runs, events, audits) -> None:
             ("at", "float", "user", "run", "outcome", "amount", "due", "payment", "reason"),
             [
                 (
-                    new_york(e.event_at),
+                    e.event_at,
                     e.float_id,
                     e.user_id,
                     e.run_id,
@@ -110,7 +110,7 @@ def _render(out, runs, events, audits) -> None:
     if audits:
         out.table(
             ("at", "actor", "action", "target", "reason", "trace_id"),
-            [(new_york(a.at), a.actor, a.action, a.target, a.reason, a.trace_id or "-") for a in audits],
+            [(a.at, a.actor, a.action, a.target, a.reason, a.trace_id or "-") for a in audits],
             title=f"audit ({plural(len(audits), 'entry', 'entries')})",
             drop_first=("trace_id",),
         )
@@ -133,7 +133,7 @@ def _render_nights(app_ctx, newest, last: int) -> None:
             (
                 r["run_date"],
                 r["status"],
-                "-" if r["duration_s"] is None else _duration(r["duration_s"]),
+                "-" if r["duration_s"] is None else duration(r["duration_s"]),
                 " ".join(f"{k}={v}" for k, v in sorted(r["counts"].items())),
                 dollars(r["submitted_amount_cents"]),
                 r["started_by"] or "-",
@@ -142,9 +142,5 @@ def _render_nights(app_ctx, newest, last: int) -> None:
             for r in rows
         ],
         title=f"runs of the last {last} nights up to {newest}",
+        drop_first=("started by", "counts"),
     )
-
-
-def _duration(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes} min {secs} s" if minutes else f"{secs} s"

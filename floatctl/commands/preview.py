@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from floatctl.commands import options as opt
-from floatctl.output import dollars
+from floatctl.output import cutoff_fit, dollars
 from jobs.errors import UsageError
 
 RULE_MARK = {"pass": "ok", "fail": "FAIL", "not_checked": "-", "error": "ERROR"}
@@ -112,10 +112,5 @@ def _render(app_ctx, result, verdict: str | None) -> None:
         [(v, t["count"], dollars(t["amount_cents"])) for v, t in totals.items()],
         title="totals",
     )
-    timing = document["timing"]
     out.line()
-    fits = "fits" if timing["fits"] else "DOES NOT FIT"
-    out.line(
-        f"{timing['submissions']} submissions at {timing['rate_per_s']}/s need {timing['needed_s']}s; "
-        f"{timing['seconds_to_cutoff'] / 60:.0f} min from {timing['start_at'][11:16]} to the 21:00 ET cutoff: {fits}"
-    )
+    out.line(cutoff_fit(document["timing"]))

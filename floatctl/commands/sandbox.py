@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from floatctl.output import dollars, new_york, plural
+from floatctl.help import CommandGroup
+from floatctl.output import dollars, plural
 from jobs.errors import UsageError
 
 app = typer.Typer(
@@ -17,7 +19,7 @@ app = typer.Typer(
 faults_app = typer.Typer(
     help="Latency and failures injected by the Payments/User simulator.", no_args_is_help=True
 )
-app.add_typer(faults_app, name="faults")
+app.add_typer(faults_app, name="faults", cls=CommandGroup)
 
 
 def _dir(ctx: typer.Context) -> Path:
@@ -136,7 +138,7 @@ def payments(ctx: typer.Context) -> None:
                 r["user_id"],
                 dollars(r["amount_cents"]),
                 r["effective_date"],
-                new_york(r["created_at"]),
+                r["created_at"],
             )
             for r in rows
         ],
@@ -182,7 +184,9 @@ def alerts(
         out.json(rows)
         return
     out.table(
-        ("sent_at", "subject"), [(r["sent_at"], r["subject"]) for r in rows], title=f"{len(rows)} alerts"
+        ("sent", "subject"),
+        [(_parsed(r["sent_at"]), r["subject"]) for r in rows],
+        title=plural(len(rows), "alert"),
     )
 
 
@@ -245,3 +249,11 @@ def faults_show(ctx: typer.Context) -> None:
 
     _dir(ctx)
     ctx.obj.output.json(actions.faults_request(ctx.obj.sandbox(), "GET"))
+
+
+def _parsed(timestamp: str | None) -> datetime | None:
+    """SNS's `Timestamp` (ISO 8601 UTC) as a moment, which tables print in New York time."""
+    try:
+        return datetime.fromisoformat(timestamp) if timestamp else None
+    except ValueError:
+        return None

@@ -37,7 +37,17 @@ def day_before_ach(
     if result.paged:
         out.info(f"paged: SNS message {result.message_id}")
     elif result.already_paged_at:
-        out.info(f"already paged for this night at {result.already_paged_at}: not paging again")
+        out.info(f"already paged for this night at {_when(result.already_paged_at)}: not paging again")
     elif verdict.page:
         out.info("dry run: nothing published")
     raise typer.Exit(1 if verdict.page else 0)
+
+
+def _when(paged_at: str) -> str:
+    """The page's ISO time as New York time for people (the ledger may not know it: `?`)."""
+    from floatctl.output import moment
+
+    try:
+        return moment(paged_at)
+    except ValueError:
+        return "an unknown time"

@@ -8,15 +8,12 @@ from floatctl.output import dollars
 
 __all__ = ["clock_text", "coarse", "dollars", "moment", "one_line"]
 
-# The one time format of the app: New York wall time with the weekday, seconds and the zone.
-MOMENT_FORMAT = "%a %Y-%m-%d %H:%M:%S %Z"
-
 
 def moment(at: datetime | None) -> str:
-    """A moment as every screen shows it: `Fri 2026-11-20 19:31:00 EST` (New York time)."""
-    from jobs.domain.calendar import NEW_YORK
+    """A moment as every screen shows it: `Fri 2026-11-20 19:31:00 EST` (jobs.words.moment, as the CLI)."""
+    from jobs import words
 
-    return at.astimezone(NEW_YORK).strftime(MOMENT_FORMAT) if at else "-"
+    return words.moment(at) if at else "-"
 
 
 def coarse(seconds: float) -> str:

@@ -1,11 +1,10 @@
 """CLI habits of aws-cli, kubectl and gh: global options anywhere, --version, completion, help, exit
-codes, input checks, words; tables through a real pty at 80 and 120 columns; a closed pipe."""
+codes, input checks, words; a closed pipe (tables on a real terminal: test_tables.py)."""
 
 from __future__ import annotations
 
 import json
 import os
-import pty
 import re
 import subprocess
 import sys
@@ -13,6 +12,7 @@ import sys
 import pytest
 
 from tests import scenarios
+from tests.cli.test_tables import in_pty
 
 LONG_KEY_LOCK = {
     "namespace": "float",
@@ -41,27 +41,6 @@ def _floatctl(*args: str, env: dict | None = None, **kwargs) -> subprocess.Compl
         timeout=120,
         **kwargs,
     )
-
-
-def _in_pty(columns: int, *args: str) -> tuple[int, str]:
-    """Run floatctl on a real terminal of `columns` columns; the screen text without ANSI codes."""
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: floatctl with the terminal as stdin/stdout/stderr
-        os.environ.update({"COLUMNS": str(columns), "LINES": "60"})
-        os.execvp(sys.executable, [sys.executable, "-m", "floatctl", *args])
-    chunks = []
-    while True:
-        try:
-            data = os.read(fd, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    _, status = os.waitpid(pid, 0)
-    os.close(fd)
-    text = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", b"".join(chunks).decode(errors="replace"))
-    return os.waitstatus_to_exitcode(status), text.replace("\r", "")
 
 
 # ---- global options, --version, completion ----
@@ -225,27 +204,6 @@ def test_words_plurals_durations_and_new_york_times(sandbox, load, cli):
     assert re.search(r"^running +yes$", cli("sandbox", "status").stdout, re.M)
 
 
-@pytest.mark.parametrize("columns", [80, 120])
-def test_tables_never_cut_ids_keys_amounts_or_verdicts(sandbox, load, columns):
-    document = scenarios.mixed(6)
-    document["floats"][0]["amount_cents"] = 123_456_789  # $1,234,567.89
-    load(document | {"locks": [LONG_KEY_LOCK, JOB_LOCK]})
-    code, screen = _in_pty(columns, "locks", "list")
-    assert code == 0 and "…" not in screen
-    rows = [line for line in screen.splitlines() if re.search(r"\bkey\b|float#|day-before-ach", line)]
-    assert len(rows) == 3 and all(len(line) <= columns for line in rows)
-    assert re.search(r"(^|  )float#123456789012 +expired ", screen, re.M)
-    assert re.search(r"(^|  )day-before-ach +live ", screen, re.M)
-    code, screen = _in_pty(columns, "preview", "--date", "2026-11-20")
-    assert code == 0 and "…" not in screen
-    ids = tuple(f"{row['id']} " for row in document["floats"])
-    rows = [line for line in screen.splitlines() if line.startswith(("float id ", *ids))]
-    assert len(rows) == 1 + len(document["floats"]) and all(len(line) <= columns for line in rows)
-    assert re.search(r"^\d+ +\$1,234,567\.89 ", screen, re.M) or "$1,234,567.89" in rows[1]
-    for row in document["floats"]:
-        assert re.search(rf"^{row['id']} .*(SUBMIT_ACH|SKIP_VALID_CARD)", screen, re.M)
-
-
 def test_markdown_has_the_run_date_and_window_as_a_heading(sandbox, load, cli):
     load(scenarios.mixed(2))
     text = cli("preview", "--date", "2026-11-20", "-o", "markdown").stdout
@@ -263,7 +221,7 @@ def test_saved_previews_of_the_sandbox_live_in_its_dir(sandbox, load, cli):
 
 def test_preview_shows_progress_on_a_terminal(sandbox, load):
     load(scenarios.mixed(4))
-    code, screen = _in_pty(120, "preview", "--date", "2026-11-20")
+    code, screen = in_pty(120, "preview", "--date", "2026-11-20")
     assert code == 0 and "evaluating:" in screen
 
 

@@ -14,6 +14,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Footer, Input, Select, Static
 
 from floatctl.commands.preview import RULE_MARK as RULE_MARKS
+from floatctl.output import cutoff_fit
 from floatctl.tui.format import dollars
 from floatctl.tui.messages import PreviewExported, PreviewLoaded
 from floatctl.tui.screens.base import OperatorScreen
@@ -237,11 +238,6 @@ class PreviewScreen(OperatorScreen):
             totals.add_row(verdict, str(total["count"]), dollars(total["amount_cents"]))
         self.query_one("#preview-totals", Static).update(totals)
         timing = self.preview.timing()
-        fits = "fits" if timing["fits"] else "DOES NOT FIT"
         timing_widget = self.query_one("#preview-timing", Static)
         timing_widget.set_class(not timing["fits"], "-late")
-        timing_widget.update(
-            f"{timing['submissions']} submissions at {timing['rate_per_s']}/s need {timing['needed_s']}s.\n"
-            f"{max(timing['seconds_to_cutoff'], 0) / 60:.0f} min from {timing['start_at'][11:16]} ET "
-            f"to the 21:00 ET cutoff: {fits}."
-        )
+        timing_widget.update(cutoff_fit(timing).replace("; ", ";\n", 1) + ".")
