@@ -83,6 +83,12 @@ class Runtime:
             self.aws.client("dynamodb"), self.settings.locks_table, owner_is_dead=self.liveness()
         )
 
+    def job_lock(self) -> Any:
+        """The environment's one job lock, on the locks table (with the same liveness check)."""
+        from jobs.adapters.job_lock import JobLockStore
+
+        return JobLockStore(self.locks())
+
     def http(self) -> Any:
         if self._http is None:
             from jobs.adapters.services import RetryPolicy, SignedHttp
@@ -111,13 +117,16 @@ class Runtime:
         return Sources(self.floats(), self.history(), self.users())
 
     def adapters(self, rate: float) -> Any:
+        from jobs.adapters.job_lock import JobLockStore
         from jobs.batch.limiter import RateLimiter
         from jobs.batch.ports import Adapters
 
+        locks = self.locks()
         return Adapters(
             floats=self.floats(),
             history=self.history(),
-            locks=self.locks(),
+            locks=locks,
+            job_lock=JobLockStore(locks),
             users=self.users(),
             payments=self.payments(),
             limiter=RateLimiter(rate),

@@ -14,9 +14,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from jobs.adapters.locks import Lease
 from jobs.adapters.sqs import FireFailure
 from jobs.domain import calendar
+from jobs.domain.leases import Lease
 from jobs.domain.records import RunRecord
 from jobs.domain.schedule import Schedule
 from jobs.oncall import diagnosis as d
@@ -303,7 +303,7 @@ def test_a_paused_night_before_its_fire_says_it_will_not_run():
 def test_a_job_lock_layout_is_judged_by_every_shard_in_it(members, state, owner_state):
     from types import SimpleNamespace
 
-    from jobs.adapters.locks import Member
+    from jobs.domain.leases import Member
     from jobs.oncall.lock_view import view_lock
 
     liveness = SimpleNamespace(describe=lambda task: task)  # the task names its own fate here
