@@ -51,9 +51,7 @@ class AppContext:
 
     def previews(self) -> Any:
         """Where signed-off previews are kept: the shared bucket if one is set, else preview_dir()."""
-        from jobs.adapters.previews import preview_store
-
-        return preview_store(self.settings, lambda: self.aws().client("s3"), self.preview_dir())
+        return self.runtime().previews(self.preview_dir())
 
     def sandbox(self) -> Sandbox:
         """The running sandbox, started on demand (only in the sandbox environment)."""

@@ -1,14 +1,39 @@
-"""Build the batch's adapters from the settings: the one place that wires jobs together."""
+"""Build the adapters from the settings: the one place that wires jobs together.
+
+jobs/oncall/ports.py and jobs/finance/ports.py say, as Protocols, what the on-call tools and finance
+need of it; tests/jobs/test_driver_edge.py proves Runtime has every member they name.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from jobs.adapters.aws import AwsClients
 from jobs.settings import Settings
+
+if TYPE_CHECKING:
+    from jobs.adapters.audit import AuditLog
+    from jobs.adapters.ecr import EcrImages
+    from jobs.adapters.ecs import EcsTasks
+    from jobs.adapters.history import HistoryStore
+    from jobs.adapters.iam import PolicySimulator
+    from jobs.adapters.job_lock import JobLockStore
+    from jobs.adapters.liveness import OwnerLiveness
+    from jobs.adapters.locks import LockStore
+    from jobs.adapters.postgres import FloatsStore
+    from jobs.adapters.previews import PreviewStore
+    from jobs.adapters.probes import TableProbes
+    from jobs.adapters.scheduler import ScheduleClient
+    from jobs.adapters.secrets import Secrets
+    from jobs.adapters.services import PaymentsClient, SignedHttp, UsersClient
+    from jobs.adapters.sns import AlertTopic, PageLedger
+    from jobs.adapters.sqs import DeadLetterQueue, Queue
+    from jobs.batch.ports import Adapters
+    from jobs.domain.evaluation import Sources
 
 
 @dataclass
@@ -29,7 +54,7 @@ class Runtime:
         connections = max(32, pool_size * 2, threads + 2)
         return cls(settings, AwsClients(settings, max_connections=connections), pool_size, connections)
 
-    def floats(self) -> Any:
+    def floats(self) -> FloatsStore:
         if self._floats is None:
             from jobs.adapters.postgres import FloatsStore, load_secrets
             from jobs.observe import redact
@@ -41,12 +66,12 @@ class Runtime:
             self._floats = FloatsStore(main, replica, pool_size=self.pool_size)
         return self._floats
 
-    def history(self) -> Any:
+    def history(self) -> HistoryStore:
         from jobs.adapters.history import HistoryStore
 
         return HistoryStore(self.aws.client("dynamodb"), self.settings.history_table)
 
-    def audit(self) -> Any:
+    def audit(self) -> AuditLog:
         from jobs.adapters.audit import AuditLog
 
         return AuditLog(self.aws.client("dynamodb"), self.settings.history_table, self.tracing().trace_id)
@@ -67,23 +92,106 @@ class Runtime:
 
     def operator(self) -> str:
         """The STS identity of whoever runs this command."""
-        from jobs.oncall.launch import operator_identity
+        from jobs.adapters.sts import caller_arn
 
-        return operator_identity(self.aws.client("sts"))
+        return caller_arn(self.aws.client("sts"))
 
-    def liveness(self) -> Any:
+    def liveness(self) -> OwnerLiveness:
         from jobs.adapters.liveness import OwnerLiveness
 
         return OwnerLiveness(self.aws.client("ecs"), self.settings.cluster)
 
-    def locks(self) -> Any:
+    def locks(self) -> LockStore:
         from jobs.adapters.locks import LockStore
 
         return LockStore(
             self.aws.client("dynamodb"), self.settings.locks_table, owner_is_dead=self.liveness()
         )
 
-    def http(self) -> Any:
+    def job_lock(self) -> JobLockStore:
+        """The environment's one job lock, on the locks table (with the same liveness check)."""
+        from jobs.adapters.job_lock import JobLockStore
+
+        return JobLockStore(self.locks())
+
+    def ecs(self) -> EcsTasks:
+        from jobs.adapters.ecs import EcsTasks
+
+        return EcsTasks(self.aws.client("ecs"), self.settings.cluster)
+
+    def schedule(self) -> ScheduleClient:
+        from jobs.adapters.scheduler import ScheduleClient
+
+        return ScheduleClient(
+            self.aws.client("scheduler"), self.settings.schedule_name, self.settings.schedule_group
+        )
+
+    def dead_letters(self, arn: str) -> DeadLetterQueue:
+        from jobs.adapters.sqs import DeadLetterQueue
+
+        return DeadLetterQueue(self.aws.client("sqs"), arn)
+
+    def queue(self, name: str) -> Queue:
+        from jobs.adapters.sqs import Queue
+
+        return Queue(self.aws.client("sqs"), name)
+
+    def alert_topic(self) -> AlertTopic:
+        """On-call's topic (FLOATCTL_ALERT_TOPIC_ARN, else alert_topic_name in this account)."""
+        from jobs.adapters.sns import AlertTopic, topic_arn
+
+        return AlertTopic(self.aws.client("sns"), topic_arn(self.settings, self.aws.client("sts")))
+
+    def finance_topic(self) -> AlertTopic:
+        """Finance's topic (FLOATCTL_FINANCE_TOPIC_ARN, else finance_topic_name in this account)."""
+        from jobs.adapters.sns import AlertTopic, topic_arn
+
+        settings = self.settings
+        arn = topic_arn(
+            settings, self.aws.client("sts"), settings.finance_topic_arn, settings.finance_topic_name
+        )
+        return AlertTopic(self.aws.client("sns"), arn)
+
+    def page_ledger(self) -> PageLedger:
+        from jobs.adapters.sns import PageLedger
+
+        return PageLedger(self.aws.client("dynamodb"), self.settings.history_table)
+
+    def previews(self, directory: Path) -> PreviewStore:
+        """The shared preview bucket when one is set, else files in `directory`."""
+        from jobs.adapters.previews import preview_store
+
+        return preview_store(self.settings, lambda: self.aws.client("s3"), directory)
+
+    def secrets(self) -> Secrets:
+        from jobs.adapters.secrets import Secrets
+
+        return Secrets(self.aws.client("secretsmanager"))
+
+    def images(self) -> EcrImages:
+        from jobs.adapters.ecr import EcrImages
+
+        return EcrImages(self.aws.client("ecr"))
+
+    def simulator(self) -> PolicySimulator:
+        from jobs.adapters.iam import PolicySimulator
+
+        return PolicySimulator(self.aws.client("iam"))
+
+    def table_probes(self) -> TableProbes:
+        from jobs.adapters.probes import TableProbes
+
+        return TableProbes(self.aws.client("dynamodb"))
+
+    def probe_http(self) -> SignedHttp:
+        """A signed HTTP client that tries once with a short timeout: preflight's service probes."""
+        from jobs.adapters.services import RetryPolicy, SignedHttp
+
+        return SignedHttp(
+            self.aws.credentials, self.settings.region, RetryPolicy(attempts=1, read_timeout_s=5)
+        )
+
+    def http(self) -> SignedHttp:
         if self._http is None:
             from jobs.adapters.services import RetryPolicy, SignedHttp
 
@@ -95,29 +203,32 @@ class Runtime:
             )
         return self._http
 
-    def users(self) -> Any:
+    def users(self) -> UsersClient:
         from jobs.adapters.services import UsersClient
 
         return UsersClient(self.http(), self.settings.users_api_url)
 
-    def payments(self) -> Any:
+    def payments(self) -> PaymentsClient:
         from jobs.adapters.services import PaymentsClient
 
         return PaymentsClient(self.http(), self.settings.payments_api_url)
 
-    def sources(self) -> Any:
+    def sources(self) -> Sources:
         from jobs.domain.evaluation import Sources
 
         return Sources(self.floats(), self.history(), self.users())
 
-    def adapters(self, rate: float) -> Any:
+    def adapters(self, rate: float) -> Adapters:
+        from jobs.adapters.job_lock import JobLockStore
         from jobs.batch.limiter import RateLimiter
         from jobs.batch.ports import Adapters
 
+        locks = self.locks()
         return Adapters(
             floats=self.floats(),
             history=self.history(),
-            locks=self.locks(),
+            locks=locks,
+            job_lock=JobLockStore(locks),
             users=self.users(),
             payments=self.payments(),
             limiter=RateLimiter(rate),

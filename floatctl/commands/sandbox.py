@@ -159,15 +159,12 @@ def alerts(
     import json
 
     from floatctl_sandbox.provision import alert_inbox_name, finance_inbox_name
-    from jobs.adapters.sqs import peek_messages
 
     _dir(ctx)
     app_ctx = ctx.obj
-    sqs = app_ctx.runtime().aws.client("sqs")
     inbox = (finance_inbox_name if finance else alert_inbox_name)(app_ctx.settings)
-    url = sqs.get_queue_url(QueueName=inbox)["QueueUrl"]
     rows = []
-    for message in peek_messages(sqs, url):
+    for message in app_ctx.runtime().queue(inbox).peek():
         envelope = json.loads(message["Body"])  # SNS's JSON envelope (no raw delivery)
         rows.append(
             {

@@ -14,13 +14,11 @@ DryRun = Annotated[bool, typer.Option("--dry-run", help="show the state it would
 
 
 def _dry_run(app_ctx, verb: str) -> None:
-    from jobs.adapters.scheduler import load_schedule
     from jobs.oncall.schedule_control import STATES
 
     out = app_ctx.output
-    settings = app_ctx.settings
-    name = settings.schedule_name
-    state = load_schedule(app_ctx.runtime().aws.client("scheduler"), name, settings.schedule_group).state
+    name = app_ctx.settings.schedule_name
+    state = app_ctx.runtime().schedule().read().state
     after = STATES[verb]
     if out.is_json:
         out.json({"schedule": name, "before": state, "after": after, "changed": state != after})

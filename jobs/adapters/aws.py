@@ -53,12 +53,15 @@ class AwsClients:
 
     def credentials(self) -> Any:
         """Frozen credentials for signing calls to API Gateway (execute-api)."""
-        creds = self.session.get_credentials()
-        if creds is None:
-            from jobs.errors import ConfigError
+        from jobs.adapters.aws_errors import translated
 
-            raise ConfigError("no AWS credentials found (set AWS_PROFILE or run with a task role)")
-        frozen = creds.get_frozen_credentials()
+        with translated("cannot read the AWS credentials"):
+            creds = self.session.get_credentials()
+            if creds is None:
+                from jobs.errors import ConfigError
+
+                raise ConfigError("no AWS credentials found (set AWS_PROFILE or run with a task role)")
+            frozen = creds.get_frozen_credentials()
         from jobs.observe import redact
 
         redact.register(frozen.secret_key, frozen.token)

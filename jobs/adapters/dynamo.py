@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
+from jobs.adapters.aws_errors import error_code
 from jobs.errors import DependencyError, credential_error
 
 _serializer: Any = None
@@ -59,15 +60,6 @@ def query(ddb: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
 
 class ConditionFailed(Exception):
     """A conditional write's condition did not hold (ConditionalCheckFailedException)."""
-
-
-def error_code(exc: BaseException) -> str | None:
-    """The AWS error code of a botocore error, or None (a connection error has no response)."""
-    response = getattr(exc, "response", None)
-    if not isinstance(response, dict):
-        return None
-    error = response.get("Error")
-    return error.get("Code") if isinstance(error, dict) else None
 
 
 def is_conditional_failure(exc: BaseException) -> bool:

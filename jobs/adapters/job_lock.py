@@ -27,12 +27,13 @@ from jobs.adapters.locks import (
     JOB_NAMESPACE,
     TTL_GRACE_S,
     ConditionFailed,
-    Lease,
     LeaseLost,
     LockStore,
+    lease_item,
     new_rvn,
 )
 from jobs.domain.keys import job_lock_key
+from jobs.domain.leases import Lease, is_live
 
 
 def _entry(owner: str, owner_task: str, rvn: str, expires: float) -> dict[str, Any]:
@@ -50,16 +51,20 @@ class JobLockStore:
         return self.locks.get(JOB_NAMESPACE, self.key)
 
     def _live_members(self, values: dict[str, Any], now: float) -> dict[int, dict[str, Any]]:
-        """Members whose lease runs and whose owner is not provably dead (an item without members,
-        written by an older floatctl or a scenario, is its top-level holder)."""
+        """Members whose lease is live (jobs.domain.leases.is_live: it runs and its owner is not
+        provably dead; an item without members, written by an older floatctl or a scenario, is its
+        top-level holder)."""
         members = values.get("shards")
         if members is None:
             members = {"0": values}
         return {
             int(i): m
             for i, m in members.items()
-            if float(m.get("lease_expires_at", 0)) >= now
-            and not self.locks.owner_is_dead(m.get("owner_task", ""))
+            if is_live(
+                float(m.get("lease_expires_at", 0)),
+                now,
+                lambda m=m: self.locks.owner_is_dead(m.get("owner_task", "")),
+            )
         }
 
     def _lease(
@@ -114,7 +119,7 @@ class JobLockStore:
         return member.get("rvn") if isinstance(member, dict) else None
 
     def _item(self, lease: Lease) -> dict[str, Any]:
-        item = lease.item()
+        item = lease_item(lease)
         entry = _entry(lease.owner, lease.owner_task, lease.rvn, lease.lease_expires_at)
         item.update(
             dynamo.to_item(

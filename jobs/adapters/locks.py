@@ -12,7 +12,8 @@ HTTP response was received ... HTTP 500, 502, 503, and 504 responses"
 (https://docs.aws.amazon.com/sdk-for-python/v1/guide/config-retries.html); and GetItem's
 ConsistentRead: "If set to true, then the operation uses strongly consistent reads"
 (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_GetItem.html).
-The job lock's shard layouts are in job_lock.py.
+The job lock's shard layouts are in job_lock.py (JobLockStore(locks), built by its caller);
+Lease itself is a value of jobs.domain.leases.
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from jobs.adapters import dynamo
 from jobs.domain.keys import FLOAT_NAMESPACE as FLOAT_NAMESPACE
 from jobs.domain.keys import JOB_NAMESPACE as JOB_NAMESPACE
+from jobs.domain.leases import Lease, Member
 
 JOB_LEASE_S = 60
 FLOAT_LEASE_S = 120
@@ -39,91 +41,46 @@ class LeaseLost(Exception):
     """The lease changed hands (its rvn is not ours any more): stop the work it guarded."""
 
 
-@dataclass(frozen=True)
-class Member:
-    """One shard in a job-lock layout (job_lock.py): its own holder and lease."""
+def lease_item(lease: Lease) -> dict[str, Any]:
+    """A lease as its DynamoDB item (the top-level attributes; job_lock.py adds the layout)."""
+    return dynamo.to_item(
+        {
+            "namespace": lease.namespace,
+            "lock_key": lease.lock_key,
+            "owner": lease.owner,
+            "owner_task": lease.owner_task,
+            "acquired_at": int(lease.acquired_at),
+            "lease_expires_at": int(lease.lease_expires_at),
+            "rvn": lease.rvn,
+            "ttl": int(lease.lease_expires_at) + TTL_GRACE_S,
+        }
+    )
 
-    index: int
-    owner: str
-    owner_task: str
-    lease_expires_at: float
 
-
-@dataclass(frozen=True)
-class Lease:
-    """One row of the locks table."""
-
-    namespace: str
-    lock_key: str
-    owner: str
-    owner_task: str
-    acquired_at: float
-    lease_expires_at: float
-    rvn: str
-    #: Taken from an expired lease or a dead owner (not from a released lock): the last holder may
-    #: have been working until moments ago. Known only to the acquirer; not stored.
-    took_over: bool = field(default=False, compare=False)
-    #: The job lock's layout (job_lock.py): how many shards, which are in it now, which have joined.
-    shard_index: int = 0
-    shard_count: int = 1
-    shards: tuple[int, ...] = field(default=(), compare=False)
-    joined: tuple[int, ...] = field(default=(), compare=False)
-    #: The shards in the layout now, each with its own holder (the top-level owner is its creator's).
-    members: tuple[Member, ...] = field(default=(), compare=False)
-
-    @property
-    def layout(self) -> str:
-        """The layout in words, for status and locks: `unsharded` or `shards 0,1 of 3 (joined 0,1,2)`."""
-        if self.shard_count == 1:
-            return "unsharded"
-        live = ",".join(map(str, self.shards)) or "none"
-        joined = ",".join(map(str, self.joined)) or "none"
-        return f"shards {live} of {self.shard_count} running (joined {joined})"
-
-    def seconds_left(self, now: float | None = None) -> float:
-        return self.lease_expires_at - (time.time() if now is None else now)
-
-    def expired(self, now: float | None = None) -> bool:
-        return self.seconds_left(now) <= 0
-
-    def item(self) -> dict[str, Any]:
-        return dynamo.to_item(
-            {
-                "namespace": self.namespace,
-                "lock_key": self.lock_key,
-                "owner": self.owner,
-                "owner_task": self.owner_task,
-                "acquired_at": int(self.acquired_at),
-                "lease_expires_at": int(self.lease_expires_at),
-                "rvn": self.rvn,
-                "ttl": int(self.lease_expires_at) + TTL_GRACE_S,
-            }
-        )
-
-    @classmethod
-    def from_item(cls, values: dict[str, Any]) -> Lease:
-        return cls(
-            namespace=values["namespace"],
-            lock_key=values["lock_key"],
-            owner=values.get("owner", ""),
-            owner_task=values.get("owner_task", ""),
-            acquired_at=float(values.get("acquired_at", 0)),
-            lease_expires_at=float(values.get("lease_expires_at", 0)),
-            rvn=values.get("rvn", ""),
-            shard_count=int(values.get("shard_count", 1)),
-            shards=tuple(sorted(int(i) for i in (values.get("shards") or {}))),
-            joined=tuple(sorted(int(i) for i in (values.get("joined") or ()))),
-            members=tuple(
-                Member(
-                    int(i),
-                    m.get("owner", ""),
-                    m.get("owner_task", ""),
-                    float(m.get("lease_expires_at", 0)),
-                )
-                for i, m in sorted((values.get("shards") or {}).items(), key=lambda kv: int(kv[0]))
-                if isinstance(m, dict)
-            ),
-        )
+def lease_from_values(values: dict[str, Any]) -> Lease:
+    """A stored item's values (dynamo.from_item) as a Lease, with a job lock's layout and members."""
+    return Lease(
+        namespace=values["namespace"],
+        lock_key=values["lock_key"],
+        owner=values.get("owner", ""),
+        owner_task=values.get("owner_task", ""),
+        acquired_at=float(values.get("acquired_at", 0)),
+        lease_expires_at=float(values.get("lease_expires_at", 0)),
+        rvn=values.get("rvn", ""),
+        shard_count=int(values.get("shard_count", 1)),
+        shards=tuple(sorted(int(i) for i in (values.get("shards") or {}))),
+        joined=tuple(sorted(int(i) for i in (values.get("joined") or ()))),
+        members=tuple(
+            Member(
+                int(i),
+                m.get("owner", ""),
+                m.get("owner_task", ""),
+                float(m.get("lease_expires_at", 0)),
+            )
+            for i, m in sorted((values.get("shards") or {}).items(), key=lambda kv: int(kv[0]))
+            if isinstance(m, dict)
+        ),
+    )
 
 
 def new_rvn() -> str:
@@ -157,7 +114,7 @@ class LockStore:
                 what,
                 self.ddb.put_item,
                 TableName=self.table,
-                Item=lease.item(),
+                Item=lease_item(lease),
                 ConditionExpression="attribute_not_exists(lock_key) OR lease_expires_at < :now",
                 ExpressionAttributeValues={":now": {"N": str(int(now))}},
                 ReturnValues="ALL_OLD",
@@ -177,7 +134,7 @@ class LockStore:
                 what,
                 self.ddb.put_item,
                 TableName=self.table,
-                Item=lease.item(),
+                Item=lease_item(lease),
                 ConditionExpression="rvn = :rvn",
                 ExpressionAttributeValues={":rvn": {"S": held.rvn}},
             )
@@ -242,7 +199,7 @@ class LockStore:
 
     def get(self, namespace: str, lock_key: str) -> Lease | None:
         item = self.get_values(namespace, lock_key)
-        return Lease.from_item(item) if item is not None else None
+        return lease_from_values(item) if item is not None else None
 
     def get_values(self, namespace: str, lock_key: str) -> dict[str, Any] | None:
         """The lock's stored attributes (a consistent read), or None."""
@@ -265,12 +222,6 @@ class LockStore:
         DependencyError naming what we were doing."""
         return dynamo.call(what, operation, **kwargs)
 
-    def job(self) -> Any:
-        """The job lock of this table, with its shard layouts (job_lock.py)."""
-        from jobs.adapters.job_lock import JobLockStore
-
-        return JobLockStore(self)
-
     def list(self, namespace: str) -> list[Lease]:
         """Every lock in a namespace, by Query."""
         items = dynamo.query(
@@ -281,11 +232,11 @@ class LockStore:
             ExpressionAttributeValues={":ns": {"S": namespace}},
             ConsistentRead=True,
         )
-        return [Lease.from_item(i) for i in items]
+        return [lease_from_values(i) for i in items]
 
     def put(self, lease: Lease) -> None:
         """Write a lease unconditionally (the sandbox's scenario loader only)."""
-        self.ddb.put_item(TableName=self.table, Item=lease.item())
+        self.ddb.put_item(TableName=self.table, Item=lease_item(lease))
 
     @staticmethod
     def _key(namespace: str, lock_key: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobs.adapters import sql
+from jobs.adapters.aws_errors import error_code, error_text
 from jobs.domain.calendar import DueWindow
 from jobs.domain.model import Float
 from jobs.errors import ConfigError, DependencyError, credential_error
@@ -85,8 +86,7 @@ def load_secrets(secretsmanager: Any, main: str, replica: str) -> tuple[DbSecret
 
 
 def _aws_message(exc: Exception) -> str:
-    error = getattr(exc, "response", {}).get("Error", {})
-    return f"{error.get('Code')}: {error.get('Message')}" if error else type(exc).__name__
+    return error_text(exc) if error_code(exc) else type(exc).__name__
 
 
 def _row(record: tuple[Any, ...]) -> Float:
@@ -131,6 +131,8 @@ class FloatsStore:
                     ) from None
                 log.warning("postgres %s connection failed (%s); retrying", pool.name, type(exc).__name__)
                 time.sleep(0.2 * attempt)
+            except psycopg.Error as exc:  # not a connection problem: no retry, still one translated line
+                raise DependencyError(f"Postgres {pool.name}: {type(exc).__name__}") from None
         raise AssertionError("unreachable")
 
     def pages(

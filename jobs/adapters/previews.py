@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
+from jobs.adapters.aws_errors import error_code
 from jobs.errors import DependencyError, UsageError, credential_error
 
 
@@ -96,7 +97,7 @@ class PreviewBucket:
         except Exception as exc:
             if found := credential_error(exc):
                 raise found from None
-            code = getattr(exc, "response", {}).get("Error", {}).get("Code") or type(exc).__name__
+            code = error_code(exc) or type(exc).__name__
             if code in ("NoSuchKey", "404"):
                 raise UsageError(f"no saved preview at {self.bucket}: {code}") from None
             raise DependencyError(f"S3 {action} on {self.bucket} failed: {code}") from None

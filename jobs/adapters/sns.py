@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from jobs.adapters import dynamo
+from jobs.adapters.aws_errors import error_code
 from jobs.domain.keys import watch_page_pk
 from jobs.domain.records import iso, utc_now
 from jobs.errors import ConfigError, DependencyError, credential_error
@@ -16,7 +17,7 @@ SUBJECT_MAX = 99
 
 
 def _code(exc: Exception) -> str:
-    return getattr(exc, "response", {}).get("Error", {}).get("Code") or type(exc).__name__
+    return error_code(exc) or type(exc).__name__
 
 
 def alert_subject(text: str) -> str:
@@ -118,7 +119,9 @@ class PageLedger:
 
     def confirm(self, record: PageRecord, message_id: str) -> None:
         """Note the SNS message id on the claimed record."""
-        self.ddb.update_item(
+        dynamo.call(
+            "noting the page's message id",
+            self.ddb.update_item,
             TableName=self.table,
             Key=dynamo.to_item({"pk": watch_page_pk(record.run_date), "sk": PAGE_SK}),
             UpdateExpression="SET message_id = :m",
@@ -127,12 +130,17 @@ class PageLedger:
 
     def release(self, record: PageRecord) -> None:
         """Drop a claim whose publish failed, so the next watch of the night pages instead."""
-        self.ddb.delete_item(
-            TableName=self.table, Key=dynamo.to_item({"pk": watch_page_pk(record.run_date), "sk": PAGE_SK})
+        dynamo.call(
+            "releasing the page claim",
+            self.ddb.delete_item,
+            TableName=self.table,
+            Key=dynamo.to_item({"pk": watch_page_pk(record.run_date), "sk": PAGE_SK}),
         )
 
     def get(self, run_date: date) -> PageRecord | None:
-        item = self.ddb.get_item(
+        item = dynamo.call(
+            "reading the page record",
+            self.ddb.get_item,
             TableName=self.table,
             Key=dynamo.to_item({"pk": watch_page_pk(run_date), "sk": PAGE_SK}),
             ConsistentRead=True,

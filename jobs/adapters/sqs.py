@@ -4,32 +4,15 @@ about a fire that could not start the task.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from jobs.errors import DependencyError, credential_error
+from jobs.adapters.aws_errors import translated
+from jobs.domain.schedule import FireFailure
+from jobs.errors import DependencyError
 
 #: ReceiveMessage returns at most 10 messages per call; the DLQ of a nightly schedule holds a handful.
 MAX_CALLS = 10
-
-
-@dataclass(frozen=True)
-class FireFailure:
-    """A dead-letter event of the schedule: a fire that could not start the task."""
-
-    sent_at: datetime
-    error_code: str
-    error_message: str
-    message_id: str = ""
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "sent_at": self.sent_at.isoformat(),
-            "error_code": self.error_code,
-            "error_message": self.error_message,
-            "message_id": self.message_id,
-        }
 
 
 def queue_url_from_arn(arn: str) -> tuple[str, str]:
@@ -40,6 +23,42 @@ def queue_url_from_arn(arn: str) -> tuple[str, str]:
     return parts[4], parts[5]
 
 
+class Queue:
+    """One SQS queue, by name (and its owner's account), read without consuming it."""
+
+    def __init__(self, sqs: Any, name: str, account: str | None = None, what: str | None = None) -> None:
+        self.sqs = sqs
+        self.name = name
+        self.account = account
+        self.what = what or f"queue {name}"  # for the one-line error
+
+    def url(self) -> str:
+        owner = {"QueueOwnerAWSAccountId": self.account} if self.account else {}
+        with translated(f"cannot read {self.what}"):
+            return self.sqs.get_queue_url(QueueName=self.name, **owner)["QueueUrl"]
+
+    def peek(self) -> list[dict[str, Any]]:
+        """Every message in the queue (SQS's message dicts), left in it for the next reader."""
+        url = self.url()
+        with translated(f"cannot read {self.what}"):
+            return peek_messages(self.sqs, url)
+
+    def depth(self) -> int:
+        """How many messages wait in the queue, visible or in flight.
+
+        https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_GetQueueAttributes.html:
+        ApproximateNumberOfMessages "Returns the approximate number of messages available for retrieval
+        from the queue"; ApproximateNumberOfMessagesNotVisible counts those "in flight".
+        """
+        url = self.url()
+        with translated(f"cannot count the messages of {self.what}"):
+            counts = self.sqs.get_queue_attributes(
+                QueueUrl=url,
+                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+            )["Attributes"]
+        return sum(int(v) for v in counts.values())
+
+
 class DeadLetterQueue:
     """Peek at the dead-letter events EventBridge Scheduler delivered (never deletes, never hides them)."""
 
@@ -47,17 +66,13 @@ class DeadLetterQueue:
         self.sqs = sqs
         self.arn = arn
 
+    def queue(self) -> Queue:
+        account, name = queue_url_from_arn(self.arn)
+        return Queue(self.sqs, name, account, what=f"the schedule's dead-letter queue {name}")
+
     def peek(self) -> list[FireFailure]:
         """Every dead-letter event in the queue, oldest first, left in the queue for the next reader."""
-        account, name = queue_url_from_arn(self.arn)
-        try:
-            url = self.sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
-            messages = peek_messages(self.sqs, url)
-        except Exception as exc:
-            if found := credential_error(exc):
-                raise found from None
-            code = getattr(exc, "response", {}).get("Error", {}).get("Code") or type(exc).__name__
-            raise DependencyError(f"cannot read the schedule's dead-letter queue {name}: {code}") from None
+        messages = self.queue().peek()
         return sorted((dead_letter_event(m) for m in messages), key=lambda f: f.sent_at)
 
 

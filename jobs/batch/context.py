@@ -7,12 +7,13 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from jobs.adapters.locks import FLOAT_NAMESPACE, Lease
+from jobs.adapters.locks import FLOAT_NAMESPACE
 from jobs.batch.items import RunSummary
 from jobs.batch.options import BatchOptions, Identity, StopSignal
 from jobs.batch.ports import Adapters
 from jobs.domain.evaluation import Sources
 from jobs.domain.keys import float_lock_key
+from jobs.domain.leases import Lease
 from jobs.domain.model import Float
 from jobs.observe.telemetry import Telemetry
 

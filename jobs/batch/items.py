@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from jobs.adapters.locks import Lease
 from jobs.domain.calendar import DueWindow
+from jobs.domain.leases import Lease
 from jobs.domain.model import Float
 from jobs.domain.records import utc_now
 from jobs.domain.rules import Evaluation

@@ -6,10 +6,11 @@ import logging
 import threading
 import time
 
-from jobs.adapters.locks import Lease, LeaseLost
+from jobs.adapters.locks import LeaseLost
 from jobs.batch.context import RunContext
 from jobs.batch.ports import JobLocks
 from jobs.batch.records import RunBook
+from jobs.domain.leases import Lease
 from jobs.errors import RefusedError
 
 log = logging.getLogger("jobs.batch.run")
@@ -47,7 +48,7 @@ class JobLease:
         """Join the environment's one job lock as this run's shard; RefusedError (exit 3) when a live
         run of another layout, or of this shard, holds it."""
         ctx, opts = self.ctx, self.ctx.options
-        self.store = ctx.adapters.locks.job()
+        self.store = ctx.adapters.job_lock
         lease = self.store.join(
             ctx.summary.run_id,
             ctx.identity.owner_task,

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
-from jobs.adapters.locks import Lease
 from jobs.adapters.services import PaymentResult
 from jobs.domain.calendar import DueWindow
+from jobs.domain.leases import Lease
 from jobs.domain.model import Card, Float, FloatHistory
 from jobs.domain.records import FloatEvent, RunRecord
 
@@ -41,8 +41,6 @@ class Locks(Protocol):
     def release(self, lease: Lease) -> bool: ...
 
     def get(self, namespace: str, lock_key: str) -> Lease | None: ...
-
-    def job(self) -> JobLocks: ...
 
 
 class JobLocks(Protocol):
@@ -94,6 +92,7 @@ class Adapters:
     floats: FloatsSource
     history: HistoryLog
     locks: Locks
+    job_lock: JobLocks  # the environment's one job lock, on the locks table (jobs.adapters.job_lock)
     users: Users
     payments: Payments
     limiter: Limiter

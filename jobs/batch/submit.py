@@ -7,7 +7,7 @@ import queue
 from collections.abc import Callable
 from typing import Any
 
-from jobs.adapters.locks import Lease, LeaseLost
+from jobs.adapters.locks import LeaseLost
 from jobs.batch import crashpoints
 from jobs.batch.context import RunContext
 from jobs.batch.items import DONE, FloatOutcome, SubmitItem
@@ -16,6 +16,7 @@ from jobs.batch.limiter import LimiterStopped
 from jobs.batch.records import RunBook
 from jobs.domain.evaluation import EvaluationError, recheck
 from jobs.domain.keys import idempotency_key
+from jobs.domain.leases import Lease
 from jobs.domain.model import (
     ACH_FOUND,
     ACH_PENDING,

@@ -97,14 +97,17 @@ def _evaluate(
 
 
 def _fetch(rule: str, call: Any) -> Any:
+    """An input of `rule`; a failed fetch is EvaluationError (the float fails, the run goes on).
+
+    The adapters translate their drivers' errors once (psycopg, botocore, urllib3 -> jobs.errors), so
+    only the project's errors are caught here; anything else is a bug and reaches the worker's log.
+    """
     from jobs.errors import FloatctlError, ServiceError
 
     try:
         return call()
     except (ServiceError, FloatctlError) as exc:
         raise EvaluationError(rule, str(exc)) from None
-    except Exception as exc:  # botocore and driver errors: the float fails, the run goes on
-        raise EvaluationError(rule, f"{type(exc).__name__}: {exc}") from None
 
 
 def recheck(row: Float, sources: Sources, max_attempts: int) -> RuleResult | None:

@@ -88,6 +88,16 @@ class Schedule:
         return parse_cron(self.expression)
 
     @property
+    def dead_letter_arn(self) -> str | None:
+        """The target's dead-letter queue (where a fire that could not start the task goes), if set."""
+        return (self.target.get("DeadLetterConfig") or {}).get("Arn")
+
+    @property
+    def task_definition_arn(self) -> str:
+        """The task definition the target starts (a family, or a family and revision), or ""."""
+        return (self.target.get("EcsParameters") or {}).get("TaskDefinitionArn", "")
+
+    @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone or "UTC")
 
@@ -114,3 +124,21 @@ class Schedule:
                 if fire <= local:
                     return fire
         return None
+
+
+@dataclass(frozen=True)
+class FireFailure:
+    """A dead-letter event of the schedule: a fire that could not start the task."""
+
+    sent_at: datetime
+    error_code: str
+    error_message: str
+    message_id: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "sent_at": self.sent_at.isoformat(),
+            "error_code": self.error_code,
+            "error_message": self.error_message,
+            "message_id": self.message_id,
+        }

@@ -9,16 +9,19 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jobs import clock
-from jobs.adapters.locks import FLOAT_NAMESPACE, Lease
 from jobs.batch.options import BatchOptions
 from jobs.domain.calendar import NEW_YORK, cutoff_at, fire_at
 from jobs.domain.evaluation import EvaluationError, Sources, evaluate
-from jobs.domain.keys import float_lock_key
+from jobs.domain.keys import FLOAT_NAMESPACE, float_lock_key
+from jobs.domain.leases import Lease, is_live
 from jobs.domain.model import SKIP_LOCKED, SUBMIT_ACH, VERDICTS, Float
 from jobs.domain.rules import RULES, Evaluation, RuleResult
+
+if TYPE_CHECKING:
+    from jobs.adapters.locks import LockStore
 
 ERROR = "ERROR"  # a rule's input could not be fetched; the real run would mark the float FAILED
 
@@ -108,9 +111,9 @@ def lock_verdict(lease: Lease | None, now: float, owner_is_dead: Callable[[str],
     """The reason a run would skip this float as SKIP_LOCKED, or None when it could take the lock.
 
     The run's acquire succeeds on a free lock, an expired lease or a provably dead owner
-    (jobs.adapters.locks.LockStore.acquire); anything else is held by someone alive.
+    (jobs.adapters.locks.LockStore.acquire): a lease that is not live (jobs.domain.leases.is_live).
     """
-    if lease is None or lease.lease_expires_at < now or owner_is_dead(lease.owner_task):
+    if lease is None or not is_live(lease.lease_expires_at, now, lambda: owner_is_dead(lease.owner_task)):
         return None
     return (
         f"locked by run {lease.owner} on {lease.owner_task}, "
@@ -118,7 +121,9 @@ def lock_verdict(lease: Lease | None, now: float, owner_is_dead: Callable[[str],
     )
 
 
-def build_preview(options: BatchOptions, sources: Sources, workers: int = 16, locks: Any = None) -> Preview:
+def build_preview(
+    options: BatchOptions, sources: Sources, workers: int = 16, locks: LockStore | None = None
+) -> Preview:
     """Evaluate every float of the window with `workers` threads; rows come back in id order.
 
     With `locks` (a LockStore), each float's lock is read (GetItem, never written): one held by someone

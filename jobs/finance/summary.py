@@ -10,13 +10,17 @@ from __future__ import annotations
 import json
 import logging
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jobs.domain.calendar import due_window
 from jobs.domain.model import FAILED
 from jobs.domain.records import FloatEvent, RunRecord
 from jobs.finance.diff import compare
+from jobs.finance.ports import FinanceRuntime
 from jobs.words import plural
+
+if TYPE_CHECKING:
+    from jobs.adapters.previews import PreviewStore
 
 log = logging.getLogger("jobs.finance.summary")
 
@@ -108,7 +112,9 @@ def subject_and_message(summary: dict[str, Any]) -> tuple[str, str]:
     return subject, "\n".join(lines) + "\n\n" + json.dumps(summary, indent=2, default=str)
 
 
-def publish(runtime: Any, run_id: str, store: Any, why: str = "run finished") -> str | None:
+def publish(
+    runtime: FinanceRuntime, run_id: str, store: PreviewStore, why: str = "run finished"
+) -> str | None:
     """Build and publish run `run_id`'s summary; the SNS message id, or None when it was not sent."""
     from jobs.errors import FloatctlError
 
@@ -128,7 +134,7 @@ def publish(runtime: Any, run_id: str, store: Any, why: str = "run finished") ->
         return None
 
 
-def publish_no_run(runtime: Any, run_date: date, store: Any, why: str) -> str | None:
+def publish_no_run(runtime: FinanceRuntime, run_date: date, store: PreviewStore, why: str) -> str | None:
     """Tell finance that `run_date` had no run at all (the watch paged about it); the SNS message id,
     or None when it was not sent (logged: it never changes what the watch decided)."""
     from jobs.errors import FloatctlError
@@ -142,7 +148,7 @@ def publish_no_run(runtime: Any, run_date: date, store: Any, why: str) -> str | 
         return None
 
 
-def _signed_off(store: Any, env: str, run_date: date) -> tuple[str, dict[str, Any]] | None:
+def _signed_off(store: PreviewStore, env: str, run_date: date) -> tuple[str, dict[str, Any]] | None:
     from jobs.errors import FloatctlError
     from jobs.finance import signoff
 
@@ -152,12 +158,6 @@ def _signed_off(store: Any, env: str, run_date: date) -> tuple[str, dict[str, An
         return None  # none saved (or unreadable): the summary says so
 
 
-def _send(runtime: Any, summary: dict[str, Any]) -> str:
-    from jobs.adapters.sns import AlertTopic, topic_arn
-
-    settings = runtime.settings
+def _send(runtime: FinanceRuntime, summary: dict[str, Any]) -> str:
     subject, message = subject_and_message(summary)
-    arn = topic_arn(
-        settings, runtime.aws.client("sts"), settings.finance_topic_arn, settings.finance_topic_name
-    )
-    return AlertTopic(runtime.aws.client("sns"), arn).publish(subject, message)
+    return runtime.finance_topic().publish(subject, message)

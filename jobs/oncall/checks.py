@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from jobs.errors import FloatctlError
+
 
 @dataclass(frozen=True)
 class Check:
@@ -30,12 +32,8 @@ class Check:
 
 
 def error_of(exc: Exception) -> str:
-    error = getattr(exc, "response", {}).get("Error", {})
-    return f"{error.get('Code')}: {error.get('Message')}" if error else f"{type(exc).__name__}: {exc}"
-
-
-def code_of(exc: Exception) -> str | None:
-    return getattr(exc, "response", {}).get("Error", {}).get("Code")
+    """The one line a failed check shows: the adapter's translated message, else the error itself."""
+    return exc.message if isinstance(exc, FloatctlError) else f"{type(exc).__name__}: {exc}"
 
 
 def guard(name: str, fix: str, body: Callable[[], Check]) -> Check:

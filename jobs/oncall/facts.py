@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from jobs.adapters.locks import JOB_NAMESPACE
-from jobs.adapters.sqs import FireFailure
+from jobs.adapters.ecs import RunningTask
 from jobs.domain import calendar, keys
+from jobs.domain.keys import JOB_NAMESPACE
 from jobs.domain.records import RunRecord
+from jobs.domain.schedule import FireFailure, Schedule
 from jobs.oncall.lock_view import LockView, view_lock
+from jobs.oncall.ports import OncallRuntime
 
 
 @dataclass
@@ -24,13 +26,13 @@ class Facts:
     env: str
     now: datetime
     focus_run_date: date | None = None
-    schedule: Any = None
+    schedule: Schedule | None = None
     schedule_error: str | None = None
     last_fire: datetime | None = None
     next_fire: datetime | None = None
     runs: list[RunRecord] = field(default_factory=list)  # the night's runs, newest first
     job_locks: list[LockView] = field(default_factory=list)
-    running_tasks: list[dict[str, Any]] = field(default_factory=list)
+    running_tasks: list[RunningTask] = field(default_factory=list)
     fire_failures: list[FireFailure] = field(default_factory=list)  # the night's DLQ messages
     dlq_error: str | None = None
 
@@ -66,30 +68,28 @@ def runs_of_night(records: list[RunRecord], run_date: date) -> list[RunRecord]:
     return sorted(mine, key=lambda r: r.started_at, reverse=True)
 
 
-def failures_of_night(failures: list[FireFailure], run_date: date, schedule: Any) -> list[FireFailure]:
+def failures_of_night(
+    failures: list[FireFailure], run_date: date, schedule: Schedule | None
+) -> list[FireFailure]:
     """The DLQ messages of `run_date`'s fire: those sent after it and before the next fire."""
     from jobs.oncall.diagnosis import night_in_question
 
     return [f for f in failures if night_in_question(f.sent_at, schedule) == run_date]
 
 
-def read_schedule(runtime: Any, facts: Facts) -> None:
+def read_schedule(runtime: OncallRuntime, facts: Facts) -> None:
     """The schedule, its last and next fire into `facts` (or why it cannot be read)."""
-    from jobs.adapters.scheduler import load_schedule
     from jobs.errors import FloatctlError
 
-    settings = runtime.settings
     try:
-        facts.schedule = load_schedule(
-            runtime.aws.client("scheduler"), settings.schedule_name, settings.schedule_group
-        )
+        facts.schedule = runtime.schedule().read()
         facts.last_fire = facts.schedule.last_fire(facts.now)
         facts.next_fire = facts.schedule.next_fire(facts.now)
     except FloatctlError as exc:
         facts.schedule_error = exc.message
 
 
-def resolve_night(runtime: Any, now: datetime, requested: date | None = None) -> date:
+def resolve_night(runtime: OncallRuntime, now: datetime, requested: date | None = None) -> date:
     """The night in question as `status` resolves it (the schedule read), for a command that needs
     only the date (`reconcile`): `requested`, else the night of the last fire."""
     from jobs.oncall.diagnosis import night_in_question
@@ -101,7 +101,7 @@ def resolve_night(runtime: Any, now: datetime, requested: date | None = None) ->
     return night_in_question(now, facts.schedule)
 
 
-def gather(runtime: Any, now: datetime, run_date: date | None = None) -> Facts:
+def gather(runtime: OncallRuntime, now: datetime, run_date: date | None = None) -> Facts:
     """Read the schedule, the night's run records, the job locks, the running tasks and the DLQ."""
     from jobs.errors import FloatctlError
     from jobs.oncall.diagnosis import night_in_question
@@ -118,15 +118,11 @@ def gather(runtime: Any, now: datetime, run_date: date | None = None) -> Facts:
         for lease in runtime.locks().list(JOB_NAMESPACE)
         if keys.is_job_lock_key(lease.lock_key)
     ]
-    facts.running_tasks = running_tasks(
-        runtime.aws.client("ecs"), settings.cluster, settings.task_family, exclude=own_task_arn(settings)
-    )
-    dlq_arn = ((facts.schedule.target if facts.schedule else {}).get("DeadLetterConfig") or {}).get("Arn")
+    facts.running_tasks = runtime.ecs().running(settings.task_family, exclude=own_task_arn(settings))
+    dlq_arn = facts.schedule.dead_letter_arn if facts.schedule else None
     if dlq_arn:
-        from jobs.adapters.sqs import DeadLetterQueue
-
         try:
-            found = DeadLetterQueue(runtime.aws.client("sqs"), dlq_arn).peek()
+            found = runtime.dead_letters(dlq_arn).peek()
             facts.fire_failures = failures_of_night(found, night, facts.schedule)
         except FloatctlError as exc:
             facts.dlq_error = exc.message
@@ -139,24 +135,3 @@ def own_task_arn(settings: Any) -> str | None:
     from jobs.adapters import ecs_metadata
 
     return settings.task_arn or ecs_metadata.task_arn()
-
-
-def running_tasks(ecs: Any, cluster: str, family: str, exclude: str | None = None) -> list[dict[str, Any]]:
-    """Tasks of the family that are not STOPPED (ListTasks desiredStatus=RUNNING, then DescribeTasks),
-    without `exclude`: the caller's own task is never a run in progress (the watch, run as a task)."""
-    arns = ecs.list_tasks(cluster=cluster, family=family, desiredStatus="RUNNING").get("taskArns", [])
-    arns = [arn for arn in arns if arn != exclude]
-    if not arns:
-        return []
-    tasks = ecs.describe_tasks(cluster=cluster, tasks=arns, include=["TAGS"]).get("tasks", [])
-    return [
-        {
-            "task_arn": t["taskArn"],
-            "last_status": t.get("lastStatus"),
-            "started_by": t.get("startedBy"),
-            "created_at": t.get("createdAt"),
-            "tags": {tag["key"]: tag["value"] for tag in t.get("tags", [])},
-        }
-        for t in tasks
-        if t.get("lastStatus") != "STOPPED"
-    ]

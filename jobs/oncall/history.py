@@ -8,6 +8,7 @@ from typing import Any
 
 from jobs.domain import calendar
 from jobs.domain.records import RunRecord
+from jobs.oncall.ports import OncallRuntime
 
 
 @dataclass
@@ -24,7 +25,7 @@ class HistoryFindings:
 
 
 def find_history(
-    runtime: Any,
+    runtime: OncallRuntime,
     *,
     float_id: int | None = None,
     user_id: int | None = None,

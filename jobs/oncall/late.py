@@ -8,6 +8,7 @@ from typing import Any
 
 from jobs.domain.calendar import settlement_date
 from jobs.domain.model import SUBMIT_ACH
+from jobs.oncall.ports import OncallRuntime
 
 
 def late_impact(preview: Any, launch_at: datetime) -> dict[str, Any]:
@@ -38,7 +39,7 @@ def late_impact(preview: Any, launch_at: datetime) -> dict[str, Any]:
     }
 
 
-def plan_late(runtime: Any, settings: Any, run_date: Any, launch_at: datetime) -> dict[str, Any]:
+def plan_late(runtime: OncallRuntime, settings: Any, run_date: Any, launch_at: datetime) -> dict[str, Any]:
     """Preview the night (settings' knobs, locks read) and measure what a launch now would slip."""
     from jobs.finance.preview import build_preview, preview_options
 

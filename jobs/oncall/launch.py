@@ -8,14 +8,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jobs.domain import calendar
 from jobs.errors import DependencyError, RefusedError
 from jobs.oncall import commands, policy
 from jobs.oncall.facts import Facts
 from jobs.oncall.policy import past_cutoff
-from jobs.oncall.run_task import build_request, run_task, shard_requests
+from jobs.oncall.ports import OncallRuntime
+from jobs.oncall.run_task import build_request, shard_requests
+
+if TYPE_CHECKING:
+    from jobs.adapters.ecs import EcsTasks
+    from jobs.adapters.history import HistoryStore
 from jobs.words import duration
 
 START_ALLOWANCE = timedelta(minutes=2)  # Fargate provisioning and image pull
@@ -65,7 +70,7 @@ def guard_checks(
             Check(
                 "no task of the family running",
                 False,
-                ", ".join(f"{t['task_arn'].split('/')[-1]} {t['last_status']}" for t in facts.running_tasks),
+                ", ".join(f"{t.short_id} {t.last_status}" for t in facts.running_tasks),
             )
         )
     else:
@@ -143,9 +148,8 @@ class TaskUpdate:
 
 
 def follow(
-    ecs: Any,
-    history: Any,
-    cluster: str,
+    ecs: EcsTasks,
+    history: HistoryStore,
     task_arn: str,
     due_date: date,
     container: str,
@@ -160,17 +164,15 @@ def follow(
     deadline = time.monotonic() + timeout_s
     last: TaskUpdate | None = None
     while True:
-        tasks = ecs.describe_tasks(cluster=cluster, tasks=[task_arn]).get("tasks", [])
+        tasks = ecs.describe([task_arn])
         if not tasks:
             raise DependencyError(f"task {task_arn} is not known to ECS any more")
         task = tasks[0]
-        app = next((c for c in task.get("containers", []) if c.get("name") == container), None)
-        app = app or (task.get("containers") or [{}])[0]
         run = next((r for r in history.runs(due_date) if r.task_arn == task_arn), None)
         update = TaskUpdate(
-            task.get("lastStatus", "?"),
-            app.get("exitCode"),
-            task.get("stoppedReason"),
+            task.last_status,
+            task.exit_code(container),
+            task.stopped_reason,
             dict(run.counts) if run else None,
             run.status if run else None,
         )
@@ -184,16 +186,6 @@ def follow(
                 f"task still {update.last_status} after {timeout_s / 60:.0f} min; keep watching with {keep_watching}"
             )
         sleep(poll_s)
-
-
-def operator_identity(sts: Any) -> str:
-    """Who is launching: the STS caller ARN."""
-    try:
-        return sts.get_caller_identity()["Arn"]
-    except Exception as exc:
-        raise DependencyError(
-            f"cannot tell who you are (sts:GetCallerIdentity): {type(exc).__name__}"
-        ) from None
 
 
 @dataclass(frozen=True)
@@ -238,7 +230,7 @@ class LaunchPlan:
 
 
 def plan_launch(
-    runtime: Any, now: datetime, run_date: date | None, after_cutoff: bool, early: bool = False
+    runtime: OncallRuntime, now: datetime, run_date: date | None, after_cutoff: bool, early: bool = False
 ) -> LaunchPlan:
     """Gather the facts, run the guards and build the RunTask request (starts nothing).
 
@@ -255,7 +247,7 @@ def plan_launch(
 
 
 def start_launch(
-    runtime: Any,
+    runtime: OncallRuntime,
     plan: LaunchPlan,
     reason: str | None,
     shards: int = 1,
@@ -267,7 +259,7 @@ def start_launch(
 
 
 def start_launches(
-    runtime: Any,
+    runtime: OncallRuntime,
     plan: LaunchPlan,
     reason: str | None,
     shards: int = 1,
@@ -296,9 +288,8 @@ def start_launches(
         )
     approved_by = policy.check_approval(env, approved_by, late)
     with runtime.operator_span("launch", run_date=str(plan.run_date), shards=shards):
-        task_arns = [
-            run_task(runtime.aws.client("ecs"), request) for request in shard_requests(plan.request, shards)
-        ]
+        ecs = runtime.ecs()
+        task_arns = [ecs.run_task(request) for request in shard_requests(plan.request, shards)]
         runtime.audit().record(
             AuditEvent(
                 actor=plan.operator,
@@ -317,7 +308,7 @@ def start_launches(
 
 
 def follow_launch(
-    runtime: Any,
+    runtime: OncallRuntime,
     task_arn: str,
     run_date: date,
     on_update: Callable[[TaskUpdate], None],
@@ -327,9 +318,8 @@ def follow_launch(
 ) -> int:
     """Follow a launched task of `run_date` to its app container's exit code."""
     return follow(
-        runtime.aws.client("ecs"),
+        runtime.ecs(),
         runtime.history(),
-        runtime.settings.cluster,
         task_arn,
         calendar.due_window(run_date).end,
         runtime.settings.app_container,

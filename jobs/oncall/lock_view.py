@@ -12,14 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from jobs.adapters.locks import Lease, Member
+from jobs.domain.leases import Lease, Member, lease_state
 
 
 def lock_state(lease_expires_at: float, owner_state: str, now: float) -> str:
-    """orphaned (owner provably dead), expired (lease ran out), or live."""
-    if owner_state == "dead":
-        return "orphaned"
-    return "expired" if lease_expires_at < now else "live"
+    """orphaned (owner provably dead), expired (lease ran out), or live: jobs.domain.leases's rule,
+    the one the batch's job lock joins by."""
+    return lease_state(lease_expires_at, owner_state == "dead", now)
 
 
 @dataclass(frozen=True)

@@ -5,24 +5,23 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from jobs.adapters.locks import FLOAT_NAMESPACE, JOB_NAMESPACE
 from jobs.oncall import commands
 from jobs.oncall.lock_view import LockView, view_lock
+from jobs.oncall.ports import OncallRuntime
 from jobs.words import duration
 
 LOCK_NAMESPACES = (JOB_NAMESPACE, FLOAT_NAMESPACE)
 
 
-def lock_views(runtime: Any, namespaces: tuple[str, ...] | list[str], now: float) -> list[LockView]:
+def lock_views(runtime: OncallRuntime, namespaces: tuple[str, ...] | list[str], now: float) -> list[LockView]:
     """Every lock of the namespaces (by Query), each with its state: `locks list` and the TUI's locks screen."""
     locks, liveness = runtime.locks(), runtime.liveness()
     return [view_lock(lease, liveness, now) for ns in namespaces for lease in locks.list(ns)]
 
 
 def check_release(
-    runtime: Any,
+    runtime: OncallRuntime,
     namespace: str,
     lock_key: str,
     rvn: str,
@@ -51,7 +50,7 @@ def check_release(
     return view
 
 
-def release_lock(runtime: Any, view: LockView, reason: str, operator: str, now: float) -> None:
+def release_lock(runtime: OncallRuntime, view: LockView, reason: str, operator: str, now: float) -> None:
     """Delete the lock conditionally on the rvn that was checked, then write the audit event."""
     from jobs.adapters.audit import AuditEvent
     from jobs.errors import RefusedError

@@ -1,26 +1,26 @@
 """Can this environment run tonight? Each check passes or fails with the fix; nothing is changed.
 
-Write permissions are proved without writing: a conditional PutItem/UpdateItem/DeleteItem whose
-condition cannot hold fails with ConditionalCheckFailed only if the action itself is allowed.
-Payments is asked with an invalid order, which it must refuse (422) without creating a payment.
+Write permissions are proved without writing (jobs.adapters.probes: conditional writes whose
+condition cannot hold). Payments is asked with an invalid order, which it must refuse (422) without
+creating a payment.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from jobs.adapters.probes import PROBE_KEY
 from jobs.domain import calendar
 from jobs.oncall import preflight_deploy
-from jobs.oncall.checks import Check, code_of, guard
+from jobs.oncall.checks import Check, guard
+from jobs.oncall.ports import PreflightRuntime
 
 FLOAT_COLUMNS = {"id", "user_id", "status", "amount_cents", "due_date", "updated_at"}
-PROBE_KEY = "floatctl-preflight-probe"
 
 
-def run_checks(runtime: Any, now: datetime) -> list[Check]:
+def run_checks(runtime: PreflightRuntime, now: datetime) -> list[Check]:
     """Every check, in the order a person fixes them."""
     checks: list[Check] = []
     for check in (_schedule, preflight_deploy.checks, _secrets_and_databases, _tables, _services):
@@ -29,15 +29,12 @@ def run_checks(runtime: Any, now: datetime) -> list[Check]:
     return checks
 
 
-def _schedule(runtime: Any) -> list[Check]:
-    from jobs.adapters.scheduler import load_schedule
+def _schedule(runtime: PreflightRuntime) -> list[Check]:
     from jobs.errors import FloatctlError
 
     settings = runtime.settings
     try:
-        schedule = load_schedule(
-            runtime.aws.client("scheduler"), settings.schedule_name, settings.schedule_group
-        )
+        schedule = runtime.schedule().read()
     except FloatctlError as exc:
         return [
             Check(
@@ -64,10 +61,8 @@ def _schedule(runtime: Any) -> list[Check]:
     ]
 
     def latest() -> Check:
-        target = (schedule.target.get("EcsParameters") or {}).get("TaskDefinitionArn", "")
-        arns = runtime.aws.client("ecs").list_task_definitions(
-            familyPrefix=settings.task_family, status="ACTIVE"
-        )["taskDefinitionArns"]
+        target = schedule.task_definition_arn
+        arns = runtime.ecs().active_revisions(settings.task_family)
         if not arns:
             return Check(
                 "schedule targets the latest task definition",
@@ -75,7 +70,7 @@ def _schedule(runtime: Any) -> list[Check]:
                 f"no ACTIVE revision of {settings.task_family}",
                 "terraform apply (fargate_collections_jobs.tf)",
             )
-        newest = max(arns, key=lambda arn: int(arn.rsplit(":", 1)[-1]))
+        newest = arns[0]
         revision_given = target.rsplit(":", 1)[-1].isdigit()
         ok = target == newest or (not revision_given and target.endswith(f"/{settings.task_family}"))
         return Check(
@@ -91,15 +86,12 @@ def _schedule(runtime: Any) -> list[Check]:
     return checks
 
 
-def _secrets_and_databases(runtime: Any) -> list[Check]:
-    from jobs.adapters.postgres import load_secrets
+def _secrets_and_databases(runtime: PreflightRuntime) -> list[Check]:
     from jobs.errors import FloatctlError
 
     settings = runtime.settings
     try:
-        main, replica = load_secrets(
-            runtime.aws.client("secretsmanager"), settings.main_secret, settings.replica_secret
-        )
+        main, replica = runtime.secrets().databases(settings.main_secret, settings.replica_secret)
     except FloatctlError as exc:
         return [
             Check(
@@ -122,13 +114,9 @@ def _secrets_and_databases(runtime: Any) -> list[Check]:
 
 
 def _schema(label: str, secret: Any) -> Check:
-    import psycopg
+    from jobs.adapters.probes import floats_columns
 
-    from jobs.adapters import sql
-
-    with psycopg.connect(secret.conninfo()) as conn:
-        columns = {r[0] for r in conn.execute(sql.FLOATS_COLUMNS)}
-    missing = FLOAT_COLUMNS - columns
+    missing = FLOAT_COLUMNS - floats_columns(secret)
     return Check(
         f"{label} reachable with the floats schema",
         not missing,
@@ -137,63 +125,16 @@ def _schema(label: str, secret: Any) -> Check:
     )
 
 
-def _tables(runtime: Any) -> list[Check]:
+def _tables(runtime: PreflightRuntime) -> list[Check]:
     settings = runtime.settings
-    ddb = runtime.aws.client("dynamodb")
-    probe = {"S": PROBE_KEY}
-
-    def conditional(call: Callable[..., Any], **kwargs: Any) -> str:
-        try:
-            call(**kwargs)
-        except Exception as exc:
-            if code_of(exc) == "ConditionalCheckFailedException":
-                return "allowed"
-            raise
-        return "allowed"
+    probes = runtime.table_probes()
 
     def locks() -> Check:
-        key = {"namespace": probe, "lock_key": probe}
-        ddb.query(
-            TableName=settings.locks_table,
-            KeyConditionExpression="#n = :n",
-            ExpressionAttributeNames={"#n": "namespace"},
-            ExpressionAttributeValues={":n": probe},
-            Limit=1,
-        )
-        ddb.get_item(TableName=settings.locks_table, Key=key)
-        never = {"ConditionExpression": "attribute_exists(lock_key) AND attribute_not_exists(lock_key)"}
-        conditional(ddb.put_item, TableName=settings.locks_table, Item=key, **never)
-        conditional(
-            ddb.update_item,
-            TableName=settings.locks_table,
-            Key=key,
-            UpdateExpression="SET probe = :p",
-            ExpressionAttributeValues={":p": probe},
-            **never,
-        )
-        conditional(ddb.delete_item, TableName=settings.locks_table, Key=key, **never)
+        probes.locks(settings.locks_table)
         return Check("locks table: Query/Get/Put/Update/Delete", True, settings.locks_table)
 
     def history() -> Check:
-        ddb.query(
-            TableName=settings.history_table,
-            KeyConditionExpression="pk = :p",
-            ExpressionAttributeValues={":p": probe},
-            Limit=1,
-        )
-        ddb.query(
-            TableName=settings.history_table,
-            IndexName="by_run_id",
-            KeyConditionExpression="run_id = :r",
-            ExpressionAttributeValues={":r": probe},
-            Limit=1,
-        )
-        conditional(
-            ddb.put_item,
-            TableName=settings.history_table,
-            Item={"pk": probe, "sk": probe},
-            ConditionExpression="attribute_exists(pk) AND attribute_not_exists(pk)",
-        )
+        probes.history(settings.history_table)
         return Check("collection-history: Query (+ index)/Put", True, settings.history_table)
 
     return [
@@ -210,11 +151,9 @@ def _tables(runtime: Any) -> list[Check]:
     ]
 
 
-def _services(runtime: Any) -> list[Check]:
-    from jobs.adapters.services import RetryPolicy, SignedHttp
-
+def _services(runtime: PreflightRuntime) -> list[Check]:
     settings = runtime.settings
-    http = SignedHttp(runtime.aws.credentials, settings.region, RetryPolicy(attempts=1, read_timeout_s=5))
+    http = runtime.probe_http()
 
     def users() -> Check:
         if not settings.users_api_url:

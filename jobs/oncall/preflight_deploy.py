@@ -9,25 +9,26 @@ SQS GetQueueAttributes only read. The roles' lists equal what jobs/ calls and te
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from jobs.domain.keys import watch_page_pk
-from jobs.oncall.checks import Check, code_of, error_of, guard
+from jobs.oncall.checks import Check, error_of, guard
+
+if TYPE_CHECKING:
+    from jobs.adapters.ecr import EcrImages
+    from jobs.adapters.ecs import TaskDefinition
+    from jobs.adapters.iam import Decision, PolicySimulator
+    from jobs.oncall.ports import PreflightRuntime
 
 # <account>.dkr.ecr.<region>.amazonaws.com/<repository>(:<tag>|@<digest>)
 ECR_IMAGE = re.compile(
     r"^(?P<registry>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/"
     r"(?P<repository>[^:@]+)(?::(?P<tag>[^@]+))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?$"
 )
-# Who may not simulate, or an endpoint that cannot (moto has no SimulatePrincipalPolicy): not a failure.
-SIMULATION_UNAVAILABLE = frozenset(
-    {"AccessDenied", "AccessDeniedException", "NotImplemented", "InvalidAction", "UnknownOperationException"}
-)
-
 # `<api id>.execute-api.<region>.amazonaws.com`: the only URL form whose API id IAM can be asked about.
 EXECUTE_API_HOST = re.compile(r"^(?P<api>[a-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com$")
 
@@ -52,71 +53,38 @@ SCHEDULER_ROLE = "scheduler role may start the task"
 DLQ = "scheduler dead-letter queue is empty"
 
 
-def checks(runtime: Any) -> list[Check]:
+def checks(runtime: PreflightRuntime) -> list[Check]:
     """The deploy checks, reading the latest ACTIVE task definition and the schedule's target once."""
     settings = runtime.settings
-    aws = runtime.aws
+    fix = "terraform apply (fargate_collections_jobs.tf)"
     try:
-        task_def = latest_active_task_definition(aws.client("ecs"), settings.task_family)
+        task_def = runtime.ecs().latest_task_definition(settings.task_family)
+        why = f"no ACTIVE revision of {settings.task_family}"
     except Exception as exc:
-        why = error_of(exc)
-        fix = "terraform apply (fargate_collections_jobs.tf)"
+        task_def, why = None, error_of(exc)
+    if task_def is None:
         return [Check(name, False, f"no task definition: {why}", fix) for name in (IMAGE, TASK_ROLE)] + [
             _dlq_check(runtime)
         ]
-    app = next(
-        (c for c in task_def["containerDefinitions"] if c["name"] == settings.app_container),
-        task_def["containerDefinitions"][0],
-    )
+    image = task_def.image_of(settings.app_container)
     return [
-        guard(IMAGE, "check ecr:DescribeImages access", lambda: image_check(aws.client("ecr"), app["image"])),
+        guard(IMAGE, "check ecr:DescribeImages access", lambda: image_check(runtime.images(), image)),
         _task_role(runtime, task_def),
         _scheduler_role(runtime, task_def),
         _dlq_check(runtime),
     ]
 
 
-def latest_active_task_definition(ecs: Any, family: str) -> dict[str, Any]:
-    """The newest ACTIVE revision, named explicitly.
-
-    https://docs.aws.amazon.com/cli/latest/reference/ecs/describe-task-definition.html: "you can simply
-    specify the family to find the latest ACTIVE revision in that family". moto answers a family with
-    its newest revision even once deregistered (INACTIVE), so the revision is listed first and named.
-    """
-    arns = ecs.list_task_definitions(familyPrefix=family, status="ACTIVE", sort="DESC")["taskDefinitionArns"]
-    # https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ListTaskDefinitions.html familyPrefix:
-    # "The full family name to filter the ListTaskDefinitions results with." An emulator matching it as a
-    # prefix would also list <family>-watch, so only this family's revisions are kept.
-    arns = [a for a in arns if a.rsplit("task-definition/", 1)[-1].rsplit(":", 1)[0] == family]
-    if not arns:
-        raise LookupError(f"no ACTIVE revision of {family}")
-    newest = max(arns, key=lambda arn: int(arn.rsplit(":", 1)[-1]))
-    return ecs.describe_task_definition(taskDefinition=newest)["taskDefinition"]
-
-
-def image_check(ecr: Any, image: str) -> Check:
-    """The tag (or digest) the task definition names must be in its ECR repository.
-
-    https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ImageFailure.html lists the
-    failureCode values DescribeImages/BatchGetImage report, among them "ImageNotFound"; a missing
-    repository is RepositoryNotFoundException ("The specified repository could not be found").
-    """
+def image_check(images: EcrImages, image: str) -> Check:
+    """The tag (or digest) the task definition names must be in its ECR repository."""
     match = ECR_IMAGE.match(image)
     if match is None:
         return Check(IMAGE, True, f"{image} is not in a private ECR registry: not checked", skipped=True)
-    image_id = {"imageDigest": match["digest"]} if match["digest"] else {"imageTag": match["tag"] or "latest"}
     fix = f"push the image (make container-push-collections-jobs) or point the task definition at a pushed tag: {image}"
-    try:
-        found = ecr.describe_images(
-            registryId=match["registry"], repositoryName=match["repository"], imageIds=[image_id]
-        )["imageDetails"]
-    except Exception as exc:
-        if code_of(exc) in {"ImageNotFoundException", "RepositoryNotFoundException"}:
-            return Check(IMAGE, False, f"{image}: {code_of(exc)}", fix)
-        raise
-    if not found:
-        return Check(IMAGE, False, f"{image}: not in {match['repository']}", fix)
-    pushed = found[0].get("imagePushedAt")
+    found = images.lookup(match["registry"], match["repository"], match["tag"], match["digest"])
+    if not found.found:
+        return Check(IMAGE, False, f"{image}: {found.missing}", fix)
+    pushed = found.pushed_at
     return Check(
         IMAGE,
         True,
@@ -218,46 +186,40 @@ def unsimulated_apis(settings: Any) -> list[str]:
     return [name for name, url in urls.items() if url and not api_needs(settings.region, url, [("GET", "/")])]
 
 
-def scheduler_role_needs(task_def: dict[str, Any], cluster_arn: str, dlq_arn: str | None) -> list[Need]:
+def scheduler_role_needs(task_def: TaskDefinition, cluster_arn: str, dlq_arn: str | None) -> list[Need]:
     """RunTask of this revision on the cluster, PassRole of its two roles to ECS tasks, the DLQ send."""
     on_cluster = (("ecs:cluster", "string", (cluster_arn,)),)
-    revision = task_def["taskDefinitionArn"]
+    revision = task_def.arn
     # The schedule names the family (any revision); RunTask authorises that against the latest revision.
     needs = [Need("ecs:RunTask", arn, on_cluster) for arn in (revision.rsplit(":", 1)[0], revision)]
     to_ecs = (("iam:PassedToService", "string", ("ecs-tasks.amazonaws.com",)),)
     needs += [
-        Need("iam:PassRole", task_def[k], to_ecs)
-        for k in ("taskRoleArn", "executionRoleArn")
-        if task_def.get(k)
+        Need("iam:PassRole", role, to_ecs)
+        for role in (task_def.task_role_arn, task_def.execution_role_arn)
+        if role
     ]
     if dlq_arn:
         needs.append(Need("sqs:SendMessage", dlq_arn))
     return needs
 
 
-def denied(results: Iterable[dict[str, Any]]) -> list[str]:
-    """Which simulated calls were not allowed.
-
-    https://docs.aws.amazon.com/IAM/latest/APIReference/API_EvaluationResult.html: EvalDecision,
-    "The result of the simulation." Valid Values: allowed | explicitDeny | implicitDeny.
-    """
-    return [
-        f"{r['EvalActionName']} on {r.get('EvalResourceName', '*')}: {r['EvalDecision']}"
-        for r in results
-        if r.get("EvalDecision") != "allowed"
-    ]
+def denied(results: Iterable[Decision]) -> list[str]:
+    """Which simulated calls were not allowed (jobs.adapters.iam.Decision)."""
+    return [f"{r.action} on {r.resource}: {r.decision}" for r in results if not r.allowed]
 
 
-def role_check(iam: Any, name: str, role_arn: str, needs: list[Need], note: str = "") -> Check:
+def role_check(
+    simulator: PolicySimulator, name: str, role_arn: str, needs: list[Need], note: str = ""
+) -> Check:
     """SimulatePrincipalPolicy per resource and condition context; skipped with the reason when
     simulation is unavailable.
 
-    https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html ContextEntries:
-    "A list of context keys and corresponding values for the simulation to use. Whenever a context key
-    is evaluated in one of the simulated IAM permissions policies, the corresponding value is supplied."
-    Without them a statement conditioned on ecs:cluster, iam:PassedToService, s3:prefix or
-    dynamodb:LeadingKeys cannot match, and its call comes back implicitDeny.
+    Without the condition context (jobs.adapters.iam.PolicySimulator.simulate) a statement conditioned
+    on ecs:cluster, iam:PassedToService, s3:prefix or dynamodb:LeadingKeys cannot match, and its call
+    comes back implicitDeny.
     """
+    from jobs.adapters.iam import SimulationUnavailable
+
     if not role_arn:
         return Check(name, False, "no role ARN to check", "set the role in terraform")
     account = role_arn.split(":")[4]
@@ -265,14 +227,13 @@ def role_check(iam: Any, name: str, role_arn: str, needs: list[Need], note: str 
     for need in needs:
         need = need.in_account(account)
         groups.setdefault((need.resource, need.context), []).append(need)
-    results: list[dict[str, Any]] = []
+    results: list[Decision] = []
     try:
         for (resource, _), grouped in groups.items():
-            results += _simulate(iam, role_arn, grouped, resource)
-    except Exception as exc:
-        if code_of(exc) in SIMULATION_UNAVAILABLE or _not_implemented(exc):
-            return Check(name, True, f"skipped: cannot simulate here ({error_of(exc)})", skipped=True)
-        raise
+            context = grouped[0].context_entries()
+            results += simulator.simulate(role_arn, [n.action for n in grouped], resource, context)
+    except SimulationUnavailable as exc:
+        return Check(name, True, f"skipped: cannot simulate here ({exc.message})", skipped=True)
     missing = denied(results)
     role = role_arn.rsplit("/", 1)[-1]
     tail = f"; {note}" if note else ""
@@ -283,43 +244,12 @@ def role_check(iam: Any, name: str, role_arn: str, needs: list[Need], note: str 
     return Check(name, True, f"{role}: {len(results)} calls allowed{tail}")
 
 
-def _simulate(iam: Any, role_arn: str, needs: list[Need], resource: str) -> list[dict[str, Any]]:
-    pages: Callable[..., Any] = iam.get_paginator("simulate_principal_policy").paginate
-    request: dict[str, Any] = {
-        "PolicySourceArn": role_arn,
-        "ActionNames": [n.action for n in needs],
-        "ResourceArns": [resource],
-    }
-    if needs[0].context:
-        request["ContextEntries"] = needs[0].context_entries()
-    found: list[dict[str, Any]] = []
-    for page in pages(**request):
-        found += page["EvaluationResults"]
-    return found
-
-
-def _not_implemented(exc: Exception) -> bool:
-    status = getattr(exc, "response", {}).get("ResponseMetadata", {}).get("HTTPStatusCode")
-    return status in (404, 501) or "not yet implemented" in str(exc).lower()
-
-
-def _schedule_target(runtime: Any) -> dict[str, Any]:
-    settings = runtime.settings
-    schedule = runtime.aws.client("scheduler").get_schedule(
-        Name=settings.schedule_name, GroupName=settings.schedule_group
-    )
-    return schedule.get("Target") or {}
-
-
-def _task_role(runtime: Any, task_def: dict[str, Any]) -> Check:
+def _task_role(runtime: PreflightRuntime, task_def: TaskDefinition) -> Check:
     def body() -> Check:
         settings = runtime.settings
-        secrets = runtime.aws.client("secretsmanager")
-        secret_arns = {
-            name: secrets.describe_secret(SecretId=name)["ARN"]
-            for name in (settings.main_secret, settings.replica_secret)
-        }
-        dlq = (_schedule_target(runtime).get("DeadLetterConfig") or {}).get("Arn")
+        secrets = runtime.secrets()
+        secret_arns = {name: secrets.arn(name) for name in (settings.main_secret, settings.replica_secret)}
+        dlq = runtime.schedule().read().dead_letter_arn
         unsimulated = unsimulated_apis(settings)
         note = (
             f"execute-api:Invoke not simulated for {', '.join(unsimulated)} (not an execute-api URL)"
@@ -327,9 +257,9 @@ def _task_role(runtime: Any, task_def: dict[str, Any]) -> Check:
             else ""
         )
         return role_check(
-            runtime.aws.client("iam"),
+            runtime.simulator(),
             TASK_ROLE,
-            task_def.get("taskRoleArn", ""),
+            task_def.task_role_arn,
             task_role_needs(settings, secret_arns, dlq),
             note,
         )
@@ -338,29 +268,23 @@ def _task_role(runtime: Any, task_def: dict[str, Any]) -> Check:
     return guard(TASK_ROLE, fix, body)
 
 
-def _scheduler_role(runtime: Any, task_def: dict[str, Any]) -> Check:
+def _scheduler_role(runtime: PreflightRuntime, task_def: TaskDefinition) -> Check:
     def body() -> Check:
-        target = _schedule_target(runtime)
-        dlq = (target.get("DeadLetterConfig") or {}).get("Arn")
+        schedule = runtime.schedule().read()
         return role_check(
-            runtime.aws.client("iam"),
+            runtime.simulator(),
             SCHEDULER_ROLE,
-            target.get("RoleArn", ""),
-            scheduler_role_needs(task_def, target.get("Arn", ""), dlq),
+            schedule.target.get("RoleArn", ""),
+            scheduler_role_needs(task_def, schedule.target.get("Arn", ""), schedule.dead_letter_arn),
         )
 
     return guard(SCHEDULER_ROLE, "check scheduler:GetSchedule and iam:SimulatePrincipalPolicy access", body)
 
 
-def _dlq_check(runtime: Any) -> Check:
+def _dlq_check(runtime: PreflightRuntime) -> Check:
     def body() -> Check:
-        """A message here is a fire Scheduler could not deliver.
-
-        https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_GetQueueAttributes.html:
-        ApproximateNumberOfMessages "Returns the approximate number of messages available for retrieval
-        from the queue"; ApproximateNumberOfMessagesNotVisible counts those "in flight".
-        """
-        dlq = (_schedule_target(runtime).get("DeadLetterConfig") or {}).get("Arn")
+        """A message here is a fire Scheduler could not deliver (jobs.adapters.sqs.Queue.depth)."""
+        dlq = runtime.schedule().read().dead_letter_arn
         if not dlq:
             return Check(
                 DLQ,
@@ -368,18 +292,12 @@ def _dlq_check(runtime: Any) -> Check:
                 "the schedule has no dead-letter queue",
                 "set target.dead_letter_config in terraform",
             )
-        sqs = runtime.aws.client("sqs")
-        _, _, _, region, account, name = dlq.split(":")
-        url = sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
-        counts = sqs.get_queue_attributes(
-            QueueUrl=url,
-            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-        )["Attributes"]
-        waiting = sum(int(v) for v in counts.values())
+        queue = runtime.dead_letters(dlq).queue()
+        waiting = queue.depth()
         return Check(
             DLQ,
             waiting == 0,
-            f"{name}: {waiting} message{'s' if waiting != 1 else ''}",
+            f"{queue.name}: {waiting} message{'s' if waiting != 1 else ''}",
             "a fire failed to start: read it with `floatctl status`, then purge the queue once handled",
         )
 

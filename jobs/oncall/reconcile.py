@@ -29,6 +29,7 @@ from typing import Any
 from jobs.domain.calendar import due_window
 from jobs.domain.model import ACH_FOUND, ACH_PENDING, FAILED, SUBMITTED
 from jobs.domain.records import FloatEvent
+from jobs.oncall.ports import OncallRuntime
 
 KINDS = (
     "pending-without-payment",
@@ -127,7 +128,7 @@ def night_events(history: Any, run_date: date) -> list[FloatEvent]:
     return events
 
 
-def reconcile_night(runtime: Any, run_date: date) -> dict[str, Any]:
+def reconcile_night(runtime: OncallRuntime, run_date: date) -> dict[str, Any]:
     """Look every key of the night up at Payments (GET by key) and compare; the findings document."""
     events = night_events(runtime.history(), run_date)
     keys = sorted(last_word(events))

@@ -12,6 +12,7 @@ from typing import Any
 
 from jobs.oncall import diagnosis as judge
 from jobs.oncall.facts import Facts, gather
+from jobs.oncall.ports import OncallRuntime
 
 LAUNCH = judge.LAUNCH
 RELEASE_AND_LAUNCH = judge.RELEASE_AND_LAUNCH
@@ -58,13 +59,13 @@ class Recovery:
             "job_lock": {"state": lock.state, "owner": lock.lease.owner, "rvn": lock.lease.rvn}
             if lock
             else None,
-            "running_tasks": [t["task_arn"] for t in self.facts.running_tasks],
+            "running_tasks": [t.task_arn for t in self.facts.running_tasks],
             "fire_failure": failure.as_json() if failure else None,
         }
 
 
 def diagnose(
-    runtime: Any,
+    runtime: OncallRuntime,
     now: datetime,
     run_date: date | None = None,
     after_cutoff: bool = False,
@@ -76,7 +77,7 @@ def diagnose(
 
 
 def perform(
-    runtime: Any,
+    runtime: OncallRuntime,
     diagnosis: Recovery,
     now: datetime,
     reason: str | None,

@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from jobs.domain.model import SUBMIT_ACH, FloatHistory
+from jobs.oncall.ports import OncallRuntime
 
 NEVER_REACHED = "never reached"
 RESEND_PENDING = "resend ACH_PENDING"
@@ -69,7 +70,7 @@ def predict(preview: Any, history_of: Callable[[int, date], FloatHistory]) -> di
     }
 
 
-def plan_rerun(runtime: Any, settings: Any, run_date: date) -> dict[str, Any]:
+def plan_rerun(runtime: OncallRuntime, settings: Any, run_date: date) -> dict[str, Any]:
     """Preview the night as the relaunch will see it (settings' knobs, locks read) and predict it."""
     from jobs.finance.preview import build_preview, preview_options
 
@@ -78,7 +79,7 @@ def plan_rerun(runtime: Any, settings: Any, run_date: date) -> dict[str, Any]:
     return predict(preview, runtime.history().float_history)
 
 
-def plan_relaunch(runtime: Any, settings: Any, run_date: date, now: Any) -> dict[str, Any]:
+def plan_relaunch(runtime: OncallRuntime, settings: Any, run_date: date, now: Any) -> dict[str, Any]:
     """What a launch of `run_date` at `now` would do, from one preview: `rerun` (predict) and, past the
     cutoff, `late` (jobs.oncall.late.late_impact; None before it). The TUI's Launch screen shows both."""
     from jobs.finance.preview import build_preview, preview_options

@@ -1,5 +1,5 @@
 """The RunTask request a manual launch sends: copied from the schedule's own ECS target, with our
-idempotency token, the operator in a tag, and one request per shard."""
+idempotency token, the operator in a tag, and one request per shard (jobs.adapters.ecs sends it)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 from datetime import date
 from typing import Any
 
-from jobs.errors import ConfigError, DependencyError
+from jobs.errors import ConfigError
 from jobs.oncall.facts import Facts
 
 STARTED_BY = "floatctl-launch"
@@ -79,21 +79,6 @@ def build_request(facts: Facts, settings: Any, run_date: date, operator: str, at
     if ecs.get("PlatformVersion"):
         request["platformVersion"] = ecs["PlatformVersion"]
     return request
-
-
-def run_task(ecs: Any, request: dict[str, Any]) -> str:
-    """Start the task; its ARN, or a one-line error."""
-    try:
-        response = ecs.run_task(**request)
-    except Exception as exc:
-        error = getattr(exc, "response", {}).get("Error", {})
-        raise DependencyError(
-            f"RunTask failed: {error.get('Code', type(exc).__name__)}: {error.get('Message', exc)}"
-        ) from None
-    if response.get("failures") or not response.get("tasks"):
-        reasons = "; ".join(f"{f.get('arn', '')} {f.get('reason')}" for f in response.get("failures", []))
-        raise DependencyError(f"RunTask started nothing: {reasons or 'no task returned'}")
-    return response["tasks"][0]["taskArn"]
 
 
 def shard_requests(request: dict[str, Any], shards: int) -> list[dict[str, Any]]:

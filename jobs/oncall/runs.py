@@ -13,6 +13,7 @@ from typing import Any
 
 from jobs.domain import calendar
 from jobs.domain.records import RunRecord
+from jobs.oncall.ports import OncallRuntime
 
 MAX_NIGHTS = 366
 NO_RUN = "NO RUN"
@@ -47,7 +48,7 @@ def nights_before(today: date, last: int) -> list[date]:
     return days
 
 
-def recent_nights(runtime: Any, today: date, last: int = 30) -> list[Night]:
+def recent_nights(runtime: OncallRuntime, today: date, last: int = 30) -> list[Night]:
     """The last `last` nights with their run records (one Query per due date), newest first."""
     from jobs.errors import UsageError
 
@@ -104,14 +105,14 @@ def run_rows(nights: list[Night]) -> list[dict[str, Any]]:
     return rows
 
 
-def run_logs_url(runtime: Any, run: RunRecord | None, environ: Any) -> str | None:
+def run_logs_url(runtime: OncallRuntime, run: RunRecord | None, environ: Any) -> str | None:
     """The Datadog logs link of `run` (None without a run), on the site of `environ`'s DD_SITE."""
     from jobs.observe.log_link import logs_url
 
     return logs_url(run.run_id, environ, run.started_at) if run is not None else None
 
 
-def task_run(runtime: Any, run_date: date, task_arn: str) -> RunRecord | None:
+def task_run(runtime: OncallRuntime, run_date: date, task_arn: str) -> RunRecord | None:
     """The run record a task wrote for `run_date`, or None when it wrote none."""
     runs = runtime.history().runs(calendar.due_window(run_date).end)
     return next((r for r in runs if r.task_arn == task_arn), None)

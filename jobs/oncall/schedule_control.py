@@ -1,43 +1,26 @@
 """Pause and resume the 19:00 schedule, audited, and the notice `status` and the TUI show about it.
 
-EventBridge Scheduler's UpdateSchedule is a full replace: "When you call UpdateSchedule, EventBridge
-Scheduler uses all values, including empty values, specified in the request and overrides the
-existing schedule. [...] if you do not set an optional field in your request, that field will be set
-to its system-default value after the update."
-(https://docs.aws.amazon.com/scheduler/latest/APIReference/API_UpdateSchedule.html). So a pause reads
-the schedule with GetSchedule and sends every field back with only `State` changed; otherwise a pause
-would silently drop the retry policy, the dead-letter queue or the time zone. moto's UpdateSchedule
-keeps what it is sent too, so the sandbox test that checks the target survives can fail.
+The schedule itself is read and changed by jobs.adapters.scheduler.ScheduleClient (UpdateSchedule is a
+full replace: every other field is sent back as GetSchedule gave it).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jobs.domain import calendar
 from jobs.errors import DependencyError, UsageError
 from jobs.oncall import commands
+from jobs.oncall.ports import OncallRuntime
+
+if TYPE_CHECKING:
+    from jobs.adapters.audit import AuditEvent
+    from jobs.oncall.facts import Facts
 
 PAUSE, RESUME = "schedule.pause", "schedule.resume"
 STATES = {"pause": "DISABLED", "resume": "ENABLED"}
-# Every writable field of UpdateSchedule that GetSchedule returns (the request syntax of the API
-# reference above); anything not passed back would be reset to its default.
-UPDATE_FIELDS = (
-    "ActionAfterCompletion",
-    "Description",
-    "EndDate",
-    "FlexibleTimeWindow",
-    "GroupName",
-    "KmsKeyArn",
-    "Name",
-    "ScheduleExpression",
-    "ScheduleExpressionTimezone",
-    "StartDate",
-    "State",
-    "Target",
-)
 NOTICE_LOOKBACK_DAYS = 7  # how far back the audit ledger is read for who paused it, and why
 
 
@@ -75,14 +58,7 @@ class ScheduleNotice:
         }
 
 
-def update_request(current: dict[str, Any], state: str) -> dict[str, Any]:
-    """The UpdateSchedule request that changes only `State`: every other field as GetSchedule gave it."""
-    request = {key: current[key] for key in UPDATE_FIELDS if current.get(key) is not None}
-    request["State"] = state
-    return request
-
-
-def set_schedule_state(runtime: Any, verb: str, reason: str) -> ScheduleChange:
+def set_schedule_state(runtime: OncallRuntime, verb: str, reason: str) -> ScheduleChange:
     """Pause (`DISABLED`) or resume (`ENABLED`) the schedule and write the audit event; a schedule
     already in that state is left alone and nothing is audited."""
     from jobs.adapters.audit import AuditEvent
@@ -93,21 +69,18 @@ def set_schedule_state(runtime: Any, verb: str, reason: str) -> ScheduleChange:
 
     settings = runtime.settings
     reason = check_reason(settings.env, f"schedule.{verb}", reason) or ""
-    scheduler = runtime.aws.client("scheduler")
-    current = _get(scheduler, settings.schedule_name, settings.schedule_group)
+    schedule = runtime.schedule()
+    current = schedule.read()  # a missing schedule: its one-line ConfigError
     state = STATES[verb]
     operator = runtime.operator()
-    change = ScheduleChange(settings.schedule_name, current.get("State", "UNKNOWN"), state, operator)
+    change = ScheduleChange(settings.schedule_name, current.state, state, operator)
     if not change.changed:
         return change
     with runtime.operator_span(f"schedule.{verb}", schedule=settings.schedule_name):
         try:
-            scheduler.update_schedule(**update_request(current, state))
-        except Exception as exc:
-            code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
-            raise DependencyError(
-                f"UpdateSchedule failed: {code}; the schedule is still {change.before}"
-            ) from None
+            schedule.set_state(state)
+        except DependencyError as exc:
+            raise DependencyError(f"{exc.message}; the schedule is still {change.before}") from None
         runtime.audit().record(
             AuditEvent(
                 actor=operator,
@@ -121,14 +94,9 @@ def set_schedule_state(runtime: Any, verb: str, reason: str) -> ScheduleChange:
     return change
 
 
-def _get(scheduler: Any, name: str, group: str) -> dict[str, Any]:
-    from jobs.adapters.scheduler import load_schedule
-
-    load_schedule(scheduler, name, group)  # a missing schedule: its one-line ConfigError
-    return scheduler.get_schedule(Name=name, GroupName=group)
-
-
-def last_schedule_change(runtime: Any, now: datetime, days: int = NOTICE_LOOKBACK_DAYS) -> Any | None:
+def last_schedule_change(
+    runtime: OncallRuntime, now: datetime, days: int = NOTICE_LOOKBACK_DAYS
+) -> AuditEvent | None:
     """The newest pause or resume in the audit ledger of the last `days` New York days, or None."""
     audit = runtime.audit()
     today = calendar.today_in_new_york(now)
@@ -139,7 +107,7 @@ def last_schedule_change(runtime: Any, now: datetime, days: int = NOTICE_LOOKBAC
     return None
 
 
-def schedule_notice(runtime: Any, facts: Any) -> ScheduleNotice | None:
+def schedule_notice(runtime: OncallRuntime, facts: Facts) -> ScheduleNotice | None:
     """The pause notice while the schedule is not ENABLED; the resume notice on the New York day it was
     resumed; None otherwise (and when the schedule cannot be read: the advice says so)."""
     from jobs.domain.records import utc_now

@@ -72,7 +72,7 @@ def status_document(facts: Facts, diagnosis: Diagnosis | None = None) -> dict[st
         "runs_for_run_date": len(facts.runs),
         "job_lock": facts.job_lock.as_json(time.time()) if facts.job_lock else None,
         "job_locks": [lk.as_json(time.time()) for lk in facts.job_locks],
-        "running_tasks": facts.running_tasks,
+        "running_tasks": [t.as_json() for t in facts.running_tasks],
         "fire_failures": [f.as_json() for f in facts.fire_failures],
         "dlq_error": facts.dlq_error,
         "today": {
@@ -139,8 +139,7 @@ def status_fields(facts: Facts, document: dict[str, Any]) -> list[tuple[str, str
         ),
         (
             "running tasks",
-            ", ".join(f"{t['task_arn'].split('/')[-1]} {t['last_status']}" for t in facts.running_tasks)
-            or "none",
+            ", ".join(f"{t.short_id} {t.last_status}" for t in facts.running_tasks) or "none",
         ),
         ("next fire", ny_time(facts.next_fire)),
         (

@@ -23,13 +23,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from jobs.domain import calendar
 from jobs.domain.records import RunRecord
 from jobs.errors import DependencyError, RefusedError
 from jobs.oncall import commands
 from jobs.oncall.policy import past_cutoff
+from jobs.oncall.ports import OncallRuntime
 
 STOP_REASON_MAX = 255  # StopTask's `reason`: "Up to 255 characters are allowed in this message."
 FINISHED_STATUSES = ("SUCCEEDED", "FAILED", "INTERRUPTED")
@@ -105,26 +105,26 @@ class StopResult:
         )
 
 
-def plan_stop(runtime: Any, now: datetime, run_date: date | None = None) -> StopPlan:
+def plan_stop(runtime: OncallRuntime, now: datetime, run_date: date | None = None) -> StopPlan:
     """Find the running tasks of the family and the run they belong to (stops nothing). Without
     `run_date`, a task's `business-date` tag (every manual launch carries one) names its run date;
     a scheduled task's is the last fire's."""
     from jobs.oncall.facts import gather
 
     facts = gather(runtime, now, run_date)
-    tagged = {t["tags"].get("business-date") for t in facts.running_tasks} - {None}
+    tagged = {t.tags.get("business-date") for t in facts.running_tasks} - {None}
     if run_date is None and len(tagged) == 1:
         tagged_date = date.fromisoformat(tagged.pop())
         if tagged_date != facts.focus_run_date:
             facts = gather(runtime, now, tagged_date)
     run = facts.latest_run
-    arns = [t["task_arn"] for t in facts.running_tasks]
+    arns = [t.task_arn for t in facts.running_tasks]
     if run is not None and run.status == "RUNNING" and run.task_arn in arns:
         arns = [run.task_arn, *(a for a in arns if a != run.task_arn)]
     return StopPlan(facts.focus_run_date or facts.today, run, arns, runtime.operator(), facts.env)
 
 
-def stop_tasks(runtime: Any, plan: StopPlan, reason: str) -> list[str]:
+def stop_tasks(runtime: OncallRuntime, plan: StopPlan, reason: str) -> list[str]:
     """Send StopTask (SIGTERM, then SIGKILL after stopTimeout) to every running task of the plan and
     write the audit event; the task ARNs stopped."""
     from jobs.adapters.audit import AuditEvent
@@ -134,16 +134,11 @@ def stop_tasks(runtime: Any, plan: StopPlan, reason: str) -> list[str]:
     refusal = plan.refusal()
     if refusal is not None:
         raise refusal
-    ecs = runtime.aws.client("ecs")
-    settings = runtime.settings
+    ecs = runtime.ecs()
     message = f"floatctl stop by {plan.operator}: {reason}"[:STOP_REASON_MAX]
     with runtime.operator_span("stop", run_date=str(plan.run_date)):
         for arn in plan.task_arns:
-            try:
-                ecs.stop_task(cluster=settings.cluster, task=arn, reason=message)
-            except Exception as exc:
-                code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
-                raise DependencyError(f"StopTask failed for {arn}: {code}") from None
+            ecs.stop_task(arn, message)
         runtime.audit().record(
             AuditEvent(
                 actor=plan.operator,
@@ -161,7 +156,7 @@ def stop_tasks(runtime: Any, plan: StopPlan, reason: str) -> list[str]:
 
 
 def wait_stopped(
-    runtime: Any,
+    runtime: OncallRuntime,
     plan: StopPlan,
     timeout_s: float = 120.0,
     poll_s: float = 1.0,
@@ -170,15 +165,15 @@ def wait_stopped(
 ) -> StopResult:
     """Poll until every task is STOPPED and the run record left RUNNING (or the tasks stopped and the
     record stayed RUNNING: the SIGKILL came before the drain finished)."""
-    ecs = runtime.aws.client("ecs")
+    ecs = runtime.ecs()
     history = runtime.history()
     due = calendar.due_window(plan.run_date).end
     deadline = time.monotonic() + timeout_s
     last_line = ""
     while True:
-        tasks = ecs.describe_tasks(cluster=runtime.settings.cluster, tasks=plan.task_arns).get("tasks", [])
-        codes = {t["taskArn"]: _exit_code(t, runtime.settings.app_container) for t in tasks}
-        stopped = all(t.get("lastStatus") == "STOPPED" for t in tasks)
+        tasks = ecs.describe(plan.task_arns)
+        codes = {t.task_arn: t.exit_code(runtime.settings.app_container) for t in tasks}
+        stopped = all(t.stopped for t in tasks)
         run = _run_of(history.runs(due), plan)
         line = f"tasks {'STOPPED' if stopped else 'stopping'}; run {run.status if run else 'not recorded'}"
         if line != last_line:
@@ -207,8 +202,3 @@ def _run_of(runs: list[RunRecord], plan: StopPlan) -> RunRecord | None:
             return run
     wanted = plan.run.run_id if plan.run else None
     return next((r for r in runs if r.run_id == wanted), None)
-
-
-def _exit_code(task: dict[str, Any], container: str) -> int | None:
-    app = next((c for c in task.get("containers", []) if c.get("name") == container), None)
-    return (app or (task.get("containers") or [{}])[0]).get("exitCode")

@@ -10,12 +10,16 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jobs.domain import calendar
 from jobs.oncall import commands
 from jobs.oncall import diagnosis as judge
 from jobs.oncall.facts import Facts
+from jobs.oncall.ports import OncallRuntime
+
+if TYPE_CHECKING:
+    from jobs.adapters.previews import PreviewStore
 
 #: Why a troubled state pages, in the alert's words.
 TROUBLE = {
@@ -150,7 +154,7 @@ def _message(facts: Facts, diagnosis: judge.Diagnosis, projection: Projection | 
     return "\n".join(lines)
 
 
-def floats_left(runtime: Any, run_date: date) -> tuple[int, int]:
+def floats_left(runtime: OncallRuntime, run_date: date) -> tuple[int, int]:
     """(count, cents) of the window's floats the rules would still submit: SUBMIT_ACH now (those already
     SUBMITTED read SKIP_ALREADY_SUBMITTED); one whose inputs cannot be fetched counts as at stake."""
     from jobs.domain.evaluation import EvaluationError, evaluate
@@ -192,11 +196,14 @@ class WatchResult:
 
 
 def watch(
-    runtime: Any, now: datetime, run_date: date | None = None, dry_run: bool = False, previews: Any = None
+    runtime: OncallRuntime,
+    now: datetime,
+    run_date: date | None = None,
+    dry_run: bool = False,
+    previews: PreviewStore | None = None,
 ) -> WatchResult:
     """Check the night; publish its one alert when it is in trouble and none was sent yet. With a
     preview store, finance hears too: the run's summary saying why, or that no run happened."""
-    from jobs.adapters.sns import AlertTopic, PageLedger, topic_arn
     from jobs.oncall.facts import gather
 
     facts = gather(runtime, now, run_date)
@@ -208,14 +215,13 @@ def watch(
     verdict = assess(facts, diagnosis, projection)
     if not verdict.page or dry_run:
         return WatchResult(verdict, paged=False)
-    ledger = PageLedger(runtime.aws.client("dynamodb"), runtime.settings.history_table)
+    ledger = runtime.page_ledger()
     claim = ledger.claim(verdict.run_date, verdict.state)
     if claim is None:
         earlier = ledger.get(verdict.run_date)
         return WatchResult(verdict, paged=False, already_paged_at=earlier.paged_at if earlier else "?")
     try:
-        arn = topic_arn(runtime.settings, runtime.aws.client("sts"))
-        message_id = AlertTopic(runtime.aws.client("sns"), arn).publish(verdict.subject, verdict.message)
+        message_id = runtime.alert_topic().publish(verdict.subject, verdict.message)
     except Exception:
         ledger.release(claim)  # the next watch of the night pages instead
         raise

@@ -12,9 +12,10 @@ from typing import Any
 from floatctl_sandbox.control import Sandbox
 from floatctl_sandbox.scenario import Scenario, ScenarioError
 from jobs.adapters import dynamo
-from jobs.adapters.locks import Lease, new_rvn
+from jobs.adapters.locks import lease_item, new_rvn
 from jobs.domain.calendar import due_window
 from jobs.domain.keys import idempotency_key
+from jobs.domain.leases import Lease
 from jobs.domain.records import FloatEvent, RunRecord
 from jobs.settings import Settings
 
@@ -146,7 +147,7 @@ def _dynamodb_items(settings: Settings, scenario: Scenario, now: float) -> dict[
                 now + lk.lease_expires_in_s,
                 lk.rvn or new_rvn(),
             )
-            locks.append(lease.item())
+            locks.append(lease_item(lease))
     except (
         ArithmeticError,
         TypeError,

@@ -105,7 +105,7 @@ def test_a_layout_is_live_while_any_shard_lives_though_the_shard_that_created_it
     import os
 
     load(scenarios.mixed(2))
-    job = app_context.runtime().locks().job()  # the batch's own adapter, on the sandbox's DynamoDB
+    job = app_context.runtime().job_lock()  # the batch's own adapter, on the sandbox's DynamoDB
     here = socket.gethostname()
     creator = job.join("run-s0", f"{here}:999999", 0, 3, 600)  # its process is gone
     sibling = job.join("run-s1", f"{here}:{os.getpid()}", 1, 3, 600)  # this test process: alive
@@ -136,7 +136,7 @@ def test_a_layout_is_live_while_any_shard_lives_though_the_shard_that_created_it
 
 def test_a_layout_whose_every_shard_is_dead_is_orphaned(sandbox, load, cli, app_context):
     load(scenarios.mixed(2))
-    job = app_context.runtime().locks().job()
+    job = app_context.runtime().job_lock()
     for index in range(2):
         assert job.join(f"run-s{index}", f"{socket.gethostname()}:99999{index}", index, 2, 600) is not None
     (lock,) = json.loads(cli("-o", "json", "locks", "list", "-n", "job").stdout)["locks"]

@@ -13,7 +13,7 @@ from tests import scenarios
 @pytest.fixture
 def scheduler(app_context):
     """The sandbox's Scheduler client; the schedule is ENABLED again after the test, whatever happened."""
-    from jobs.oncall.schedule_control import update_request
+    from jobs.adapters.scheduler import update_request
 
     client = app_context.runtime().aws.client("scheduler")
     settings = app_context.settings

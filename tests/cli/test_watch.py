@@ -158,7 +158,6 @@ def test_the_watch_run_as_a_task_of_the_family_is_not_the_run_it_watches(
 
     from jobs import clock
     from jobs.oncall.launch import plan_launch
-    from jobs.oncall.run_task import run_task
 
     monkeypatch.setenv("FLOATCTL_NOW", AT_1920)
     load(_night())
@@ -168,15 +167,13 @@ def test_the_watch_run_as_a_task_of_the_family_is_not_the_run_it_watches(
     override["command"] = ["-o", "json", "watch", "day-before-ach", "--dry-run"]
     override["environment"] = [{"name": "FLOATCTL_NOW", "value": AT_1920}]
     request["clientToken"] = "watch-as-a-task"
-    ecs = runtime.aws.client("ecs")
-    task_arn = run_task(ecs, request)
+    ecs = runtime.ecs()
+    task_arn = ecs.run_task(request)
     deadline = time.monotonic() + 90
-    while (task := ecs.describe_tasks(cluster=request["cluster"], tasks=[task_arn])["tasks"][0])[
-        "lastStatus"
-    ] != "STOPPED":
+    while not (task := ecs.describe([task_arn])[0]).stopped:
         assert time.monotonic() < deadline, "the watch task did not stop"
         time.sleep(0.3)
     log = (sandbox.directory / "tasks" / f"{task_arn.split('/')[-1]}.log").read_text()
     assert '"state": "never-fired"' in log and '"page": true' in log, log
-    assert task["containers"][0]["exitCode"] == 1  # a page is due (a dry run publishes nothing)
+    assert task.exit_codes[0][1] == 1  # a page is due (a dry run publishes nothing)
     assert _alerts(cli) == []

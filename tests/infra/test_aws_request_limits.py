@@ -177,7 +177,7 @@ def _shard_tags(operator: str) -> list[dict[str, str]]:
 
 
 def test_runtask_tags_fit_ecs_for_an_sso_operator():
-    # The operator tag is the STS caller ARN (jobs' operator_identity), e.g. an SSO session.
+    # The operator tag is the STS caller ARN (jobs.adapters.sts.caller_arn), e.g. an SSO session.
     operator = "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_OnCall_0123abcd/jane.doe@example.com"
     assert not _tag_problems(_shard_tags(operator))
 

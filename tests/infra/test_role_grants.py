@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from jobs.adapters.ecs import TaskDefinition
 from jobs.domain import keys
 from jobs.oncall import preflight_deploy as preflight
 from jobs.settings import Settings
@@ -29,6 +30,7 @@ from tests.infra.iam_grants import (
     arn_matches,
     grants,
 )
+from tests.infra.support import REPO
 
 TASK_POLICIES = ("collections_jobs_task", "collections_jobs_task_finance")
 
@@ -61,6 +63,32 @@ CALL_ACTIONS = {
     # https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html "No permissions are
     # required to perform this operation."
     ("sts", "get_caller_identity"): set(),
+    # The operators' calls: made by adapter methods only operator commands call (OPERATOR_METHODS).
+    ("ecs", "run_task"): set(),
+    ("ecs", "stop_task"): set(),
+    ("ecs", "list_task_definitions"): set(),
+    ("ecs", "describe_task_definition"): set(),
+    ("scheduler", "update_schedule"): set(),
+    ("sqs", "get_queue_attributes"): set(),
+    ("secretsmanager", "describe_secret"): set(),
+    ("ecr", "describe_images"): set(),
+    ("iam", "simulate_principal_policy"): set(),
+}
+
+# The adapter method making each operator-only call -> the on-call modules that may call it: `launch`,
+# `recover`, `stop`, `schedule pause|resume` and `preflight` run with the operators' roles.
+LAUNCH, STOP, SCHEDULE = "jobs/oncall/launch.py", "jobs/oncall/stop.py", "jobs/oncall/schedule_control.py"
+PREFLIGHT = ("jobs/oncall/preflight.py", "jobs/oncall/preflight_deploy.py")
+OPERATOR_METHODS = {
+    ("ecs", "run_task"): ("EcsTasks.run_task", (LAUNCH,)),
+    ("ecs", "stop_task"): ("EcsTasks.stop_task", (STOP,)),
+    ("ecs", "list_task_definitions"): ("EcsTasks.active_revisions", PREFLIGHT),
+    ("ecs", "describe_task_definition"): ("EcsTasks.latest_task_definition", PREFLIGHT),
+    ("scheduler", "update_schedule"): ("ScheduleClient.set_state", (SCHEDULE,)),
+    ("sqs", "get_queue_attributes"): ("Queue.depth", PREFLIGHT),
+    ("secretsmanager", "describe_secret"): ("Secrets.arn", PREFLIGHT),
+    ("ecr", "describe_images"): ("EcrImages.lookup", PREFLIGHT),
+    ("iam", "simulate_principal_policy"): ("PolicySimulator.simulate", PREFLIGHT),
 }
 
 
@@ -114,9 +142,46 @@ def test_every_aws_call_of_the_container_has_a_decided_grant():
         "called but not decided": {c: found[c] for c in set(found) - set(CALL_ACTIONS)},
         "decided but no longer called": set(CALL_ACTIONS) - set(found),
     }
-    assert any(p.name == "sns.py" for p in CONTAINER_CODE) and any(
-        p.name == "facts.py" for p in CONTAINER_CODE
-    )
+    assert any(p.name == "sns.py" for p in CONTAINER_CODE) and any(p.name == "ecs.py" for p in CONTAINER_CODE)
+
+
+def _method_of(path, lineno: int) -> str | None:
+    """`Class.method` enclosing line `lineno` of `path`."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ClassDef):
+            for method in node.body:
+                if isinstance(method, ast.FunctionDef) and method.lineno <= lineno <= method.end_lineno:
+                    return f"{node.name}.{method.name}"
+    return None
+
+
+def _callers_of(method: str) -> set[str]:
+    """The modules of jobs/ and floatctl/ outside jobs/adapters that call `.method(...)`."""
+    found = set()
+    for root in ("jobs", "floatctl"):
+        for path in sorted((REPO / root).rglob("*.py")):
+            if path.is_relative_to(REPO / "jobs" / "adapters"):
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == method:
+                    found.add(str(path.relative_to(REPO)))
+    return found
+
+
+def test_operator_only_calls_are_made_only_for_operator_commands():
+    """A call decided as needing no task grant is made by one adapter method, and only the operators'
+    commands call that method: the container (`run`, `watch`) never reaches it."""
+    found = client_calls()
+    for call, (method, allowed) in OPERATOR_METHODS.items():
+        assert CALL_ACTIONS[call] == set()
+        places = {_method_of(REPO / where.split(":")[0], int(where.split(":")[1])) for where in found[call]}
+        assert places == {method}, (call, places)
+        callers = _callers_of(method.split(".")[1])
+        assert callers and callers <= set(allowed), (method, callers)
+    assert {c for c, actions in CALL_ACTIONS.items() if not actions} - set(OPERATOR_METHODS) == {
+        ("s3", "put_object"),
+        ("sts", "get_caller_identity"),
+    }
 
 
 def test_task_role_grants_exactly_the_actions_the_code_calls(task_grants):
@@ -210,11 +275,11 @@ def test_the_scheduler_roles_preflight_needs_equal_their_grants(terraform, polic
     concrete = Concrete(terraform)
     task_definition = "day_before_ach" if policy == "scheduler" else "day_before_ach_watch"
     family = concrete(f"${{aws_ecs_task_definition.{task_definition}.arn_without_revision}}")
-    task_def = {
-        "taskDefinitionArn": f"{family}:7",
-        "taskRoleArn": concrete("${aws_iam_role.collections_jobs_task.arn}"),
-        "executionRoleArn": concrete("${aws_iam_role.task_execution.arn}"),
-    }
+    task_def = TaskDefinition(
+        arn=f"{family}:7",
+        task_role_arn=concrete("${aws_iam_role.collections_jobs_task.arn}"),
+        execution_role_arn=concrete("${aws_iam_role.task_execution.arn}"),
+    )
     schedule = terraform.resource(
         "aws_scheduler_schedule", "day_before_ach" if policy == "scheduler" else "watch"
     )

@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 
+from jobs.adapters.job_lock import JobLockStore
 from jobs.adapters.liveness import OwnerLiveness
 from jobs.adapters.locks import LeaseLost, LockStore
 from jobs.adapters.postgres import load_secrets, parse_secret
@@ -360,7 +361,7 @@ def test_the_token_is_taken_at_the_first_send_after_connecting(runtime, load, sa
 
 def test_the_job_lock_admits_one_layout_and_the_shards_of_it(runtime, load):
     load({})
-    job = LockStore(runtime.aws.client("dynamodb"), runtime.settings.locks_table).job()
+    job = JobLockStore(LockStore(runtime.aws.client("dynamodb"), runtime.settings.locks_table))
     first = job.join("run-a", "other-host:1", 0, 2, 60)
     assert first is not None and first.shard_count == 2
     assert job.join("run-u", "other-host:9", 0, 1, 60) is None  # unsharded while a 2-layout runs
@@ -419,7 +420,7 @@ def test_a_lost_dynamodb_reply_reads_as_success_not_as_a_lost_lock(runtime, load
         lease = locks.acquire("float", "float#9", "run-a", "other-host:1", 60)
         assert lease is not None
         renewed = locks.renew(lease, 60)
-        job = locks.job()
+        job = JobLockStore(locks)
         joined = job.join("run-a", "other-host:1", 0, 1, 60)
         assert joined is not None
         joined = job.renew(joined, 60)

@@ -14,11 +14,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from jobs.adapters.locks import Lease
-from jobs.adapters.sqs import FireFailure
+from jobs.adapters.ecs import RunningTask
 from jobs.domain import calendar
+from jobs.domain.leases import Lease
 from jobs.domain.records import RunRecord
-from jobs.domain.schedule import Schedule
+from jobs.domain.schedule import FireFailure, Schedule
 from jobs.oncall import diagnosis as d
 from jobs.oncall.facts import Facts, failures_of_night, runs_of_night
 from jobs.oncall.launch import guard_checks
@@ -67,7 +67,7 @@ def facts_for(now: datetime, night: date, situation: str, **extra) -> Facts:
         facts.runs = [RunRecord("r-1", calendar.due_window(night).end, night, started, status=status)]
     if situation == "running":
         facts.job_locks = [_lease("live", now)]
-        facts.running_tasks = [{"task_arn": "arn:aws:ecs:us-east-1:1:task/c/t1", "last_status": "RUNNING"}]
+        facts.running_tasks = [RunningTask("arn:aws:ecs:us-east-1:1:task/c/t1", "RUNNING")]
     if situation == "died":
         facts.job_locks = [_lease("orphaned", now)]
     return facts
@@ -303,7 +303,7 @@ def test_a_paused_night_before_its_fire_says_it_will_not_run():
 def test_a_job_lock_layout_is_judged_by_every_shard_in_it(members, state, owner_state):
     from types import SimpleNamespace
 
-    from jobs.adapters.locks import Member
+    from jobs.domain.leases import Member
     from jobs.oncall.lock_view import view_lock
 
     liveness = SimpleNamespace(describe=lambda task: task)  # the task names its own fate here

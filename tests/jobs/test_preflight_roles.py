@@ -12,9 +12,10 @@ from types import SimpleNamespace
 
 from botocore.exceptions import ClientError
 
+from jobs.adapters.ecs import EcsTasks, TaskDefinition
+from jobs.adapters.iam import PolicySimulator
 from jobs.oncall.preflight_deploy import (
     ECR_IMAGE,
-    latest_active_task_definition,
     role_check,
     scheduler_role_needs,
     task_role_needs,
@@ -68,7 +69,7 @@ class FakeIam:
 
 def test_every_needed_call_allowed_passes_and_names_the_account():
     iam = FakeIam(lambda action, resource, context: "allowed")
-    check = role_check(iam, "task role", ROLE, _needs())
+    check = role_check(PolicySimulator(iam), "task role", ROLE, _needs())
     assert check.ok and not check.skipped and "calls allowed" in check.detail
     resources = {r for _, _, (r,), _ in iam.calls}
     assert "arn:aws:dynamodb:us-east-1:111122223333:table/prod-floats-collection-history" in resources
@@ -79,7 +80,7 @@ def test_an_implicit_deny_fails_naming_the_action_and_resource():
     def decide(action, resource, context):
         return "implicitDeny" if action == "dynamodb:UpdateItem" else "allowed"
 
-    check = role_check(FakeIam(decide), "task role", ROLE, _needs())
+    check = role_check(PolicySimulator(FakeIam(decide)), "task role", ROLE, _needs())
     assert not check.ok
     assert "dynamodb:UpdateItem on arn:aws:dynamodb:" in check.detail and "implicitDeny" in check.detail
 
@@ -107,7 +108,7 @@ def _conditions_need_context(action, resource, context):
 def test_conditioned_calls_are_simulated_with_their_context_keys():
     iam = FakeIam(_conditions_need_context)
     settings = SETTINGS.with_overrides(preview_bucket="prod-floats-signed-off-previews")
-    check = role_check(iam, "task role", ROLE, task_role_needs(settings, SECRETS, DLQ))
+    check = role_check(PolicySimulator(iam), "task role", ROLE, task_role_needs(settings, SECRETS, DLQ))
     assert check.ok, check.detail
     (list_tasks,) = [c for c in iam.calls if "ecs:ListTasks" in c[1]]
     assert list_tasks[2] == ("*",)
@@ -118,28 +119,28 @@ def test_conditioned_calls_are_simulated_with_their_context_keys():
 
 
 def test_the_scheduler_needs_run_task_pass_role_to_ecs_tasks_and_the_dlq():
-    task_def = {
-        "taskDefinitionArn": "arn:aws:ecs:us-east-1:111122223333:task-definition/prod-floats-day-before-ach:7",
-        "taskRoleArn": ROLE,
-        "executionRoleArn": "arn:aws:iam::111122223333:role/prod-floats-ecs-task-execution",
-    }
+    task_def = TaskDefinition(
+        arn="arn:aws:ecs:us-east-1:111122223333:task-definition/prod-floats-day-before-ach:7",
+        task_role_arn=ROLE,
+        execution_role_arn="arn:aws:iam::111122223333:role/prod-floats-ecs-task-execution",
+    )
     cluster = "arn:aws:ecs:us-east-1:111122223333:cluster/prod-floats"
     needs = scheduler_role_needs(task_def, cluster, "arn:aws:sqs:us-east-1:111122223333:dlq")
     runs = {n.resource: dict((k, v) for k, _, v in n.context) for n in needs if n.action == "ecs:RunTask"}
-    family = task_def["taskDefinitionArn"].rsplit(":", 1)[0]
+    family = task_def.arn.rsplit(":", 1)[0]
     assert runs == {
         family: {"ecs:cluster": (cluster,)},
-        task_def["taskDefinitionArn"]: {"ecs:cluster": (cluster,)},
+        task_def.arn: {"ecs:cluster": (cluster,)},
     }
     passes = [n for n in needs if n.action == "iam:PassRole"]
-    assert {n.resource for n in passes} == {ROLE, task_def["executionRoleArn"]}
+    assert {n.resource for n in passes} == {ROLE, task_def.execution_role_arn}
     assert all(
         n.context == (("iam:PassedToService", "string", ("ecs-tasks.amazonaws.com",)),) for n in passes
     )
     assert [n.resource for n in needs if n.action == "sqs:SendMessage"] == [
         "arn:aws:sqs:us-east-1:111122223333:dlq"
     ]
-    check = role_check(FakeIam(_conditions_need_context), "scheduler role", ROLE, needs)
+    check = role_check(PolicySimulator(FakeIam(_conditions_need_context)), "scheduler role", ROLE, needs)
     assert check.ok, check.detail
 
 
@@ -150,7 +151,11 @@ def test_a_custom_domain_service_url_is_said_not_simulated():
     assert invokes and all(":pay0api1/v1/" in r for r in invokes)
     iam = FakeIam(lambda *_: "allowed")
     check = role_check(
-        iam, "task role", ROLE, task_role_needs(custom, SECRETS, DLQ), "not simulated: USERS_API_URL"
+        PolicySimulator(iam),
+        "task role",
+        ROLE,
+        task_role_needs(custom, SECRETS, DLQ),
+        "not simulated: USERS_API_URL",
     )
     assert check.ok and check.detail.endswith("not simulated: USERS_API_URL")
 
@@ -160,7 +165,7 @@ def test_no_permission_to_simulate_is_a_skip_with_the_reason():
         def _pages(self, **kwargs):
             raise ClientError({"Error": {"Code": "AccessDenied", "Message": "not allowed"}}, "Simulate")
 
-    check = role_check(Denied(None), "task role", ROLE, _needs())
+    check = role_check(PolicySimulator(Denied(None)), "task role", ROLE, _needs())
     assert check.ok and check.skipped and "AccessDenied" in check.detail
 
 
@@ -180,8 +185,8 @@ class FakeEcs:
 def test_the_latest_revision_is_of_the_family_itself_never_of_the_watch_family():
     prefix = "arn:aws:ecs:us-east-1:111122223333:task-definition/prod-floats-day-before-ach"
     ecs = FakeEcs([f"{prefix}:7", f"{prefix}-watch:9", f"{prefix}:6"])
-    latest = latest_active_task_definition(ecs, "prod-floats-day-before-ach")
-    assert latest["taskDefinitionArn"] == f"{prefix}:7"
+    latest = EcsTasks(ecs, "prod-floats").latest_task_definition("prod-floats-day-before-ach")
+    assert latest is not None and latest.arn == f"{prefix}:7"
 
 
 def test_ecr_image_references():

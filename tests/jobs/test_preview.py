@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from jobs.adapters.locks import Lease
 from jobs.batch.options import BatchOptions
 from jobs.domain.calendar import NEW_YORK, due_window
 from jobs.domain.evaluation import Sources
+from jobs.domain.leases import Lease
 from jobs.domain.model import Card, Float
 from jobs.errors import ServiceError
 from jobs.finance.preview import ERROR, Preview, PreviewRow, build_preview, lock_verdict

@@ -51,7 +51,7 @@ def steady_request(monkeypatch):
 @pytest.fixture
 def enabled_again(app_context):
     """Whatever a test does, the schedule is ENABLED after it (scenario loads do not touch it)."""
-    from jobs.oncall.schedule_control import update_request
+    from jobs.adapters.scheduler import update_request
 
     yield
     client = app_context.runtime().aws.client("scheduler")

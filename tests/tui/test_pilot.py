@@ -327,7 +327,7 @@ def test_status_refreshes_by_itself(load, make_app, at_1931, app_context, monkey
     import time
 
     from floatctl.tui.screens import status
-    from jobs.adapters.locks import Lease
+    from jobs.domain.leases import Lease
 
     monkeypatch.setattr(status, "REFRESH_EVERY_S", 0.3)
     load(scenarios.mixed(3, seed=25))
@@ -351,7 +351,7 @@ def test_launch_checks_the_guards_again_after_the_confirm(load, make_app, at_193
     import time
 
     from floatctl.tui.screens.confirm_launch import ConfirmLaunchScreen
-    from jobs.adapters.locks import Lease
+    from jobs.domain.leases import Lease
 
     load(scenarios.mixed(3, seed=26))
 

@@ -242,7 +242,7 @@ def test_history_nights(snap_compare, load, make_app, at_1931, app_context):
 
 def test_status_screen_schedule_paused(snap_compare, load, make_app, at_1931, app_context, enabled_again):
     """A paused schedule is the first thing on the home screen, in the error colour."""
-    from jobs.oncall.schedule_control import update_request
+    from jobs.adapters.scheduler import update_request
 
     load(scenarios.mixed(12, seed=21))
     client = app_context.runtime().aws.client("scheduler")

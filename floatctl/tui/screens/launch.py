@@ -177,7 +177,7 @@ class LaunchScreen(OperatorScreen):
         if not self.writable or plan is None or not plan.facts.running_tasks:
             return
         run = plan.facts.latest_run
-        tasks = ", ".join(t["task_arn"].split("/")[-1] for t in plan.facts.running_tasks)
+        tasks = ", ".join(t.short_id for t in plan.facts.running_tasks)
         facts = [
             ("run", f"{run.run_id} {run.status}" if run else "none recorded"),
             ("tasks", tasks),
