@@ -42,10 +42,13 @@ run: $(STAMP)
 	exit $$code
 
 ## test: the whole suite against the real sandbox parts
+# Two pytest workers, each with its own sandbox (tests/conftest.py makes one per process); a test file
+# stays on one worker, so its module fixtures are built once. The suite mostly waits (rate limits,
+# processes, leases), so two workers on two cores halve the wall time.
 test: $(STAMP) $(TOOLS_STAMP)
 	@$(BIN)/python -m compileall -q jobs floatctl sandbox/floatctl_sandbox > /dev/null
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 ## lint: ruff over the code and tests
 lint: $(STAMP)

@@ -199,9 +199,7 @@ def diagnose(facts: Any, after_cutoff: bool = False, early: bool = False) -> Dia
         why = f"{_cap(fire_text)} {did}: the schedule is {facts.schedule.state} (paused on purpose)."
         state, action = PAUSED, NOTHING
     elif run is None and now < fire:
-        ahead_s = (fire - now).total_seconds()
-        span = f"{ahead_s / 3600:.0f} h" if ahead_s >= 3600 else f"{ahead_s / 60:.0f} min"
-        why = f"{_cap(fire_text)} is {span} ahead; the schedule will run it."
+        why = f"{_cap(fire_text)} is {duration((fire - now).total_seconds())} ahead; the schedule will run it."
         state, action = NOT_YET_DUE, launch if early else NOTHING
     elif run is None and now < fire + FIRE_GRACE:
         state, why, action = (

@@ -21,7 +21,7 @@ from jobs.oncall.run_task import build_request, shard_requests
 if TYPE_CHECKING:
     from jobs.adapters.ecs import EcsTasks
     from jobs.adapters.history import HistoryStore
-from jobs.words import duration
+from jobs.words import duration, moment
 
 START_ALLOWANCE = timedelta(minutes=2)  # Fargate provisioning and image pull
 DEFAULT_RUN_ESTIMATE = timedelta(minutes=10)
@@ -59,7 +59,7 @@ def guard_checks(
             Check(
                 "no run RUNNING or SUCCEEDED for the due date",
                 False,
-                f"run {run.run_id} is {run.status} (started {run.started_at:%H:%M} UTC by {run.started_by})",
+                f"run {run.run_id} is {run.status} (started {moment(run.started_at)} by {run.started_by})",
             )
         )
     else:
@@ -77,12 +77,11 @@ def guard_checks(
         checks.append(Check("no task of the family running", True, "none running"))
     fire = due_at(run_date, facts.schedule)
     if now < fire:
-        hours = (fire - now).total_seconds() / 3600
         checks.append(
             Check(
                 "the run date's fire has passed",
                 early,
-                f"the {run_date:%a} {run_date} 19:00 ET fire is {hours:.1f} h ahead"
+                f"the {run_date:%a} {run_date} 19:00 ET fire is {duration((fire - now).total_seconds())} ahead"
                 + (" (--early given)" if early else f"; --early launches it anyway, but {EARLY_RISK}"),
             )
         )

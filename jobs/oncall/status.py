@@ -14,12 +14,12 @@ from jobs.domain import calendar
 from jobs.oncall.diagnosis import Diagnosis, diagnose, fire_time
 from jobs.oncall.facts import Facts
 from jobs.oncall.lock_view import LockView
-from jobs.words import duration
+from jobs.words import duration, moment
 
 
-def ny_time(moment: datetime | None) -> str:
-    """A moment as New York wall time with the weekday (`Fri 2026-11-20 19:00 EST`)."""
-    return moment.astimezone(calendar.NEW_YORK).strftime("%a %Y-%m-%d %H:%M %Z") if moment else "unknown"
+def ny_time(at: datetime | None) -> str:
+    """A moment as people read it (jobs.words.moment), or `unknown`."""
+    return moment(at) if at else "unknown"
 
 
 def cutoff_text(seconds: float) -> str:
@@ -106,7 +106,7 @@ def status_fields(facts: Facts, document: dict[str, Any]) -> list[tuple[str, str
     failure = facts.fire_failure
     return [
         ("env", facts.env),
-        ("now", facts.now.astimezone(calendar.NEW_YORK).strftime("%Y-%m-%d %H:%M %Z")),
+        ("now", moment(facts.now)),
         (
             "schedule",
             facts.schedule_error
