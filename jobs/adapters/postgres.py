@@ -32,7 +32,11 @@ class DbSecret:
     password: str = ""
 
     def __repr__(self) -> str:
-        return f"DbSecret({self.name!r}, {self.username}@{self.host}:{self.port}/{self.dbname})"
+        return f"DbSecret({self.name!r}, {self.where()})"
+
+    def where(self) -> str:
+        """`name: user@host:port/db`, for people (no password)."""
+        return f"{self.name}: {self.username}@{self.host}:{self.port}/{self.dbname}"
 
     def conninfo(self) -> str:
         from psycopg.conninfo import make_conninfo

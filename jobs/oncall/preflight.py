@@ -101,7 +101,7 @@ def _secrets_and_databases(runtime: PreflightRuntime) -> list[Check]:
                 f"check {settings.main_secret} and {settings.replica_secret} (JSON host, port, username, password, dbname)",
             )
         ]
-    checks = [Check("RDS secrets resolve", True, f"{main!r}, {replica!r}")]
+    checks = [Check("RDS secrets resolve", True, f"{main.where()}; {replica.where()}")]
     for label, secret in (("replica", replica), ("main", main)):
         checks.append(
             guard(
