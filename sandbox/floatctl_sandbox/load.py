@@ -23,6 +23,8 @@ CARD_INSERT = (
     "INSERT INTO debit_cards (card_id, user_id, last4, is_primary, status, exp_month, exp_year)"
     " VALUES (%s, %s, %s, %s, %s, %s, %s)"
 )
+# The outcomes that speak about a Payments order, so carry its idempotency key.
+ACH_OUTCOMES = ("ACH_PENDING", "SUBMITTED", "FAILED", "ACH_FOUND", "ACH_RETURNED", "ACH_NOT_FOUND")
 PAYMENT_INSERT = (
     "INSERT INTO payments (payment_id, idempotency_key, float_id, user_id, amount_cents, effective_date,"
     " created_at) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
@@ -119,8 +121,12 @@ def _dynamodb_items(settings: Settings, scenario: Scenario, now: float) -> dict[
                 amount_cents=h.amount_cents,
                 reason=h.reason or "from the scenario",
                 payment_id=_payment_id(h),
-                idempotency_key=h.idempotency_key or idempotency_key(h.float_id, h.due_date),
+                idempotency_key=h.idempotency_key
+                or (idempotency_key(h.float_id, h.due_date) if h.outcome in ACH_OUTCOMES else None),
                 actor="scenario",
+                # A scenario's FAILED stands for an order Payments refused (it holds nothing); an attempt
+                # whose outcome is unknown is what a run writes under faults, not a seed.
+                refused=h.outcome == "FAILED",
             )
             history.append(dynamo.to_item(event.values()))
         for run in scenario.runs:

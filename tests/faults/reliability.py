@@ -62,6 +62,7 @@ def main() -> int:
             exactly_once.mixed_layouts(harness, floats=200),
             exactly_once.lost_replies(harness, floats=150),
             exactly_once.moved_due_dates(harness, floats=20),
+            exactly_once.unknown_outcome_moved(harness, floats=20),
             exactly_once.paused_run(harness, floats=60),
             partner_trials.trickling_partner(harness),
             partner_trials.partner_answers(harness),

@@ -44,6 +44,12 @@ def test_a_due_date_moved_after_submission_is_not_paid_again(harness):
     _assert(trials.moved_due_dates(harness, floats=6, sequences=trials.SEQUENCES[:2]))
 
 
+def test_an_unknown_outcome_blocks_a_moved_due_date_until_read_back(harness):
+    figures = trials.unknown_outcome_moved(harness)
+    _assert(figures)
+    assert figures.faults["stored on Friday"] > 0
+
+
 def test_a_paused_run_sends_nothing_after_its_leases_lapsed(harness):
     figures = trials.paused_run(harness)
     _assert(figures)
