@@ -9,6 +9,7 @@ ends like any broken connection (retried within the attempts, or FAILED).
 from __future__ import annotations
 
 import contextlib
+import math
 import socket
 import threading
 import time
@@ -18,7 +19,12 @@ POLL_S = 0.1  # how soon a hard stop reaches calls in flight
 
 
 class Watch:
-    """One call's deadline; `connection` is called with the urllib3 connection once it sends."""
+    """One call's deadline; `connection` is called with the urllib3 connection once it sends.
+
+    The clock covers the connect, then stops while `before_send` waits (the fence, the limiter's token,
+    the re-read of main: at a low rate the token alone can take longer than the deadline) and starts
+    afresh for the send and the whole answer. A hard stop cuts the call at any moment.
+    """
 
     def __init__(self, total_s: float, stop: threading.Event | None = None) -> None:
         self.deadline = time.monotonic() + total_s
@@ -32,6 +38,14 @@ class Watch:
         if self.conn is None:
             self.conn = conn
             _WATCHDOG.add(self)
+
+    def hold(self) -> None:
+        """No deadline while the call waits to send (a hard stop still cuts it)."""
+        self.deadline = math.inf
+
+    def restart(self) -> None:
+        """The whole deadline again, from now: the request's bytes are about to go out."""
+        self.deadline = time.monotonic() + self.total_s
 
     def done(self) -> None:
         self._done = True

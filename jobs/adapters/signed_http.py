@@ -30,8 +30,9 @@ class RetryPolicy:
     retry_after_max_s: float = 10.0
     connect_timeout_s: float = 2.0
     read_timeout_s: float = 10.0
-    #: Each attempt as a whole (connect, send, the whole answer), however the answer trickles in;
-    #: a hard stop (the drain deadline) cuts calls in flight at once.
+    #: Each attempt as a whole (the connect; then, from the first byte, the send and the whole answer),
+    #: however the answer trickles in; the wait for the token in between is not counted. A hard stop
+    #: (the drain deadline) cuts calls in flight at once.
     total_deadline_s: float = 8.0
 
 
@@ -57,7 +58,7 @@ def _pool_classes() -> dict[str, Any]:
         def send(self, data: Any) -> None:
             watch = getattr(_sending, "watch", None)
             if watch is not None:
-                watch(self)  # from here the connection is cut at the deadline or a hard stop
+                watch.connection(self)  # from here the connection is cut at the deadline or a hard stop
             hook = getattr(_sending, "before_send", None)
             if hook is None:
                 super().send(data)  # type: ignore[misc]
@@ -65,7 +66,11 @@ def _pool_classes() -> dict[str, Any]:
             if self.sock is None:  # http.client connects lazily, here: connect before the token
                 self.connect()  # type: ignore[attr-defined]
             _sending.before_send = None
+            if watch is not None:
+                watch.hold()  # waiting for the token is not the call's time
             after = hook()  # the token; it may return what to call once the bytes are out
+            if watch is not None:
+                watch.restart()  # the total deadline runs from the first byte
             super().send(data)  # type: ignore[misc]
             if callable(after):
                 after()
@@ -131,7 +136,7 @@ class SignedHttp:
         SigV4Auth(self._credentials_provider(), "execute-api", self._region).add_auth(request)
         watch = Watch(self.policy.total_deadline_s, stop)
         _sending.before_send = before_send
-        _sending.watch = watch.connection
+        _sending.watch = watch
         try:
             return self._pool.request(method, url, body=body, headers=dict(request.headers.items()))
         except urllib3.exceptions.NewConnectionError as exc:  # a subclass of TimeoutError, but refused
