@@ -77,7 +77,12 @@ class AuditLog:
         """Write the event, stamped with the trace it happened under (when tracing is on)."""
         if event.trace_id is None:
             event = replace(event, trace_id=self.trace_id())
-        self.ddb.put_item(TableName=self.table, Item=event.item())
+        dynamo.call(
+            f"writing the audit event of {event.action}",
+            self.ddb.put_item,
+            TableName=self.table,
+            Item=event.item(),
+        )
 
     def on(self, day: date) -> list[AuditEvent]:
         """Audit events of one New York day, newest first."""

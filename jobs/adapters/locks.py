@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from jobs.adapters import dynamo
+from jobs.errors import DependencyError
 
 JOB_NAMESPACE = "job"
 FLOAT_NAMESPACE = "float"
@@ -196,6 +197,14 @@ class LockStore:
                 raise LeaseLost(
                     f"{lease.namespace}/{lease.lock_key} is no longer held with rvn {lease.rvn}"
                 ) from None
+        except DependencyError:
+            # Cut at its deadline or failed after its retries: it may have landed all the same.
+            try:
+                landed = self._carries(lease, renewed.rvn)
+            except DependencyError:
+                landed = False
+            if not landed:
+                raise
         return renewed
 
     def release(self, lease: Lease) -> bool:
@@ -263,7 +272,12 @@ class LockStore:
 
     def put(self, lease: Lease) -> None:
         """Write a lease unconditionally (the sandbox's scenario loader only)."""
-        self.ddb.put_item(TableName=self.table, Item=lease.item())
+        dynamo.call(
+            f"writing {lease.namespace}/{lease.lock_key}",
+            self.ddb.put_item,
+            TableName=self.table,
+            Item=lease.item(),
+        )
 
     @staticmethod
     def _key(namespace: str, lock_key: str) -> dict[str, Any]:
