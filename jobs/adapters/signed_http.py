@@ -9,11 +9,12 @@ from __future__ import annotations
 import functools
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from jobs.adapters.deadline import Watch
+from jobs.adapters.deadline import Watch, bounds
 from jobs.errors import ServiceError
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -171,10 +172,14 @@ class SignedHttp:
                 return min(retry_after, policy.retry_after_max_s)
             return backoff(state)
 
+        until = bounds().until  # the thread's exit deadline after a stop (deadline.py)
+
         def stopped(state: RetryCallState) -> bool:
-            return (stop is not None and stop.is_set()) or stop_after_attempt(policy.attempts)(state)
+            over = (stop is not None and stop.is_set()) or time.monotonic() >= until()
+            return over or stop_after_attempt(policy.attempts)(state)
 
         def sleep(seconds: float) -> None:
+            seconds = max(0.0, min(seconds, until() - time.monotonic()))
             if stop is not None:
                 stop.wait(seconds)
             else:
