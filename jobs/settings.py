@@ -79,11 +79,21 @@ class Settings:
     )
     http_read_timeout_s: float = field(
         default=10.0,
-        metadata={"var": "FLOATCTL_HTTP_READ_TIMEOUT_S", "doc": "read timeout of each Payments/Users call"},
+        metadata={
+            "min": 0.1,
+            "max": 120.0,
+            "var": "FLOATCTL_HTTP_READ_TIMEOUT_S",
+            "doc": "read timeout of each Payments/Users call",
+        },
     )
     http_attempts: int = field(
         default=4,
-        metadata={"var": "FLOATCTL_HTTP_ATTEMPTS", "doc": "attempts per service call, first included"},
+        metadata={
+            "min": 1,
+            "max": 10,
+            "var": "FLOATCTL_HTTP_ATTEMPTS",
+            "doc": "attempts per service call, first included",
+        },
     )
     # The batch's knobs (the seed's defaults). Flags of `run`/`preview` override them; the
     # TUI and the container read them from here, so every face runs with the same values.
@@ -96,10 +106,24 @@ class Settings:
         },
     )
     workers: int = field(
-        default=5, metadata={"var": "FLOATCTL_WORKERS", "doc": "evaluation threads of a run", "knob": True}
+        default=5,
+        metadata={
+            "min": 1,
+            "max": 256,
+            "var": "FLOATCTL_WORKERS",
+            "doc": "evaluation threads of a run",
+            "knob": True,
+        },
     )
     page_size: int = field(
-        default=50, metadata={"var": "FLOATCTL_PAGE_SIZE", "doc": "floats per replica page", "knob": True}
+        default=50,
+        metadata={
+            "min": 1,
+            "max": 10_000,
+            "var": "FLOATCTL_PAGE_SIZE",
+            "doc": "floats per replica page",
+            "knob": True,
+        },
     )
     channel_buffer: int = field(
         default=0,
@@ -108,11 +132,14 @@ class Settings:
             "doc": "producer queue depth (0 = workers)",
             "knob": True,
             "min": 0,
+            "max": 10_000,
         },
     )
     max_ach_attempts: int = field(
         default=3,
         metadata={
+            "min": 1,
+            "max": 100,
             "var": "FLOATCTL_MAX_ACH_ATTEMPTS",
             "doc": "skip floats with this many ACH attempts (the attempt cap)",
             "knob": True,
@@ -125,11 +152,14 @@ class Settings:
             "doc": "this task's shard (0-based)",
             "knob": True,
             "min": 0,
+            "max": 63,
         },
     )
     shard_count: int = field(
         default=1,
         metadata={
+            "min": 1,
+            "max": 64,
             "var": "FLOATCTL_SHARD_COUNT",
             "doc": "tasks sharing the window; each takes rate/count",
             "knob": True,
@@ -137,7 +167,12 @@ class Settings:
     )
     preview_workers: int = field(
         default=16,
-        metadata={"var": "FLOATCTL_PREVIEW_WORKERS", "doc": "evaluation threads of a preview (read-only)"},
+        metadata={
+            "min": 1,
+            "max": 256,
+            "var": "FLOATCTL_PREVIEW_WORKERS",
+            "doc": "evaluation threads of a preview (read-only)",
+        },
     )
     alert_topic_arn: str | None = field(
         default=None,
@@ -179,6 +214,8 @@ class Settings:
     job_lease_s: float = field(
         default=60.0,
         metadata={
+            "min": 3.0,
+            "max": 3600.0,
             "var": "FLOATCTL_JOB_LEASE_S",
             "doc": "job lock lease; the heartbeat renews it (fault trials shorten it)",
         },
@@ -186,6 +223,8 @@ class Settings:
     float_lease_s: float = field(
         default=120.0,
         metadata={
+            "min": 3.0,
+            "max": 3600.0,
             "var": "FLOATCTL_FLOAT_LEASE_S",
             "doc": "float lock lease, from evaluation to the history write",
         },
@@ -208,7 +247,7 @@ class Settings:
             elif f.name == "region" and not environ.get("AWS_REGION") and environ.get("AWS_DEFAULT_REGION"):
                 values[f.name] = environ["AWS_DEFAULT_REGION"]
             elif var and environ.get(var):
-                values[f.name] = _convert(f.name, var, environ[var], f.default, f.metadata.get("min"))
+                values[f.name] = _convert(f.name, var, environ[var], f.default)
             elif f.metadata.get("template"):
                 values[f.name] = str(f.default).format(site=env)
         return cls(**values)  # type: ignore[arg-type]
@@ -232,18 +271,27 @@ class Settings:
 
 
 MAX_PAYMENT_SUBMIT_RATE = 1000.0  # 200x the default: anything above is a typo (1e9, an extra 0)
+MIN_PAYMENT_SUBMIT_RATE = 0.01
 
 
 def rate_problem(value: float) -> str | None:
     """Why a payment submit rate cannot be used (`inf`, `nan`, `1e9` are typos, not plans), or None."""
     if not math.isfinite(value):
         return f"{value!r} is not a finite number of submissions per second"
-    if not 0.01 <= value <= MAX_PAYMENT_SUBMIT_RATE:
-        return f"{value:g} is outside 0.01..{MAX_PAYMENT_SUBMIT_RATE:g} submissions per second"
+    if not MIN_PAYMENT_SUBMIT_RATE <= value <= MAX_PAYMENT_SUBMIT_RATE:
+        return f"{value:g} is outside {MIN_PAYMENT_SUBMIT_RATE:g}..{MAX_PAYMENT_SUBMIT_RATE:g} submissions per second"
     return None
 
 
-def _convert(name: str, var: str, text: str, default: object, minimum: object = None) -> object:
+def bounds(name: str) -> tuple[float, float]:
+    """The lowest and highest value of a numeric setting: one rule for its flag and its variable."""
+    if name == "payment_submit_rate":
+        return MIN_PAYMENT_SUBMIT_RATE, MAX_PAYMENT_SUBMIT_RATE
+    f = next(f for f in fields(Settings) if f.name == name)
+    return f.metadata["min"], f.metadata["max"]
+
+
+def _convert(name: str, var: str, text: str, default: object) -> object:
     if isinstance(default, bool) or not isinstance(default, int | float):
         return text
     try:
@@ -251,12 +299,13 @@ def _convert(name: str, var: str, text: str, default: object, minimum: object = 
     except ValueError:
         kind = "a whole number" if isinstance(default, int) else "a number"
         raise UsageError(f"{var}={text!r}: {name} must be {kind}") from None
-    if name == "payment_submit_rate" and (problem := rate_problem(value)):
-        raise UsageError(f"{var}={text!r}: {problem}")
-    if minimum is not None and value < minimum:
-        raise UsageError(f"{var}={text!r}: {name} must be at least {minimum}")
-    if minimum is None and value <= 0:
-        raise UsageError(f"{var}={text!r}: {name} must be positive")
+    if name == "payment_submit_rate":
+        if problem := rate_problem(value):
+            raise UsageError(f"{var}={text!r}: {problem}")
+        return value
+    lowest, highest = bounds(name)
+    if not lowest <= value <= highest:  # nan and inf fail too
+        raise UsageError(f"{var}={text!r}: {name} must be between {lowest:g} and {highest:g}")
     return value
 
 

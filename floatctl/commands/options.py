@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from jobs.errors import UsageError
-from jobs.settings import field_help
+from jobs.settings import bounds, field_help
 
 
 def _finite_rate(ctx: typer.Context, param: typer.CallbackParam, value: float | None) -> float | None:
@@ -18,6 +18,12 @@ def _finite_rate(ctx: typer.Context, param: typer.CallbackParam, value: float | 
     if value is not None and (problem := rate_problem(value)):  # None: Settings' value stands
         raise typer.BadParameter(problem)
     return value
+
+
+def _range(name: str) -> dict[str, float]:
+    """The flag's min and max: the same bounds as its environment variable (jobs.settings.bounds)."""
+    lowest, highest = bounds(name)
+    return {"min": lowest, "max": highest}
 
 
 RunDate = Annotated[
@@ -42,27 +48,32 @@ Rate = Annotated[
     ),
 ]
 Workers = Annotated[
-    int | None, typer.Option("--workers", min=1, max=256, help=field_help("workers"), show_default=False)
+    int | None, typer.Option("--workers", **_range("workers"), help=field_help("workers"), show_default=False)
 ]
 PageSize = Annotated[
     int | None,
-    typer.Option("--page-size", min=1, max=10_000, help=field_help("page_size"), show_default=False),
+    typer.Option("--page-size", **_range("page_size"), help=field_help("page_size"), show_default=False),
 ]
 ChannelBuffer = Annotated[
     int | None,
     typer.Option(
-        "--channel-buffer", min=0, max=10_000, help=field_help("channel_buffer"), show_default=False
+        "--channel-buffer", **_range("channel_buffer"), help=field_help("channel_buffer"), show_default=False
     ),
 ]
 MaxAttempts = Annotated[
     int | None,
     typer.Option(
-        "--max-ach-attempts", min=1, max=100, help=field_help("max_ach_attempts"), show_default=False
+        "--max-ach-attempts",
+        **_range("max_ach_attempts"),
+        help=field_help("max_ach_attempts"),
+        show_default=False,
     ),
 ]
 PreviewWorkers = Annotated[
     int | None,
-    typer.Option("--workers", min=1, max=256, help=field_help("preview_workers"), show_default=False),
+    typer.Option(
+        "--workers", **_range("preview_workers"), help=field_help("preview_workers"), show_default=False
+    ),
 ]
 
 
@@ -94,11 +105,16 @@ Early = Annotated[
 
 
 ShardIndex = Annotated[
-    int | None, typer.Option("--shard-index", min=0, help=field_help("shard_index"), show_default=False)
+    int | None,
+    typer.Option(
+        "--shard-index", **_range("shard_index"), help=field_help("shard_index"), show_default=False
+    ),
 ]
 ShardCount = Annotated[
     int | None,
-    typer.Option("--shard-count", min=1, max=64, help=field_help("shard_count"), show_default=False),
+    typer.Option(
+        "--shard-count", **_range("shard_count"), help=field_help("shard_count"), show_default=False
+    ),
 ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from jobs.adapters import boto_deadline
 from jobs.settings import Settings
 
 
@@ -32,7 +33,7 @@ class AwsClients:
             return self._session
 
     def client(self, service: str) -> Any:
-        """The client for `service`, with timeouts and boto3's standard bounded retries."""
+        """The client for `service`, with timeouts, boto3's standard bounded retries and a total deadline."""
         from botocore.config import Config
 
         session = self.session
@@ -46,8 +47,9 @@ class AwsClients:
                     # A custom endpoint (the sandbox's moto on 127.0.0.1) has no bucket subdomains.
                     s3={"addressing_style": "path"} if self.settings.aws_endpoint_url else None,
                 )
-                self._clients[service] = session.client(
-                    service, endpoint_url=self.settings.aws_endpoint_url, config=config
+                # Every call under a total deadline (boto_deadline.py): the timeouts above bound a read.
+                self._clients[service] = boto_deadline.install(
+                    session.client(service, endpoint_url=self.settings.aws_endpoint_url, config=config)
                 )
             return self._clients[service]
 

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
+from jobs.adapters import boto_deadline
 from jobs.adapters.aws_errors import error_code
 from jobs.errors import DependencyError, credential_error
 
@@ -54,7 +55,8 @@ def query(ddb: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
         if isinstance(exc, DependencyError):
             raise
         raise DependencyError(
-            f"DynamoDB query on {kwargs.get('TableName')} failed: {code or type(exc).__name__}"
+            f"DynamoDB query on {kwargs.get('TableName')} failed: "
+            f"{code or boto_deadline.last_cut() or type(exc).__name__}"
         ) from None
 
 
@@ -76,5 +78,5 @@ def call(what: str, operation: Callable[..., Any], **kwargs: Any) -> Any:
             raise ConditionFailed(what) from None
         if found := credential_error(exc):
             raise found from None
-        code = error_code(exc) or type(exc).__name__
+        code = error_code(exc) or boto_deadline.last_cut() or type(exc).__name__
         raise DependencyError(f"DynamoDB failed while {what} ({kwargs.get('TableName')}): {code}") from None

@@ -34,6 +34,7 @@ from jobs.adapters.locks import (
 )
 from jobs.domain.keys import job_lock_key
 from jobs.domain.leases import Lease, is_live
+from jobs.errors import DependencyError
 
 
 def _entry(owner: str, owner_task: str, rvn: str, expires: float) -> dict[str, Any]:
@@ -232,7 +233,19 @@ class JobLockStore:
                 raise LeaseLost(
                     f"job/{self.key} shard {index} is no longer held with rvn {lease.rvn}"
                 ) from None
+        except DependencyError:
+            # Cut at its deadline or failed after its retries: it may have landed all the same.
+            if not self._landed(lease.shard_index, renewed.rvn):
+                raise
         return renewed
+
+    def _landed(self, shard_index: int, rvn: str) -> bool:
+        """Does our entry carry `rvn` (a write whose answer we never got)? False when it cannot be read."""
+        try:
+            values = self.locks.get_values(JOB_NAMESPACE, self.key) or {}
+        except DependencyError:
+            return False
+        return self._member_rvn(values, shard_index) == rvn
 
     def leave(self, lease: Lease) -> bool:
         """Take this shard out of the layout; the last one out deletes the lock. False if it was not ours."""

@@ -28,6 +28,7 @@ from jobs.adapters import dynamo
 from jobs.domain.keys import FLOAT_NAMESPACE as FLOAT_NAMESPACE
 from jobs.domain.keys import JOB_NAMESPACE as JOB_NAMESPACE
 from jobs.domain.leases import Lease, Member
+from jobs.errors import DependencyError
 
 JOB_LEASE_S = 60
 FLOAT_LEASE_S = 120
@@ -175,6 +176,14 @@ class LockStore:
                 raise LeaseLost(
                     f"{lease.namespace}/{lease.lock_key} is no longer held with rvn {lease.rvn}"
                 ) from None
+        except DependencyError:
+            # Cut at its deadline or failed after its retries: it may have landed all the same.
+            try:
+                landed = self._carries(lease, renewed.rvn)
+            except DependencyError:
+                landed = False
+            if not landed:
+                raise
         return renewed
 
     def release(self, lease: Lease) -> bool:
@@ -236,7 +245,12 @@ class LockStore:
 
     def put(self, lease: Lease) -> None:
         """Write a lease unconditionally (the sandbox's scenario loader only)."""
-        self.ddb.put_item(TableName=self.table, Item=lease_item(lease))
+        dynamo.call(
+            f"writing {lease.namespace}/{lease.lock_key}",
+            self.ddb.put_item,
+            TableName=self.table,
+            Item=lease_item(lease),
+        )
 
     @staticmethod
     def _key(namespace: str, lock_key: str) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from typing import Any
 
 from jobs.adapters import sql
 from jobs.adapters.aws_errors import error_code, error_text
+from jobs.adapters.deadline import FdSocket, Watch
 from jobs.domain.calendar import DueWindow
 from jobs.domain.model import Float
 from jobs.errors import ConfigError, DependencyError, credential_error
@@ -18,6 +20,10 @@ from jobs.errors import ConfigError, DependencyError, credential_error
 log = logging.getLogger("jobs.adapters.postgres")
 SECRET_FIELDS = ("host", "port", "username", "password", "dbname")
 DB_RETRIES = 3
+STATEMENT_TIMEOUT_S = 8.0
+#: One query, its connection checkout and retries included (deadline.py).
+CALL_DEADLINE_S = 10.0
+POOL_OPEN_S = 12.0  # both pools, at start
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,9 @@ class DbSecret:
             dbname=self.dbname,
             connect_timeout=5,
             application_name="floatctl",
+            # The server gives up on a query that runs (or waits for a lock) past this; the client's own
+            # watch (FloatsStore._fetch) also bounds a connection that stops answering.
+            options=f"-c statement_timeout={int(STATEMENT_TIMEOUT_S * 1000)}",
         )
 
 
@@ -112,8 +121,9 @@ class FloatsStore:
         try:
             self.replica = ConnectionPool(replica.conninfo(), name="replica", open=True, **kwargs)
             self.main = ConnectionPool(main.conninfo(), name="main", open=True, **kwargs)
-            self.replica.wait(timeout=15)
-            self.main.wait(timeout=15)
+            opened_by = time.monotonic() + POOL_OPEN_S
+            self.replica.wait(timeout=POOL_OPEN_S)
+            self.main.wait(timeout=max(0.1, opened_by - time.monotonic()))
         except Exception as exc:
             raise DependencyError(f"cannot connect to Postgres ({type(exc).__name__})") from None
 
@@ -122,22 +132,47 @@ class FloatsStore:
         self.main.close()
 
     def _fetch(self, pool: Any, query: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """Run one query, retried on a broken connection, all within CALL_DEADLINE_S and the thread's
+        bounds (deadline.py): a hung connection is cut, never waited on."""
         import psycopg
+        from psycopg_pool import PoolTimeout
 
-        for attempt in range(1, DB_RETRIES + 1):
-            try:
-                with pool.connection() as conn:
-                    return conn.execute(query, params).fetchall()
-            except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
-                if attempt == DB_RETRIES:
-                    raise DependencyError(
-                        f"Postgres {pool.name}: {type(exc).__name__} after {attempt} tries"
-                    ) from None
-                log.warning("postgres %s connection failed (%s); retrying", pool.name, type(exc).__name__)
-                time.sleep(0.2 * attempt)
-            except psycopg.Error as exc:  # not a connection problem: no retry, still one translated line
-                raise DependencyError(f"Postgres {pool.name}: {type(exc).__name__}") from None
+        watch = Watch(CALL_DEADLINE_S)
+        try:
+            for attempt in range(1, DB_RETRIES + 1):
+                if watch.over():
+                    raise DependencyError(f"Postgres {pool.name}: {watch.cut}")
+                try:
+                    with pool.connection(timeout=max(0.1, watch.left())) as conn:
+                        return self._execute(conn, watch, query, params)
+                except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as exc:
+                    if watch.over():
+                        raise DependencyError(f"Postgres {pool.name}: {watch.cut}") from None
+                    if attempt == DB_RETRIES:
+                        raise DependencyError(
+                            f"Postgres {pool.name}: {type(exc).__name__} after {attempt} tries"
+                        ) from None
+                    log.warning("postgres %s connection failed (%s); retrying", pool.name, type(exc).__name__)
+                    pause = 0.2 * attempt
+                    stop = watch.stop or threading.Event()
+                    if stop.wait(min(pause, max(0.0, watch.left()))):
+                        raise DependencyError(f"Postgres {pool.name}: cut by the hard stop") from None
+                except psycopg.Error as exc:  # not a connection problem: no retry, still one translated line
+                    raise DependencyError(f"Postgres {pool.name}: {type(exc).__name__}") from None
+        finally:
+            watch.done()
         raise AssertionError("unreachable")
+
+    @staticmethod
+    def _execute(conn: Any, watch: Watch, query: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """The query on `conn`, its socket watched (cut at the deadline or the stop)."""
+        fd = FdSocket(conn.fileno())
+        watch.connection(fd)
+        try:
+            return conn.execute(query, params).fetchall()
+        finally:
+            watch.conn = None  # the pooled connection outlives this call
+            fd.close()
 
     def pages(
         self, window: DueWindow, page_size: int, shard_index: int = 0, shard_count: int = 1, after_id: int = 0

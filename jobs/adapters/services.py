@@ -45,6 +45,8 @@ class PaymentResult:
     replayed: bool = False
     #: On a 409: the payment Payments already holds under our key (for reconciliation), if it could be read.
     held: dict[str, Any] | None = None
+    #: Payments said it did not take this order (a 4xx other than 409 and 429): nothing is held from it.
+    refused: bool = False
 
 
 class UsersClient:
@@ -170,7 +172,11 @@ class PaymentsClient:
         reasons = {422: "rejected as invalid"}
         reason = reasons.get(response.status, f"HTTP {response.status}")
         return PaymentResult(
-            False, None, response.status, f"payments {reason}{': ' + detail if detail else ''}"
+            False,
+            None,
+            response.status,
+            f"payments {reason}{': ' + detail if detail else ''}",
+            refused=400 <= response.status < 500,
         )
 
     def payment(self, idempotency_key: str, stop: threading.Event | None = None) -> dict[str, Any] | None:

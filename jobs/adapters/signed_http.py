@@ -9,11 +9,12 @@ from __future__ import annotations
 import functools
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from jobs.adapters.deadline import Watch
+from jobs.adapters.deadline import Watch, bounds
 from jobs.errors import ServiceError
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -30,8 +31,9 @@ class RetryPolicy:
     retry_after_max_s: float = 10.0
     connect_timeout_s: float = 2.0
     read_timeout_s: float = 10.0
-    #: Each attempt as a whole (connect, send, the whole answer), however the answer trickles in;
-    #: a hard stop (the drain deadline) cuts calls in flight at once.
+    #: Each attempt as a whole (the connect; then, from the first byte, the send and the whole answer),
+    #: however the answer trickles in; the wait for the token in between is not counted. A hard stop
+    #: (the drain deadline) cuts calls in flight at once.
     total_deadline_s: float = 8.0
 
 
@@ -57,7 +59,7 @@ def _pool_classes() -> dict[str, Any]:
         def send(self, data: Any) -> None:
             watch = getattr(_sending, "watch", None)
             if watch is not None:
-                watch(self)  # from here the connection is cut at the deadline or a hard stop
+                watch.connection(self)  # from here the connection is cut at the deadline or a hard stop
             hook = getattr(_sending, "before_send", None)
             if hook is None:
                 super().send(data)  # type: ignore[misc]
@@ -65,7 +67,11 @@ def _pool_classes() -> dict[str, Any]:
             if self.sock is None:  # http.client connects lazily, here: connect before the token
                 self.connect()  # type: ignore[attr-defined]
             _sending.before_send = None
+            if watch is not None:
+                watch.hold()  # waiting for the token is not the call's time
             after = hook()  # the token; it may return what to call once the bytes are out
+            if watch is not None:
+                watch.restart()  # the total deadline runs from the first byte
             super().send(data)  # type: ignore[misc]
             if callable(after):
                 after()
@@ -131,7 +137,7 @@ class SignedHttp:
         SigV4Auth(self._credentials_provider(), "execute-api", self._region).add_auth(request)
         watch = Watch(self.policy.total_deadline_s, stop)
         _sending.before_send = before_send
-        _sending.watch = watch.connection
+        _sending.watch = watch
         try:
             return self._pool.request(method, url, body=body, headers=dict(request.headers.items()))
         except urllib3.exceptions.NewConnectionError as exc:  # a subclass of TimeoutError, but refused
@@ -166,10 +172,14 @@ class SignedHttp:
                 return min(retry_after, policy.retry_after_max_s)
             return backoff(state)
 
+        until = bounds().until  # the thread's exit deadline after a stop (deadline.py)
+
         def stopped(state: RetryCallState) -> bool:
-            return (stop is not None and stop.is_set()) or stop_after_attempt(policy.attempts)(state)
+            over = (stop is not None and stop.is_set()) or time.monotonic() >= until()
+            return over or stop_after_attempt(policy.attempts)(state)
 
         def sleep(seconds: float) -> None:
+            seconds = max(0.0, min(seconds, until() - time.monotonic()))
             if stop is not None:
                 stop.wait(seconds)
             else:

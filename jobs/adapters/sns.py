@@ -104,23 +104,24 @@ class PageLedger:
         record = PageRecord(run_date, iso(utc_now()), state)
         item = {"pk": watch_page_pk(run_date), "sk": PAGE_SK, "kind": "watch_page", **_values(record)}
         try:
-            self.ddb.put_item(
+            dynamo.call(
+                f"recording the page of {run_date}",
+                self.ddb.put_item,
                 TableName=self.table,
                 Item=dynamo.to_item(item),
                 ConditionExpression="attribute_not_exists(pk)",
             )
-        except Exception as exc:
-            if found := credential_error(exc):
-                raise found from None
-            if dynamo.is_conditional_failure(exc):
-                return None
-            raise DependencyError(f"cannot record the page in {self.table}: {_code(exc)}") from None
+        except dynamo.ConditionFailed:
+            # Claimed already, or our own claim landed and only its reply was lost (docs/decisions/
+            # lost-replies.md): the claim's time tells ours from another watch's.
+            held = self.get(run_date)
+            return record if held is not None and held.paged_at == record.paged_at else None
         return record
 
     def confirm(self, record: PageRecord, message_id: str) -> None:
         """Note the SNS message id on the claimed record."""
         dynamo.call(
-            "noting the page's message id",
+            f"noting the page of {record.run_date}",
             self.ddb.update_item,
             TableName=self.table,
             Key=dynamo.to_item({"pk": watch_page_pk(record.run_date), "sk": PAGE_SK}),
@@ -131,7 +132,7 @@ class PageLedger:
     def release(self, record: PageRecord) -> None:
         """Drop a claim whose publish failed, so the next watch of the night pages instead."""
         dynamo.call(
-            "releasing the page claim",
+            f"dropping the page claim of {record.run_date}",
             self.ddb.delete_item,
             TableName=self.table,
             Key=dynamo.to_item({"pk": watch_page_pk(record.run_date), "sk": PAGE_SK}),
@@ -139,7 +140,7 @@ class PageLedger:
 
     def get(self, run_date: date) -> PageRecord | None:
         item = dynamo.call(
-            "reading the page record",
+            f"reading the page of {run_date}",
             self.ddb.get_item,
             TableName=self.table,
             Key=dynamo.to_item({"pk": watch_page_pk(run_date), "sk": PAGE_SK}),

@@ -11,6 +11,7 @@ from jobs.adapters.locks import FLOAT_NAMESPACE
 from jobs.batch.items import RunSummary
 from jobs.batch.options import BatchOptions, Identity, StopSignal
 from jobs.batch.ports import Adapters
+from jobs.batch.readback import ReadBackHistory
 from jobs.domain.evaluation import Sources
 from jobs.domain.keys import float_lock_key
 from jobs.domain.leases import Lease
@@ -36,8 +37,9 @@ class RunContext:
 
     @property
     def sources(self) -> Sources:
+        """The rules' inputs; history reads back unknown keys of other due dates (readback.py)."""
         a = self.adapters
-        return Sources(a.floats, a.history, a.users)
+        return Sources(a.floats, ReadBackHistory(self), a.users)
 
     def fail_run(self, message: str) -> None:
         """Stop the run and mark it FAILED with `message` (the first fatal message wins)."""

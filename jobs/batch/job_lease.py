@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 
+from jobs.adapters import deadline
 from jobs.adapters.locks import LeaseLost
 from jobs.batch.context import RunContext
 from jobs.batch.ports import JobLocks
@@ -15,6 +16,7 @@ from jobs.errors import RefusedError
 
 log = logging.getLogger("jobs.batch.run")
 PROGRESS_EVERY_S = 3.0
+LEAVE_S = 2.0  # kept, after a stop, for the release itself
 
 
 def refusal(held: Lease | None, shard_index: int, shard_count: int) -> str:
@@ -66,14 +68,24 @@ class JobLease:
         return lease
 
     def start_heartbeat(self) -> None:
-        self._thread = threading.Thread(target=self._heartbeat, name="job-heartbeat", daemon=True)
+        self._thread = threading.Thread(target=self._bounded_heartbeat, name="job-heartbeat", daemon=True)
         self._thread.start()
 
     def stop_heartbeat(self) -> None:
-        """A progress write still in flight must land before the final record, never after it."""
+        """A progress write still in flight must land before the final record, never after it.
+
+        After a stop, a write still hanging is cut (the hard stop) rather than waited for.
+        """
         self.finished.set()
+        if self.ctx.stop.soft.is_set():
+            self.ctx.stop.hard.set()
         if self._thread is not None:
-            self._thread.join(timeout=30)
+            self._thread.join(timeout=30)  # its calls are bounded (deadline.py): this is a backstop
+
+    def _bounded_heartbeat(self) -> None:
+        stop = self.ctx.stop
+        with deadline.scope(stop=stop.hard, until=stop.exit_by):
+            self._heartbeat()
 
     def _heartbeat(self) -> None:
         """Renew the job lock every third of its lease; publish the counts every few seconds."""
@@ -131,11 +143,32 @@ class JobLease:
 
     def give_back(self) -> None:
         """Hold the job lock until our last submission has left the partner's window, so the next
-        holder, finding the lock free, may submit at once without breaking the rate."""
-        if self.lease is not None:
-            time.sleep(self.ctx.adapters.limiter.quiet_in())
-            try:
-                if not self.store.leave(self.lease):
-                    log.warning("the job lock had changed hands before release")
-            except Exception as exc:  # the lease expires by itself
-                log.warning("releasing the job lock failed: %s", exc)
+        holder, finding the lock free, may submit at once without breaking the rate.
+
+        The wait is bounded by the drain deadline and, after a stop, by the exit deadline. When the
+        window is longer (a low rate: 1/R s), the lock is left to expire: whoever takes an expired lock
+        over treats the last window as full (docs/decisions/drain-and-pending.md).
+        """
+        if self.lease is None:
+            return
+        stop = self.ctx.stop
+        while (quiet := self.ctx.adapters.limiter.quiet_in()) > 0:
+            room = min(self.ctx.options.drain_timeout_s, stop.exit_by() - time.monotonic() - LEAVE_S)
+            if quiet > room:
+                log.warning(
+                    "leaving the job lock to expire: the last submission stays in the partner's window "
+                    "for %.1f s more, longer than the %.1f s left to wait",
+                    quiet,
+                    max(room, 0.0),
+                )
+                return
+            if stop.soft.is_set():
+                time.sleep(quiet)
+                break
+            if not stop.soft.wait(quiet):
+                break  # waited it out; a stop during the wait goes round again, bounded by its deadline
+        try:
+            if not self.store.leave(self.lease):
+                log.warning("the job lock had changed hands before release")
+        except Exception as exc:  # the lease expires by itself
+            log.warning("releasing the job lock failed: %s", exc)

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from jobs.domain.calendar import DueWindow, due_window
+from jobs.domain.calendar import DueWindow, due_window, run_date_problem
 from jobs.domain.keys import job_lock_key
 from jobs.domain.records import utc_now
 from jobs.errors import UsageError
-from jobs.settings import Settings
-
-MAX_RATE = 1000.0  # submissions per second: far above any partner's limit, below float trouble
+from jobs.settings import Settings, bounds, rate_problem
 
 
 def _settings() -> Settings:
@@ -44,17 +43,16 @@ class BatchOptions:
             raise UsageError(
                 f"--shard-index {self.shard_index} must be below --shard-count {self.shard_count}"
             )
-        try:
-            due_window(self.run_date)
-        except (OverflowError, ValueError):
-            raise UsageError(f"--date {self.run_date} is past the business calendar") from None
-        if not (3 <= self.job_lease_s <= 3600 and 3 <= self.float_lease_s <= 3600):
-            raise UsageError("the job and float leases must be between 3 and 3600 seconds")
+        if problem := run_date_problem(self.run_date):
+            raise UsageError(f"--date: {problem}")
+        for name in ("job_lease_s", "float_lease_s"):
+            lowest, highest = bounds(name)
+            if not lowest <= getattr(self, name) <= highest:
+                raise UsageError(f"the {name} must be between {lowest:g} and {highest:g} seconds")
         rate = self.payment_submit_rate
-        if not (isinstance(rate, int | float) and math.isfinite(rate) and 0 < rate <= MAX_RATE):
-            raise UsageError(
-                f"--payment-submit-rate {rate} must be a number above 0 and at most {MAX_RATE:g}"
-            )
+        problem = rate_problem(rate) if isinstance(rate, int | float) else f"{rate!r} is not a number"
+        if problem:
+            raise UsageError(f"--payment-submit-rate: {problem}")
 
     @property
     def job_lock_key(self) -> str:
@@ -91,6 +89,11 @@ class Identity:
     task_arn: str | None = None
 
 
+#: From SIGTERM, everything the run still does (the drain, the final writes, giving the job lock back,
+#: the finance summary) is over by this; the rest of the 25 s promise is the process's own exit.
+EXIT_BUDGET_S = 18.0
+
+
 class StopSignal:
     """Set by SIGTERM/SIGINT: stop paging, finish in-flight floats, then stop hard at the drain deadline."""
 
@@ -98,11 +101,18 @@ class StopSignal:
         self.soft = threading.Event()
         self.hard = threading.Event()
         self.signum: int | None = None
+        self.requested_at: float | None = None  # monotonic
 
     def request(self, signum: int | None = None) -> None:
         if self.signum is None:
             self.signum = signum
+        if self.requested_at is None:
+            self.requested_at = time.monotonic()
         self.soft.set()
+
+    def exit_by(self) -> float:
+        """The monotonic time every call must be over by: EXIT_BUDGET_S after the stop, or never."""
+        return math.inf if self.requested_at is None else self.requested_at + EXIT_BUDGET_S
 
 
 def new_run_id(now: datetime | None = None) -> str:

@@ -30,6 +30,8 @@ class HistoryLog(Protocol):
 
     def float_history(self, float_id: int, due_date: date) -> FloatHistory: ...
 
+    def float_events(self, float_id: int) -> list[FloatEvent]: ...
+
 
 class Locks(Protocol):
     def acquire(
@@ -73,6 +75,8 @@ class Payments(Protocol):
         before_attempt: Callable[[], Any] = ...,
         stop: threading.Event | None = None,
     ) -> PaymentResult: ...
+
+    def payment(self, idempotency_key: str, stop: threading.Event | None = None) -> dict[str, Any] | None: ...
 
 
 class Limiter(Protocol):

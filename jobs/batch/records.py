@@ -43,6 +43,7 @@ class RunBook:
         idempotency_key: str | None = None,
         span: Any = None,
         event_outcome: str | None = None,
+        refused: bool = False,
     ) -> None:
         """Write the float's outcome event (unless `write` is off; as `event_outcome` if given), count it
         and report it."""
@@ -56,6 +57,7 @@ class RunBook:
                         outcome.reason,
                         payment_id=outcome.payment_id,
                         idempotency_key=idempotency_key,
+                        refused=refused,
                     )
                 )
             except Exception as exc:

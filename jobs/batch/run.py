@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from jobs.adapters import deadline
 from jobs.batch.context import RunContext
 from jobs.batch.items import DONE, EvalItem, FloatOutcome, RunSummary, SubmitItem
 from jobs.batch.job_lease import JobLease
@@ -60,12 +61,16 @@ class Run:
     def execute(self) -> RunSummary:
         """Take the job lock, run the pipeline, write the run record, and say how it ended."""
         window = self.summary.window
-        with self.telemetry.tracing.span(
-            "day_before_ach.run",
-            run_id=self.summary.run_id,
-            run_date=self.summary.run_date.isoformat(),
-            due_window=f"{window.start}..{window.end}",
-        ) as root:
+        # Every call this thread makes is over by the exit deadline once a stop arrives (deadline.py).
+        with (
+            self.telemetry.tracing.span(
+                "day_before_ach.run",
+                run_id=self.summary.run_id,
+                run_date=self.summary.run_date.isoformat(),
+                due_window=f"{window.start}..{window.end}",
+            ) as root,
+            deadline.scope(until=self.stop.exit_by),
+        ):
             adapters = self._adapters() if callable(self._adapters) else self._adapters
             self.ctx = ctx = RunContext(
                 self.options, adapters, self.identity, self.stop, self.summary, self.telemetry, root
@@ -80,7 +85,8 @@ class Run:
             adapters.history.put_run(self.book.run_record())
             self.job.start_heartbeat()
             try:
-                self._pipeline()
+                with deadline.scope(stop=self.stop.hard):
+                    self._pipeline()
             finally:
                 self._finish()
                 self._tag_root(root)
@@ -121,11 +127,11 @@ class Run:
         evaluator = Evaluator(self.ctx, self.book, self._eval_q, self._submit_q)
         submitter = Submitter(self.ctx, self.book, self._submit_q, self.job)
         workers = [
-            threading.Thread(target=evaluator.loop, name=f"eval-{i}", daemon=True)
+            threading.Thread(target=self._bounded(evaluator.loop), name=f"eval-{i}", daemon=True)
             for i in range(opts.workers)
         ]
         submitters = [
-            threading.Thread(target=submitter.loop, name=f"submit-{i}", daemon=True)
+            threading.Thread(target=self._bounded(submitter.loop), name=f"submit-{i}", daemon=True)
             for i in range(opts.submitter_count)
         ]
         for thread in workers + submitters:
@@ -144,6 +150,15 @@ class Run:
             self._submit_q.put(DONE)
         for thread in submitters:
             thread.join()
+
+    def _bounded(self, loop: Callable[[], None]) -> Callable[[], None]:
+        """`loop` with every outbound call cut at the hard stop and over by the exit deadline."""
+
+        def bounded() -> None:
+            with deadline.scope(stop=self.stop.hard, until=self.stop.exit_by):
+                loop()
+
+        return bounded
 
     def _drain_timer(self) -> None:
         finished = self.job.finished
@@ -177,12 +192,14 @@ class Run:
             s.status, s.exit_code = "FAILED", EXIT_FLOATS_FAILED
         else:
             s.status, s.exit_code = "SUCCEEDED", EXIT_OK
-        for attempt in range(3):
+        for attempt in range(3):  # each try bounded by the call deadline and, after a stop, the exit deadline
             try:
                 self.ctx.adapters.history.put_run(self.book.run_record())
                 break
             except Exception as exc:
                 log.error("writing the run record failed (try %s): %s", attempt + 1, exc)
+                if time.monotonic() + 0.5 >= self.stop.exit_by():
+                    break
                 time.sleep(0.5)
         # One closing line, its level by the outcome (Datadog's level-based monitors fire on a bad night),
         # carrying the whole summary: the container's record of the run.

@@ -152,6 +152,12 @@ class Submitter:
             outcome = FloatOutcome(row, FAILED, "interrupted before sending; the rerun resubmits")
             self.book.outcome(outcome, write=False, span=span)
             return
+        except Exception as exc:
+            # A bug after an attempt may have gone out: the key stays on the event (outcome unknown).
+            log.exception("float %s: unexpected error while submitting", row.id)
+            outcome = FloatOutcome(row, FAILED, f"unexpected error: {type(exc).__name__}")
+            self.book.outcome(outcome, idempotency_key=key if sent[0] else None, span=span)
+            return
         crashpoints.reached("after_submit")
         if result.accepted:
             reason = "accepted (replayed: already paid under this key)" if result.replayed else "accepted"
@@ -167,7 +173,10 @@ class Submitter:
             return
         else:
             outcome = FloatOutcome(row, FAILED, result.reason, evaluation=evaluation)
-        self.book.outcome(outcome, idempotency_key=key, span=span)
+        # A refusal on the only attempt that went out: nothing is held. After a retry, an earlier attempt
+        # may have been stored, so the outcome stays unknown (docs/decisions/unknown-outcomes.md).
+        refused = result.refused and sent[0] == 1
+        self.book.outcome(outcome, idempotency_key=key, span=span, refused=refused)
 
     def _lock_and_recheck(self, row: Float, evaluation: Evaluation, held: list[Lease], span: Any) -> bool:
         """Lock a float from the backlog and re-check its guards; False when it must not be submitted."""

@@ -7,6 +7,7 @@ a business day). Checked against holidays 0.109 for 2021-2028; no correction is 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 from collections.abc import Mapping
@@ -112,14 +113,32 @@ def today_in_new_york(now: datetime | None = None) -> date:
     return now.astimezone(NEW_YORK).date()
 
 
+#: The run dates every command takes: the calendar steps days past a run date (its window, the next
+#: fires) and the stores keep dates of this range (the sandbox's scenarios check the same one).
+FIRST_RUN_DATE, LAST_RUN_DATE = date(1900, 1, 1), date(2199, 12, 31)
+
+
+def run_date_problem(day: date) -> str | None:
+    """Why `day` cannot be a run date (outside FIRST_RUN_DATE..LAST_RUN_DATE), or None."""
+    if not FIRST_RUN_DATE <= day <= LAST_RUN_DATE:
+        return f"run date {day} is outside {FIRST_RUN_DATE}..{LAST_RUN_DATE}"
+    return None
+
+
 def parse_run_date(text: str, *, now: datetime | None = None) -> date:
-    """Read a run date written as YYYY-MM-DD or as today, tomorrow or yesterday (New York)."""
+    """Read a run date written as YYYY-MM-DD or as today, tomorrow or yesterday (New York), inside
+    FIRST_RUN_DATE..LAST_RUN_DATE; a ValueError says what is wrong in one line."""
     cleaned = text.strip().lower()
+    parsed: date | None = None
     if cleaned in _RELATIVE_DAYS:
-        return today_in_new_york(now) + timedelta(days=_RELATIVE_DAYS[cleaned])
-    if _ISO_DATE.fullmatch(cleaned):
-        try:
-            return date.fromisoformat(cleaned)
-        except ValueError:
-            pass
-    raise ValueError(f"run date {text!r} is not a date: use YYYY-MM-DD, 'today', 'tomorrow' or 'yesterday'")
+        parsed = today_in_new_york(now) + timedelta(days=_RELATIVE_DAYS[cleaned])
+    elif _ISO_DATE.fullmatch(cleaned):
+        with contextlib.suppress(ValueError):
+            parsed = date.fromisoformat(cleaned)
+    if parsed is None:
+        raise ValueError(
+            f"run date {text!r} is not a date: use YYYY-MM-DD, 'today', 'tomorrow' or 'yesterday'"
+        )
+    if problem := run_date_problem(parsed):
+        raise ValueError(problem)
+    return parsed

@@ -32,6 +32,8 @@ ACH_ATTEMPT_OUTCOMES = (SUBMITTED, FAILED)
 ACH_RETURNED = "ACH_RETURNED"
 # Written when Payments already holds a payment under our key that we had not recorded (a 409 read-back).
 ACH_FOUND = "ACH_FOUND"
+# Written when a read-back finds no payment under a key whose outcome was unknown: it no longer blocks.
+ACH_NOT_FOUND = "ACH_NOT_FOUND"
 SCHEDULING = "SCHEDULING"
 
 

@@ -122,14 +122,17 @@ def check_history(history: FloatHistory, max_attempts: int, due_date: date_type 
         return _fail(
             "history",
             SKIP_ALREADY_SUBMITTED,
-            f"an ACH under {history.other_pending_key} may have been sent (pending, no outcome): reconcile it first",
+            f"an ACH under {history.other_pending_key} may hold a payment (sent, outcome unknown): "
+            "no other due date is paid until Payments is read back",
         )
     if history.ach_attempts >= max_attempts:
         return _fail(
             "history", SKIP_ATTEMPT_CAP, f"{history.ach_attempts} ACH attempts already (cap {max_attempts})"
         )
     if history.pending_key:
-        return _pass("history", "a previous run crashed mid-submit: resubmitting with the same key")
+        return _pass(
+            "history", "an earlier attempt under this key may have been paid: resubmitting with the same key"
+        )
     return _pass("history", f"{history.ach_attempts} earlier ACH attempts (cap {max_attempts})")
 
 

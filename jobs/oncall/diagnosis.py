@@ -199,7 +199,9 @@ def diagnose(facts: Any, after_cutoff: bool = False, early: bool = False) -> Dia
         why = f"{_cap(fire_text)} {did}: the schedule is {facts.schedule.state} (paused on purpose)."
         state, action = PAUSED, NOTHING
     elif run is None and now < fire:
-        why = f"{_cap(fire_text)} is {duration((fire - now).total_seconds())} ahead; the schedule will run it."
+        why = (
+            f"{_cap(fire_text)} is {duration((fire - now).total_seconds())} ahead; the schedule will run it."
+        )
         state, action = NOT_YET_DUE, launch if early else NOTHING
     elif run is None and now < fire + FIRE_GRACE:
         state, why, action = (

@@ -4,7 +4,10 @@ A `dynamodb.throttle_rate` fault answers DynamoDB calls with ProvisionedThroughp
 (HTTP 400), as DynamoDB does under load, so the batch's retry and failure paths can be exercised.
 A `dynamodb.lost_reply_rate` fault lets moto apply a write (PutItem, UpdateItem, DeleteItem) and then
 answers 500 InternalServerError, as if the reply were lost on the way: botocore retries it, and the
-retry meets the state its own first attempt wrote.
+retry meets the state its own first attempt wrote. A `dynamodb.trickle_byte_s` fault answers every
+DynamoDB call (applied by moto first) one byte every N seconds, each inside botocore's read timeout.
+A `sqs.send_error_rate` fault refuses SendMessage (400 InvalidParameterValue), so a scenario load can
+fail after it began writing.
 """
 
 from __future__ import annotations
@@ -13,13 +16,21 @@ import hashlib
 import io
 import json
 import threading
+import time
+from collections.abc import Iterator
 from typing import Any
 
 WRITES = ("DynamoDB_20120810.PutItem", "DynamoDB_20120810.UpdateItem", "DynamoDB_20120810.DeleteItem")
 
 
-def _error(start_response: Any, status: str, kind: str, message: str) -> list[bytes]:
-    body = json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{kind}", "message": message}).encode()
+def _error(
+    start_response: Any,
+    status: str,
+    kind: str,
+    message: str,
+    prefix: str = "com.amazonaws.dynamodb.v20120810",
+) -> list[bytes]:
+    body = json.dumps({"__type": f"{prefix}#{kind}", "message": message}).encode()
     start_response(
         status, [("Content-Type", "application/x-amz-json-1.0"), ("Content-Length", str(len(body)))]
     )
@@ -38,12 +49,45 @@ class ThrottlingFront:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if target.startswith("DynamoDB_") and self._trickle_s() > 0:
+            answer: list[Any] = []
+            body = b"".join(self._answer(environ, lambda *reply: answer.append(reply[:2])))
+            start_response(*answer[0])
+            return self._trickle(body)
+        return self._answer(environ, start_response)
+
+    def _trickle_s(self) -> float:
+        return self.faults.value("dynamodb.trickle_byte_s")
+
+    def _trickle(self, body: bytes) -> Iterator[bytes]:
+        """The answer one byte at a time; the rest at once when the fault is cleared (waitress sends each
+        chunk as it comes, and stops when the client hangs up)."""
+        for i in range(len(body)):
+            waited = 0.0
+            while waited < (pause := self._trickle_s()):
+                time.sleep(min(0.1, pause - waited))
+                waited += 0.1
+            if pause <= 0:
+                yield body[i:]
+                return
+            yield body[i : i + 1]
+
+    def _answer(self, environ: dict[str, Any], start_response: Any) -> Any:
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
         if target.startswith("DynamoDB_") and self.faults.roll("dynamodb", "throttle_rate"):
             return _error(
                 start_response,
                 "400 Bad Request",
                 "ProvisionedThroughputExceededException",
                 "injected fault: throughput exceeded",
+            )
+        if target == "AmazonSQS.SendMessage" and self.faults.roll("sqs", "send_error_rate"):
+            return _error(
+                start_response,
+                "400 Bad Request",
+                "InvalidParameterValue",
+                "injected fault: SQS refused the message",
+                prefix="com.amazonaws.sqs",
             )
         if target in WRITES:
             return self._maybe_lose_reply(environ, start_response)

@@ -75,6 +75,10 @@ SETTINGS: dict[str, tuple[Callable[[Any], Any], Any]] = {
     "dynamodb.throttle_rate": (_rate, 0.0),
     # DynamoDB applies a write, then answers 500 InternalServerError (the reply was "lost"): botocore retries.
     "dynamodb.lost_reply_rate": (_rate, 0.0),
+    # A slow-drip DynamoDB: every answer (after moto applied the call) one byte every N seconds.
+    "dynamodb.trickle_byte_s": (_seconds, 0.0),
+    # SQS refuses SendMessage (400 InvalidParameterValue, not retried): a scenario load fails mid-way.
+    "sqs.send_error_rate": (_rate, 0.0),
 }
 
 
@@ -116,7 +120,7 @@ class Faults:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._values = {key: default for key, (_, default) in SETTINGS.items()}
-        self._draws = {"payments": random.Random(), "users": random.Random(), "dynamodb": random.Random()}
+        self._draws = {k: random.Random() for k in ("payments", "users", "dynamodb", "sqs")}
 
     def snapshot(self) -> dict[str, Any]:
         """Return every setting with its current value."""
@@ -136,8 +140,13 @@ class Faults:
         """Restore every default: no latency and no faults."""
         with self._lock:
             self._values = {key: default for key, (_, default) in SETTINGS.items()}
-            self._draws = {"payments": random.Random(), "users": random.Random(), "dynamodb": random.Random()}
+            self._draws = {k: random.Random() for k in ("payments", "users", "dynamodb", "sqs")}
             return dict(self._values)
+
+    def value(self, key: str) -> float:
+        """A numeric setting, e.g. `dynamodb.trickle_byte_s`."""
+        with self._lock:
+            return float(self._values[key] or 0)
 
     def roll(self, service: str, fault: str) -> bool:
         """Draw whether `service.fault` (a rate) strikes this request."""

@@ -1,7 +1,12 @@
-"""Replace all sandbox data with a scenario: floats in main and replica, cards, payments, history, locks.
+"""Replace all sandbox data with a scenario: floats in main and replica, cards, payments, history, locks,
+the schedule's dead letters and the alert and finance inboxes.
 
-All or nothing: every row and item is built (and so checked) before any store is touched; Postgres
-commits only after DynamoDB took every item, and a DynamoDB failure puts the tables back as they were.
+All or nothing. First everything is read and checked: every row and item is built, the queues are
+found and their messages hidden (received, not deleted). Then the writes, each undoable until the end:
+Postgres (uncommitted), DynamoDB (swapped, the old items kept), the new dead letters (sent); only then
+are the old messages deleted and Postgres committed. A failure anywhere undoes what was done (the new
+messages deleted, the old ones shown again, DynamoDB swapped back, Postgres rolled back) and refuses
+the scenario in one line.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ CARD_INSERT = (
     "INSERT INTO debit_cards (card_id, user_id, last4, is_primary, status, exp_month, exp_year)"
     " VALUES (%s, %s, %s, %s, %s, %s, %s)"
 )
+# The outcomes that speak about a Payments order, so carry its idempotency key.
+ACH_OUTCOMES = ("ACH_PENDING", "SUBMITTED", "FAILED", "ACH_FOUND", "ACH_RETURNED", "ACH_NOT_FOUND")
 PAYMENT_INSERT = (
     "INSERT INTO payments (payment_id, idempotency_key, float_id, user_id, amount_cents, effective_date,"
     " created_at) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
@@ -38,20 +45,56 @@ def apply_scenario(
 
     items = _dynamodb_items(settings, scenario, now)  # raises before anything is written
     ddb = clients.client("dynamodb")
+    inboxes = _Inboxes(clients.client("sqs"), settings)
+    swapped: _Swapped | None = None
+    step = "SQS"
     try:
+        inboxes.hide_old()
+        step = "Postgres"
         with (
             psycopg.connect(sandbox.dsn("main")) as main,
             psycopg.connect(sandbox.dsn("replica")) as replica,
             psycopg.connect(sandbox.dsn("services")) as services,
         ):
             _write_postgres(scenario, main, replica, services)
-            _replace_dynamodb(ddb, settings, items)
-            _replace_dead_letters(settings, clients, scenario)
-    except psycopg.Error as exc:
-        message = exc.diag.message_primary if getattr(exc, "diag", None) else None
+            step = "DynamoDB"
+            swapped = _replace_dynamodb(ddb, settings, items)
+            step = "SQS"
+            inboxes.send_new(scenario)
+            inboxes.delete_old()
+            step = "Postgres"  # the commit, as the connections close
+    except Exception as exc:
+        undone = _undo(inboxes, swapped)
+        if isinstance(exc, ScenarioError) and not undone:
+            raise
+        why = (
+            str(exc)
+            if isinstance(exc, ScenarioError)
+            else f"the scenario was refused by {step} ({_why(exc)})"
+        )
         raise ScenarioError(
-            f"the scenario was refused by Postgres: {message or type(exc).__name__}"
+            f"{why.split('; nothing was changed')[0]}; {undone or 'nothing was changed'}"
         ) from None
+
+
+def _undo(inboxes: _Inboxes, swapped: _Swapped | None) -> str:
+    """Put SQS and DynamoDB back (Postgres rolls back by itself); what could not be put back, or ''."""
+    failed = []
+    for store, undo in (("SQS", inboxes.undo), ("DynamoDB", swapped.undo if swapped else None)):
+        if undo is None:
+            continue
+        try:
+            undo()
+        except Exception as exc:
+            failed.append(f"{store} ({_why(exc)})")
+    return f"putting {' and '.join(failed)} back failed too: reset the sandbox" if failed else ""
+
+
+def _why(exc: Exception) -> str:
+    diag = getattr(exc, "diag", None)
+    return (
+        (diag.message_primary if diag is not None else None) or dynamo.error_code(exc) or type(exc).__name__
+    )
 
 
 def _write_postgres(scenario: Scenario, main: Any, replica: Any, services: Any) -> None:
@@ -120,8 +163,12 @@ def _dynamodb_items(settings: Settings, scenario: Scenario, now: float) -> dict[
                 amount_cents=h.amount_cents,
                 reason=h.reason or "from the scenario",
                 payment_id=_payment_id(h),
-                idempotency_key=h.idempotency_key or idempotency_key(h.float_id, h.due_date),
+                idempotency_key=h.idempotency_key
+                or (idempotency_key(h.float_id, h.due_date) if h.outcome in ACH_OUTCOMES else None),
                 actor="scenario",
+                # A scenario's FAILED stands for an order Payments refused (it holds nothing); an attempt
+                # whose outcome is unknown is what a run writes under faults, not a seed.
+                refused=h.outcome == "FAILED",
             )
             history.append(dynamo.to_item(event.values()))
         for run in scenario.runs:
@@ -163,7 +210,17 @@ def _scan(ddb: Any, table: str) -> list[dict[str, Any]]:
     return [item for page in ddb.get_paginator("scan").paginate(TableName=table) for item in page["Items"]]
 
 
-def _replace_dynamodb(ddb: Any, settings: Settings, new: dict[str, list[dict[str, Any]]]) -> None:
+class _Swapped:
+    """DynamoDB after a swap: `undo` puts the old items back."""
+
+    def __init__(self, ddb: Any, keys: dict[str, tuple[str, ...]], old: Any, new: Any) -> None:
+        self.ddb, self.keys, self.old, self.new = ddb, keys, old, new
+
+    def undo(self) -> None:
+        _swap(self.ddb, self.keys, self.new, self.old)
+
+
+def _replace_dynamodb(ddb: Any, settings: Settings, new: dict[str, list[dict[str, Any]]]) -> _Swapped:
     """Swap the tables' items for `new`; on any failure, put the old items back and refuse."""
     keys = {settings.locks_table: ("namespace", "lock_key"), settings.history_table: ("pk", "sk")}
     old = {table: _scan(ddb, table) for table in keys}
@@ -173,6 +230,7 @@ def _replace_dynamodb(ddb: Any, settings: Settings, new: dict[str, list[dict[str
         _swap(ddb, keys, new, old)
         code = dynamo.error_code(exc) or type(exc).__name__
         raise ScenarioError(f"the scenario was refused by DynamoDB ({code}); nothing was changed") from None
+    return _Swapped(ddb, keys, old, new)
 
 
 def _swap(
@@ -185,35 +243,91 @@ def _swap(
             ddb.put_item(TableName=table, Item=item)
 
 
-def _replace_dead_letters(settings: Settings, clients: Any, scenario: Scenario) -> None:
-    """Empty the schedule's DLQ and the alert and finance inboxes, then send the scenario's dead-letter events (sent
-    now, by SQS's clock)."""
-    from floatctl_sandbox.provision import alert_inbox_name, dead_letter_queue_name, finance_inbox_name
+HIDE_S = 120  # how long the old messages stay hidden while the load runs (SQS's visibility timeout)
 
-    sqs = clients.client("sqs")
-    for inbox in (alert_inbox_name(settings), finance_inbox_name(settings)):
-        _drain(sqs, sqs.get_queue_url(QueueName=inbox)["QueueUrl"])
-    url = sqs.get_queue_url(QueueName=dead_letter_queue_name(settings))["QueueUrl"]
-    _drain(sqs, url)
-    for row in scenario.dlq:
-        sqs.send_message(
-            QueueUrl=url,
-            MessageBody=json.dumps({"error": row.error_code}),
-            MessageAttributes={
-                "ERROR_CODE": {"DataType": "String", "StringValue": row.error_code},
-                "ERROR_MESSAGE": {"DataType": "String", "StringValue": row.error_message},
-            },
+
+class _Inboxes:
+    """The schedule's DLQ and the alert and finance inboxes: old messages hidden first, deleted last.
+
+    Emptied message by message, not with PurgeQueue: AWS says "Messages sent to the queue after you
+    call PurgeQueue might be deleted while the queue is being purged."
+    (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_PurgeQueue.html)
+    A received message stays hidden for its visibility timeout; "If you don't delete a message ... it
+    becomes visible again" and ChangeMessageVisibility with 0 makes it visible at once
+    (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ChangeMessageVisibility.html).
+    """
+
+    def __init__(self, sqs: Any, settings: Settings) -> None:
+        from floatctl_sandbox.provision import alert_inbox_name, dead_letter_queue_name, finance_inbox_name
+
+        self.sqs = sqs
+        self.names = (
+            alert_inbox_name(settings),
+            finance_inbox_name(settings),
+            dead_letter_queue_name(settings),
         )
+        self.urls: dict[str, str] = {}
+        self.hidden: dict[str, list[dict[str, Any]]] = {}
+        self.deleted: dict[str, list[dict[str, Any]]] = {}
+        self.sent = False
 
+    def hide_old(self) -> None:
+        """Find the queues and receive (hide, not delete) every message in them."""
+        for name in self.names:
+            self.urls[name] = self.sqs.get_queue_url(QueueName=name)["QueueUrl"]
+        for name, url in self.urls.items():
+            self.hidden[name] = []
+            while messages := self.sqs.receive_message(
+                QueueUrl=url,
+                MaxNumberOfMessages=10,
+                VisibilityTimeout=HIDE_S,
+                MessageAttributeNames=["All"],
+            ).get("Messages"):
+                self.hidden[name] += messages
 
-def _drain(sqs: Any, url: str) -> None:
-    # Drained message by message, not with PurgeQueue: AWS says "Messages sent to the queue after you
-    # call PurgeQueue might be deleted while the queue is being purged."
-    # (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_PurgeQueue.html)
-    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30).get(
-        "Messages"
-    ):
-        sqs.delete_message_batch(
-            QueueUrl=url,
-            Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
-        )
+    def send_new(self, scenario: Scenario) -> None:
+        """The scenario's dead-letter events, sent now (by SQS's clock)."""
+        url = self.urls[self.names[2]]
+        self.sent = True
+        for row in scenario.dlq:
+            self.sqs.send_message(
+                QueueUrl=url,
+                MessageBody=json.dumps({"error": row.error_code}),
+                MessageAttributes={
+                    "ERROR_CODE": {"DataType": "String", "StringValue": row.error_code},
+                    "ERROR_MESSAGE": {"DataType": "String", "StringValue": row.error_message},
+                },
+            )
+
+    def delete_old(self) -> None:
+        for name, messages in self.hidden.items():
+            for i in range(0, len(messages), 10):
+                batch = messages[i : i + 10]
+                self.sqs.delete_message_batch(
+                    QueueUrl=self.urls[name],
+                    Entries=[
+                        {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(batch)
+                    ],
+                )
+                self.deleted.setdefault(name, []).extend(batch)
+        self.hidden = {}
+
+    def undo(self) -> None:
+        """Back as they were: the new messages deleted, the hidden ones shown, any deleted ones sent again."""
+        if self.sent:  # the only visible messages in the DLQ are the ones this load sent
+            url = self.urls[self.names[2]]
+            while messages := self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
+                for m in messages:
+                    self.sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        for name, messages in self.hidden.items():
+            for m in messages:
+                self.sqs.change_message_visibility(
+                    QueueUrl=self.urls[name], ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0
+                )
+        for name, messages in self.deleted.items():
+            for m in messages:
+                self.sqs.send_message(
+                    QueueUrl=self.urls[name],
+                    MessageBody=m["Body"],
+                    MessageAttributes=m.get("MessageAttributes") or {},
+                )

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from jobs.domain.calendar import FIRST_RUN_DATE, LAST_RUN_DATE
 from jobs.errors import UsageError
 
 FLOAT_COLUMNS = ("user_id", "status", "amount_cents", "due_date")
@@ -27,7 +28,7 @@ OUTCOMES = (
 )
 # What the stores behind the sandbox can hold: Postgres bigint, and dates the calendar can step past.
 BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
-FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2199, 12, 31)
+FIRST_DATE, LAST_DATE = FIRST_RUN_DATE, LAST_RUN_DATE
 MAX_LEASE_S = 10 * 365 * 24 * 3600
 LOCK_NAMESPACES = ("float", "job")
 RUN_STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "INTERRUPTED")

@@ -87,5 +87,9 @@ class PolledFaults:
         rate = self._values.get(f"{service}.{fault}") or 0
         return rate > 0 and self._rng.random() < rate
 
+    def value(self, key: str) -> float:
+        """A numeric setting (0 when unknown), e.g. `dynamodb.trickle_byte_s`."""
+        return float(self._values.get(key) or 0)
+
     def close(self) -> None:
         self._stop.set()

@@ -16,7 +16,7 @@ import psycopg
 from jobs.domain.calendar import due_window
 from jobs.runtime import Runtime
 from tests import scenarios
-from tests.faults.harness import RUN_DATE, Figures, Harness, max_in_window
+from tests.faults.harness import RUN_DATE, Figures, Harness
 
 
 def _no_card_floats(
@@ -89,16 +89,63 @@ def changed_mid_wait(h: Harness, floats: int = 12, rate: int = 2) -> Figures:
     figures.exit_codes[code] += 1
     if code != 0:
         figures.problems.append(f"the run exited {code}: {err.strip()[-300:]}")
-    late = [p["at"] - changed_at[p["float_id"]] for p in _payments(h) if p["float_id"] in changed_at]
-    stale = [gap for gap in late if gap > 0.2]  # the re-read's own round-trip, with room for a busy machine
+    after = [
+        g
+        for p in _payments(h)
+        if p["float_id"] in changed_at and (g := p["at"] - changed_at[p["float_id"]]) > 0
+    ]
+    # A payment stored after the change is stale unless its re-read began before the change: the window
+    # from re-read to stored (reread_window) is ms at p99 but reached 0.19 s on the loaded 2-core machine.
+    stale = [gap for gap in after if gap > 0.2]
     figures.faults = {
         "changed": len(changed_at),
         "paid after the change": len(stale),
-        "largest gap s": round(max(late, default=0.0), 3),
+        "largest gap s": round(max(after), 3) if after else "none paid after",
     }
     if stale:
         figures.problems.append(f"{len(stale)} floats paid {max(stale):.2f} s after main changed them")
     return h.check(figures)
+
+
+def reread_window(h: Harness, samples: int = 100) -> Figures:
+    """How long after the pre-send re-read of main began can the partner store the payment? The same
+    path as a submitter (re-read by primary key in `before_send`, then the POST), timed on one clock
+    (the database's): the largest gap `changed_mid_wait` can see for a change that just missed it."""
+    from datetime import date as day
+
+    from jobs.adapters.services import PaymentsClient
+
+    figures = Figures("re-read to stored window (§1)")
+    rows = _no_card_floats(samples, start_id=6000)
+    h.load({"floats": rows})
+    runtime = Runtime.from_settings(h.app.settings)
+    floats, payments = runtime.floats(), PaymentsClient(runtime.http(), runtime.settings.payments_api_url)
+    began: dict[int, float] = {}
+    try:
+        for row in rows:
+
+            def reread(float_id: int = row["id"]) -> None:
+                began[float_id] = time.time()
+                floats.refetch(float_id)
+
+            payments.submit(
+                float_id=row["id"],
+                user_id=row["user_id"],
+                amount_cents=row["amount_cents"],
+                effective_date=day.fromisoformat(row["due_date"]),
+                idempotency_key=f"window:{row['id']}",
+                before_attempt=reread,
+            )
+    finally:
+        runtime.close()
+    gaps = sorted(p["at"] - began[p["float_id"]] for p in _payments(h))
+    figures.runs = len(gaps)
+    figures.faults = {
+        "p50 ms": round(gaps[len(gaps) // 2] * 1000, 1),
+        "p99 ms": round(gaps[int(len(gaps) * 0.99) - 1] * 1000, 1),
+        "max ms": round(gaps[-1] * 1000, 1),
+    }
+    return figures
 
 
 def replica_lags_on_one_field(h: Harness) -> Figures:
@@ -204,61 +251,6 @@ def lost_replies(h: Harness, floats: int = 60, rate_lost: float = 0.2) -> Figure
     return h.check(figures, expected)
 
 
-# -- §4: due dates moved between runs ------------------------------------------------------------------
-
-
-SEQUENCES = (
-    (date(2026, 11, 20), date(2026, 11, 23)),  # Friday -> Monday
-    (date(2026, 11, 25), date(2026, 11, 27)),  # the Thanksgiving pair: Wednesday -> Friday
-    (date(2026, 11, 21), date(2026, 11, 23)),  # a manual Saturday run -> Monday
-)
-
-
-def moved_due_dates(h: Harness, floats: int = 12, sequences: tuple = SEQUENCES) -> Figures:
-    """Consecutive and overlapping windows, due dates moved on main between runs, each run twice:
-    at most one payment per float whatever its due date."""
-    figures = Figures("due dates moved between runs (§4)")
-    for n, (first, second) in enumerate(sequences):
-        rows = _no_card_floats(floats, run_date=first, start_id=3000 + 100 * n)
-        h.load({"floats": rows})
-        for run_date in (first, first, second, second):
-            if run_date == second:
-                target = due_window(second).days()
-                with (
-                    psycopg.connect(h.sandbox.dsn("main"), autocommit=True) as main,
-                    psycopg.connect(h.sandbox.dsn("replica"), autocommit=True) as replica,
-                ):
-                    for i, row in enumerate(rows):
-                        for conn in (main, replica):
-                            conn.execute(
-                                "UPDATE floats SET due_date = %s WHERE id = %s",
-                                (target[i % len(target)], row["id"]),
-                            )
-            code, _, err = h.finish(
-                h.start(
-                    "run",
-                    "day-before-ach",
-                    "--date",
-                    run_date.isoformat(),
-                    "--payment-submit-rate",
-                    "20",
-                    defaults=False,
-                )
-            )
-            figures.runs += 1
-            figures.exit_codes[code] += 1
-            if code != 0:
-                figures.problems.append(f"run {run_date} exited {code}: {err.strip()[-200:]}")
-        per_float: dict[int, int] = {}
-        for p in _payments(h):
-            per_float[p["float_id"]] = per_float.get(p["float_id"], 0) + 1
-        figures.duplicates += sum(c - 1 for c in per_float.values() if c > 1)
-        figures.lost += len({r["id"] for r in rows} - set(per_float))
-        figures.max_per_second = max(figures.max_per_second, max_in_window(h.request_times()))
-    figures.faults = {"sequences": len(sequences), "runs each": 4}
-    return figures
-
-
 # -- §5: a paused run wakes up after losing its leases -------------------------------------------------
 
 
@@ -303,7 +295,7 @@ TRIALS = (
     "replica_lags_on_one_field",
     "mixed_layouts",
     "lost_replies",
-    "moved_due_dates",
     "paused_run",
+    # tests/faults/moved_trials.py: moved_due_dates, unknown_outcome_moved
     # tests/faults/partner_trials.py: trickling_partner, partner_answers, refused_inputs
 )

@@ -31,6 +31,22 @@ from tests import scenarios
 
 RUN_DATE = scenarios.RUN_DATE
 RATE = 20
+# Every command that takes a run date, with the flag (or argument) that carries it.
+DATE_COMMANDS = (
+    ("run", "day-before-ach", "--date"),
+    ("preview", "--date"),
+    ("status", "--date"),
+    ("launch", "day-before-ach", "--date"),
+    ("recover", "day-before-ach", "--date"),
+    ("reconcile", "--date"),
+    ("history", "--date"),
+    ("stop", "--date"),
+    ("watch", "day-before-ach", "--date"),
+    ("diff", "--date"),
+    ("calendar", "explain"),
+    ("calendar", "next", "--from"),
+    ("sandbox", "seed", "--date"),
+)
 
 
 def max_in_window(times: list[float], window: float = 1.0) -> int:
@@ -440,6 +456,10 @@ class Harness:
         ):
             code, _, err = self.finish(self.start(*args, defaults=False))
             one_line(" ".join(args), code, err, 2, fragment)
+        # The one range rule of every --date (jobs/domain/calendar.py parse_run_date): one line, exit 2.
+        for args in DATE_COMMANDS:
+            code, _, err = self.finish(self.start(*args, "9999-12-31", defaults=False))
+            one_line(" ".join(args) + " 9999-12-31", code, err, 2, "outside 1900-01-01..2199-12-31")
         code, _, err = self.finish(
             subprocess.Popen(
                 [sys.executable, "-m", "floatctl", "status"],

@@ -3,6 +3,7 @@ refused inputs (§9). Shared by tests/faults/test_exactly_once.py and `make reli
 
 from __future__ import annotations
 
+import json
 import signal
 import time
 from datetime import date
@@ -10,11 +11,12 @@ from typing import Any
 
 import psycopg
 
+from floatctl_sandbox.provision import alert_inbox_name, dead_letter_queue_name, finance_inbox_name
 from jobs.domain.keys import idempotency_key
 from jobs.runtime import Runtime
 from tests import scenarios
 from tests.faults.exactly_once import _no_card_floats, _requests, _wait_for
-from tests.faults.harness import Figures, Harness
+from tests.faults.harness import RUN_DATE, Figures, Harness
 
 # -- §6: a partner that trickles its answer ------------------------------------------------------------
 
@@ -66,6 +68,23 @@ def trickling_partner(h: Harness, users_too: bool = True) -> Figures:
         figures.problems.append(f"users trickle: exit {code} after {elapsed:.0f} s, counts {counts}")
     figures.faults = {"trickle": "1 byte / 4 s", "longest run s": round(elapsed, 1)}
     h.clear_faults()
+    return figures
+
+
+def low_rate(h: Harness, rate: float = 0.1, floats: int = 2) -> Figures:
+    """At 0.1/s the second token comes 10 s after the first, longer than a call's 8 s deadline: every
+    float is still sent once and SUBMITTED (the deadline counts from the first byte, not the token wait)."""
+    figures = Figures("low rate, token wait > call deadline (§6)")
+    h.load({"floats": _no_card_floats(floats, start_id=4500)})
+    command = ["run", "day-before-ach", "--date", RUN_DATE.isoformat(), "--payment-submit-rate", str(rate)]
+    code, summary, err = h.finish(h.start(*command, defaults=False), timeout=120)
+    figures.runs += 1
+    figures.exit_codes[code] += 1
+    counts = summary["counts"] if summary else {}
+    posts = _requests(h)
+    figures.faults = {"rate": rate, "POSTs": posts}
+    if code != 0 or counts != {"SUBMITTED": floats} or posts != floats:
+        figures.problems.append(f"exit {code}, counts {counts}, {posts} POSTs: {err.strip()[-200:]}")
     return figures
 
 
@@ -132,14 +151,29 @@ def refused_inputs(h: Harness, tmp_dir: Any) -> Figures:
                     "lease_expires_in_s": 300,
                 }
             ],
+            "dlq": [{"error_code": "ECS_TASK_FAILED", "error_message": "an earlier missed fire"}],
         }
     )
+    sqs = h.app.aws().client("sqs")
+    queues = [
+        sqs.get_queue_url(QueueName=name(h.app.settings))["QueueUrl"]
+        for name in (alert_inbox_name, finance_inbox_name, dead_letter_queue_name)
+    ]
+    sqs.send_message(QueueUrl=queues[0], MessageBody="an alert already sent")
 
-    def state() -> tuple[int, int, int]:
+    def state() -> tuple[int, ...]:
         runtime = Runtime.from_settings(h.app.settings)
         with psycopg.connect(h.sandbox.dsn("main")) as conn:
             floats = conn.execute("SELECT count(*) FROM floats").fetchone()[0]
-        return floats, len(runtime.history().float_events(101)), len(runtime.locks().list("float"))
+        messages = [
+            int(
+                sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])[
+                    "Attributes"
+                ]["ApproximateNumberOfMessages"]
+            )
+            for url in queues
+        ]
+        return floats, len(runtime.history().float_events(101)), len(runtime.locks().list("float")), *messages
 
     before = state()
     bad_documents = [
@@ -166,6 +200,19 @@ def refused_inputs(h: Harness, tmp_dir: Any) -> Figures:
         lines = [line for line in err.strip().splitlines() if line]
         ok = code == 2 and len(lines) <= 2 and lines and lines[0].startswith("error: ") and fragment in err
         tried.append((text[:40], ok and state() == before, f"exit {code}: {lines[:1]}"))
+    # A scenario that passes every check, refused by SQS after Postgres and DynamoDB were written.
+    h.faults(sqs__send_error_rate=1)
+    path = tmp_dir / "good.json"
+    path.write_text(
+        json.dumps(scenarios.mixed(2, seed=4) | {"dlq": [{"error_code": "X", "error_message": "y"}]})
+    )
+    code, _, err = h.finish(h.start("sandbox", "seed", "--from", str(path)))
+    h.clear_faults()
+    lines = [line for line in err.strip().splitlines() if line]
+    ok = code == 2 and lines and lines[0].startswith("error: ") and "refused by SQS" in err
+    tried.append(
+        ("refused by SQS mid-load", bool(ok and state() == before), f"exit {code}: {lines[:1]}; {state()}")
+    )
     for args, fragment in (
         (("run", "day-before-ach", "--payment-submit-rate", "inf"), "--payment-submit-rate"),
         (("run", "day-before-ach", "--payment-submit-rate", "nan"), "--payment-submit-rate"),

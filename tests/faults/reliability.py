@@ -34,7 +34,7 @@ def main() -> int:
     from floatctl.output import Output
     from floatctl_sandbox.control import ensure_running, stop
     from jobs.settings import Settings
-    from tests.faults import exactly_once, partner_trials
+    from tests.faults import exactly_once, moved_trials, partner_trials, store_trials
     from tests.faults.harness import Harness
 
     sandbox, _ = ensure_running(root / "sandbox")
@@ -58,12 +58,18 @@ def main() -> int:
         trials += [
             # Issue 16: the trials that would break each exactly-once promise (tests/faults/exactly_once.py).
             exactly_once.changed_mid_wait(harness, floats=24, rate=2),
+            exactly_once.reread_window(harness, samples=300),
             exactly_once.replica_lags_on_one_field(harness),
             exactly_once.mixed_layouts(harness, floats=200),
             exactly_once.lost_replies(harness, floats=150),
-            exactly_once.moved_due_dates(harness, floats=20),
+            moved_trials.moved_due_dates(harness, floats=20),
+            moved_trials.unknown_outcome_moved(harness, floats=20),
             exactly_once.paused_run(harness, floats=60),
             partner_trials.trickling_partner(harness),
+            partner_trials.low_rate(harness),
+            store_trials.stalled_stores(harness, stores=("dynamodb",), floats=30),
+            store_trials.stalled_stores(harness, stores=("postgres",), floats=30),
+            store_trials.stalled_stores(harness, floats=30),
             partner_trials.partner_answers(harness),
             partner_trials.refused_inputs(harness, root),
         ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.faults import exactly_once as trials
-from tests.faults import partner_trials
+from tests.faults import moved_trials, partner_trials
 from tests.faults.harness import Harness
 
 
@@ -41,7 +41,13 @@ def test_lost_dynamodb_replies_do_not_read_as_lost_locks(harness):
 
 
 def test_a_due_date_moved_after_submission_is_not_paid_again(harness):
-    _assert(trials.moved_due_dates(harness, floats=6, sequences=trials.SEQUENCES[:2]))
+    _assert(moved_trials.moved_due_dates(harness, floats=6, sequences=moved_trials.SEQUENCES[:2]))
+
+
+def test_an_unknown_outcome_blocks_a_moved_due_date_until_read_back(harness):
+    figures = moved_trials.unknown_outcome_moved(harness)
+    _assert(figures)
+    assert figures.faults["stored on Friday"] > 0
 
 
 def test_a_paused_run_sends_nothing_after_its_leases_lapsed(harness):
@@ -51,7 +57,7 @@ def test_a_paused_run_sends_nothing_after_its_leases_lapsed(harness):
 
 
 def test_a_trickling_partner_cannot_hang_the_run_or_its_stop(harness):
-    figures = partner_trials.trickling_partner(harness, users_too=False)
+    figures = partner_trials.trickling_partner(harness)
     assert not figures.problems, figures.problems
     assert max(figures.sigterm_exit_s) <= 25
 

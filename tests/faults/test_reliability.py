@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.faults.harness import Harness, max_in_window
+from tests.faults import store_trials
+from tests.faults.harness import DATE_COMMANDS, Harness, max_in_window
 
 
 @pytest.fixture(scope="module")
@@ -46,10 +47,37 @@ def test_sigterm_at_random_moments(harness):
     assert max(figures.sigterm_exit_s) <= 25
 
 
+def test_sigterm_while_dynamodb_drips_and_main_is_locked_exits_in_time(harness):
+    figures = store_trials.stalled_stores(harness)
+    _assert(figures)
+    assert figures.exit_codes[143] == 1 and max(figures.sigterm_exit_s) <= 25
+
+
 def test_bad_input_corpus(harness, tmp_path):
     figures = harness.bad_inputs(tmp_path)
     _assert(figures)
     assert figures.runs >= 20
+
+
+def test_the_bad_date_trial_covers_every_command_that_takes_a_run_date():
+    """A command added with a --date (or a date argument) joins harness.DATE_COMMANDS, or this fails."""
+    import typer.main
+
+    from floatctl.cli import app
+
+    def walk(command, path=()):
+        for name, sub in (getattr(command, "commands", None) or {}).items():
+            yield from walk(sub, (*path, name))
+        if not getattr(command, "commands", None):
+            yield path, command
+
+    taking_a_date = {
+        path
+        for path, command in walk(typer.main.get_command(app))
+        if {p.name for p in command.params} & {"date_", "from_"}
+    }
+    tried = {tuple(a for a in args if not a.startswith("--")) for args in DATE_COMMANDS}
+    assert taking_a_date == tried
 
 
 def test_prod_state_changes_need_confirmation(harness):

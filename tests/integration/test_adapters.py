@@ -309,6 +309,29 @@ def test_a_trickling_answer_is_cut_at_the_total_deadline_and_at_a_hard_stop(runt
     assert time.monotonic() - started < 2.0
 
 
+def test_the_total_deadline_starts_after_the_wait_for_the_token(runtime, load):
+    """At a low rate the token wait is longer than the deadline: the call must still go out, once."""
+    load({})
+    limiter = RateLimiter(1.5)  # the second token comes ~0.67 s after the first
+    payments = PaymentsClient(
+        _http(runtime, attempts=1, total_deadline_s=0.4), runtime.settings.payments_api_url
+    )
+    waits = []
+    results = [
+        payments.submit(
+            float_id=float_id,
+            user_id=2,
+            amount_cents=300,
+            effective_date=date(2026, 11, 24),
+            idempotency_key=f"day-before-ach:{float_id}:2026-11-24",
+            before_attempt=lambda: waits.append(limiter.acquire()) or limiter.sent,
+        )
+        for float_id in (1, 2)
+    ]
+    assert max(waits) > 0.4  # the second waited past a whole deadline for its token ...
+    assert [r.accepted for r in results] == [True, True], [r.reason for r in results]  # ... and was sent
+
+
 def test_the_token_is_taken_at_the_first_send_after_connecting(runtime, load, sandbox):
     """No token for a connection that never opened; a limiter stop sends nothing at all."""
     import socket

@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 from jobs.domain.calendar import (
     CUTOFF_TIME,
     FIRE_TIME,
+    FIRST_RUN_DATE,
+    LAST_RUN_DATE,
     NEW_YORK,
     DueWindow,
     cutoff_at,
@@ -19,6 +21,7 @@ from jobs.domain.calendar import (
     next_business_day,
     parse_run_date,
     previous_business_day,
+    run_date_problem,
     today_in_new_york,
 )
 
@@ -251,6 +254,20 @@ def test_parse_run_date_rejects_with_one_line(text: str) -> None:
     with pytest.raises(ValueError, match="YYYY-MM-DD") as raised:
         parse_run_date(text)
     assert "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize("text", ["9999-12-31", "0001-01-01", "1899-12-31", "2200-01-01"])
+def test_parse_run_date_refuses_a_date_outside_the_range_in_one_line(text: str) -> None:
+    with pytest.raises(ValueError, match="outside 1900-01-01..2199-12-31") as raised:
+        parse_run_date(text)
+    assert "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize("day", [FIRST_RUN_DATE, LAST_RUN_DATE])
+def test_every_date_of_the_range_has_a_window_and_a_fire(day: date) -> None:
+    """The range is what the calendar can step through: the edges parse and have a window."""
+    assert parse_run_date(day.isoformat()) == day and run_date_problem(day) is None
+    assert due_window(day).end > day and fire_at(day).date() == day
 
 
 dates = st.dates(min_value=date(2000, 1, 1), max_value=date(2060, 12, 31))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -21,6 +21,7 @@ from jobs.domain.model import (
     Float,
     FloatHistory,
 )
+from jobs.domain.records import FloatEvent, summarize, unresolved_keys
 
 WINDOW = due_window(date(2026, 11, 20))  # a Friday: Saturday through Monday
 DUE = date(2026, 11, 23)
@@ -161,3 +162,88 @@ def test_submit_only_when_every_rule_passes(amount, user, due, stale, history, c
 def test_a_pending_ach_is_resolved_before_the_card_path():
     result = rules.check_debit_card([card()], DUE, pending_key="day-before-ach:1:2026-11-23")
     assert not result.failed and "pending" in result.reason
+
+
+# -- the history fold: which keys may hold a payment nobody confirmed (jobs/domain/records.py) -------------
+
+FRIDAY_DUE, MONDAY_DUE = date(2026, 11, 21), date(2026, 11, 24)
+OLD_KEY = "day-before-ach:1:2026-11-21"
+
+
+def _events(*specs):
+    """FloatEvents one second apart: (outcome, run_id, key[, refused])."""
+    start = datetime(2026, 11, 20, 23, 0, tzinfo=UTC)
+    return [
+        FloatEvent(
+            1,
+            spec[1],
+            spec[0],
+            FRIDAY_DUE,
+            event_at=start + timedelta(seconds=i),
+            idempotency_key=spec[2],
+            refused=spec[3] if len(spec) > 3 else False,
+        )
+        for i, spec in enumerate(specs)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("specs", "unresolved"),
+    [
+        # The issue's double debit: the POST may have been stored (timeout, wrong echo, 5xx after storing).
+        ((("ACH_PENDING", "fri", OLD_KEY), ("FAILED", "fri", OLD_KEY)), True),
+        # A refusal on the first attempt: Payments took nothing.
+        ((("ACH_PENDING", "fri", OLD_KEY), ("FAILED", "fri", OLD_KEY, True)), False),
+        # Killed between the two writes.
+        ((("ACH_PENDING", "fri", OLD_KEY),), True),
+        # The same run's outcome without a key: that attempt never went out (re-read of main failed).
+        ((("ACH_PENDING", "fri", OLD_KEY), ("FAILED", "fri", None)), False),
+        ((("ACH_PENDING", "fri", OLD_KEY), ("SKIP_STALE", "fri", None)), False),
+        # ... but another run's FAILED without a key (an outage) says nothing about a crashed pending.
+        ((("ACH_PENDING", "fri", OLD_KEY), ("FAILED", "sat", None)), True),
+        # A crashed pending, then a rerun that sent nothing: the crashed one may still hold a payment.
+        ((("ACH_PENDING", "fri", OLD_KEY), ("ACH_PENDING", "sat", OLD_KEY), ("FAILED", "sat", None)), True),
+        # A skip at a retry after an earlier attempt went out carries the key: unknown.
+        ((("ACH_PENDING", "fri", OLD_KEY), ("SKIP_STALE", "fri", OLD_KEY)), True),
+        # A refusal speaks for its own attempt only, not for an earlier unknown one.
+        (
+            (
+                ("ACH_PENDING", "fri", OLD_KEY),
+                ("FAILED", "fri", OLD_KEY),
+                ("ACH_PENDING", "sat", OLD_KEY),
+                ("FAILED", "sat", OLD_KEY, True),
+            ),
+            True,
+        ),
+        # Resolved: replayed, found by a 409 or a read-back, read back as not held, returned.
+        ((("ACH_PENDING", "fri", OLD_KEY), ("FAILED", "fri", OLD_KEY), ("SUBMITTED", "sat", OLD_KEY)), False),
+        ((("ACH_PENDING", "fri", OLD_KEY), ("FAILED", "fri", OLD_KEY), ("ACH_FOUND", "mon", OLD_KEY)), False),
+        (
+            (("ACH_PENDING", "fri", OLD_KEY), ("FAILED", "fri", OLD_KEY), ("ACH_NOT_FOUND", "mon", OLD_KEY)),
+            False,
+        ),
+    ],
+)
+def test_a_key_whose_outcome_is_unknown_stays_unresolved(specs, unresolved):
+    events = _events(*specs)
+    assert (unresolved_keys(events) == {FRIDAY_DUE: OLD_KEY}) is unresolved
+    # Another due date (main moved it) is blocked exactly while the old key is unresolved ...
+    moved = summarize(events, MONDAY_DUE)
+    assert (moved.other_pending_key == OLD_KEY) is unresolved
+    assert (rules.check_history(moved, 3, MONDAY_DUE).verdict == SKIP_ALREADY_SUBMITTED) is (
+        unresolved or moved.already_submitted
+    )
+    # ... and the same due date resends under the same key (200 or 409 then says what Payments holds).
+    assert (summarize(events, FRIDAY_DUE).pending_key == OLD_KEY) is unresolved
+
+
+def test_an_outage_failed_without_a_key_is_no_attempt_and_blocks_nothing():
+    history = summarize(_events(("FAILED", "fri", None)), MONDAY_DUE)
+    assert (history.ach_attempts, history.other_pending_key, history.already_submitted) == (0, None, False)
+
+
+def test_the_refused_flag_round_trips_and_absent_reads_as_maybe_stored():
+    refused, unknown = _events(("FAILED", "fri", OLD_KEY, True), ("FAILED", "fri", OLD_KEY))
+    assert FloatEvent.from_item(refused.values()).refused is True
+    assert "refused" not in {k for k, v in unknown.values().items() if v is not None}
+    assert FloatEvent.from_item(unknown.values()).refused is False
