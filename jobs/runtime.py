@@ -214,9 +214,12 @@ class Runtime:
         return PaymentsClient(self.http(), self.settings.payments_api_url)
 
     def sources(self) -> Sources:
+        """A preview's inputs: history reads back unknown keys as the run will, and records nothing."""
+        from jobs.batch.readback import ReadBackHistory
         from jobs.domain.evaluation import Sources
 
-        return Sources(self.floats(), self.history(), self.users())
+        history = ReadBackHistory(self.history(), self.payments(), record=False)
+        return Sources(self.floats(), history, self.users())
 
     def adapters(self, rate: float) -> Adapters:
         from jobs.adapters.job_lock import JobLockStore

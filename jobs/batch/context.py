@@ -39,7 +39,14 @@ class RunContext:
     def sources(self) -> Sources:
         """The rules' inputs; history reads back unknown keys of other due dates (readback.py)."""
         a = self.adapters
-        return Sources(a.floats, ReadBackHistory(self), a.users)
+        history = ReadBackHistory(
+            a.history,
+            a.payments,
+            run_id=self.summary.run_id,
+            actor=self.identity.started_by,
+            stop=self.stop.hard,
+        )
+        return Sources(a.floats, history, a.users)
 
     def fail_run(self, message: str) -> None:
         """Stop the run and mark it FAILED with `message` (the first fatal message wins)."""

@@ -7,11 +7,15 @@ the history rule blocks it (`unresolved_keys`). The run reads Payments by the ol
 (`GET /v1/ach/next-day/{key}`) and records the answer: `ACH_FOUND` (it holds a payment: the float is
 already submitted) or `ACH_NOT_FOUND` (nothing is held: the block lifts). See
 docs/decisions/unknown-outcomes.md.
+
+A preview reads the same way (a GET changes nothing) but records nothing (`record=False`), so its
+verdict is the one the run will reach.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import date
 from typing import Any
 
@@ -22,14 +26,28 @@ log = logging.getLogger("jobs.batch.run")
 
 
 class ReadBackHistory:
-    """The run's view of collection-history: the store's, with unknown keys of other due dates read back."""
+    """Collection-history as a run (or its preview) sees it: the store's, with unknown keys of other
+    due dates read back from Payments."""
 
-    def __init__(self, ctx: Any) -> None:
-        self.ctx = ctx
+    def __init__(
+        self,
+        store: Any,
+        payments: Any,
+        *,
+        run_id: str = "preview",
+        actor: str = "preview",
+        stop: threading.Event | None = None,
+        record: bool = True,
+    ) -> None:
+        self.store = store
+        self.payments = payments
+        self.run_id = run_id
+        self.actor = actor
+        self.stop = stop
+        self.record = record
 
     def float_history(self, float_id: int, due_date: date) -> FloatHistory:
-        store = self.ctx.adapters.history
-        events = store.float_events(float_id)
+        events = self.store.float_events(float_id)
         history = summarize(events, due_date)
         if history.already_submitted or history.other_pending_key is None:
             return history
@@ -39,7 +57,8 @@ class ReadBackHistory:
             event = self._read_back(float_id, old_due, key)
             if event is None:
                 break  # still unknown: the float stays blocked
-            store.put_event(event)
+            if self.record:
+                self.store.put_event(event)
             events.append(event)
             if event.outcome == ACH_FOUND:
                 break
@@ -47,9 +66,8 @@ class ReadBackHistory:
 
     def _read_back(self, float_id: int, old_due: date, key: str) -> FloatEvent | None:
         """What Payments holds under `key`, as the event that records it; None when it cannot be read."""
-        ctx = self.ctx
         try:
-            held = ctx.adapters.payments.payment(key, stop=ctx.stop.hard)
+            held = self.payments.payment(key, stop=self.stop)
         except Exception as exc:  # the float stays blocked; the next run reads again
             log.warning(
                 "float %s: reading back %s failed: %s", float_id, key, exc, extra={"float_id": float_id}
@@ -57,10 +75,10 @@ class ReadBackHistory:
             return None
         common = {
             "float_id": float_id,
-            "run_id": ctx.summary.run_id,
+            "run_id": self.run_id,
             "due_date": old_due,
             "idempotency_key": key,
-            "actor": ctx.identity.started_by,
+            "actor": self.actor,
         }
         if held is None:
             reason = "read back before paying another due date: Payments holds no payment under this key"
