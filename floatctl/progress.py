@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
-from datetime import datetime
 from typing import Any
 
 FIRST = ("SUBMITTED", "FAILED")  # what on call watches: first on the line, always shown
@@ -17,8 +17,12 @@ class RunProgress:
     """
 
     def __init__(self, enabled: bool, options: Any) -> None:
+        from jobs import clock
+
         self.enabled = enabled
         self.options = options
+        # The run's clock (FLOATCTL_NOW when set) at the start, moved on by the time elapsed since.
+        self._started_at, self._started = clock.now(), time.monotonic()
         self.counts: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._progress: Any = None
@@ -60,11 +64,12 @@ class RunProgress:
 
     def _describe(self) -> str:
         from floatctl.output import duration, plural
-        from jobs.domain.calendar import NEW_YORK, cutoff_at
+        from jobs.domain.calendar import cutoff_at
 
         done = sum(self.counts.values())
         rest = " ".join(f"{k}={v}" for k, v in sorted(self.counts.items()) if k not in FIRST)
-        left = (cutoff_at(self.options.run_date) - datetime.now(NEW_YORK)).total_seconds()
+        elapsed = time.monotonic() - self._started
+        left = (cutoff_at(self.options.run_date) - self._started_at).total_seconds() - elapsed
         to_cutoff = f"{duration(left)} to cutoff" if left > 0 else f"PAST CUTOFF by {duration(left)}"
         return f"{plural(done, 'float')}{f' ({rest})' if rest else ''}  {to_cutoff}"
 

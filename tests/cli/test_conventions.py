@@ -237,6 +237,17 @@ def test_the_live_line_starts_with_submitted_failed_and_elapsed():
     assert progress._describe().startswith("4 floats (SKIP_VALID_CARD=1)  PAST CUTOFF by ")
 
 
+def test_the_live_line_counts_down_on_the_runs_clock(monkeypatch):
+    from types import SimpleNamespace
+
+    from floatctl.progress import RunProgress
+
+    # The run's clock (FLOATCTL_NOW in the sandbox) decides the time to cutoff, as it decides the run date.
+    monkeypatch.setenv("FLOATCTL_NOW", f"{scenarios.RUN_DATE}T19:00:30-05:00")
+    progress = RunProgress(enabled=False, options=SimpleNamespace(run_date=scenarios.RUN_DATE))
+    assert progress._describe() == "0 floats  1 h 59 min to cutoff"
+
+
 def test_a_failed_run_logs_its_end_at_error_and_names_the_version(sandbox, load, cli):
     load(scenarios.mixed(4, seed=22) | {"cards": []})
     assert cli("sandbox", "faults", "set", "payments.error_rate=1").exit_code == 0
