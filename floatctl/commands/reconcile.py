@@ -11,8 +11,8 @@ from floatctl.output import dollars, plural
 def reconcile(ctx: typer.Context, date_: opt.NightDate = None) -> None:
     """Every key the night sent, looked up at Payments; exit 1 on any finding (-o json|csv for finance)."""
     from jobs import clock
+    from jobs.finance.reconcile import reconcile_night
     from jobs.oncall.facts import resolve_night
-    from jobs.oncall.reconcile import reconcile_night
 
     app_ctx = ctx.obj
     out = app_ctx.output

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from jobs.adapters.history import HistoryStore
+    from jobs.adapters.services import PaymentsClient
     from jobs.adapters.sns import AlertTopic
     from jobs.settings import Settings
 
@@ -16,3 +17,5 @@ class FinanceRuntime(Protocol):
     def history(self) -> HistoryStore: ...
 
     def finance_topic(self) -> AlertTopic: ...
+
+    def payments(self) -> PaymentsClient: ...

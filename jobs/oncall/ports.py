@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from jobs.adapters.probes import TableProbes
     from jobs.adapters.scheduler import ScheduleClient
     from jobs.adapters.secrets import Secrets
-    from jobs.adapters.services import PaymentsClient, SignedHttp
+    from jobs.adapters.services import SignedHttp
     from jobs.adapters.sns import AlertTopic, PageLedger
     from jobs.adapters.sqs import DeadLetterQueue
     from jobs.domain.evaluation import Sources
@@ -47,8 +47,6 @@ class OncallRuntime(FinanceRuntime, Protocol):
     def alert_topic(self) -> AlertTopic: ...
 
     def page_ledger(self) -> PageLedger: ...
-
-    def payments(self) -> PaymentsClient: ...
 
     def sources(self) -> Sources: ...
 

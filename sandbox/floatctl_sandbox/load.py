@@ -33,7 +33,8 @@ CARD_INSERT = (
 ACH_OUTCOMES = ("ACH_PENDING", "SUBMITTED", "FAILED", "ACH_FOUND", "ACH_RETURNED", "ACH_NOT_FOUND")
 PAYMENT_INSERT = (
     "INSERT INTO payments (payment_id, idempotency_key, float_id, user_id, amount_cents, effective_date,"
-    " created_at) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
+    " created_at, status) VALUES (%s, %s, %s, %s, %s, %s, COALESCE(%s::timestamptz, now()), %s)"
+    " ON CONFLICT DO NOTHING"
 )
 
 
@@ -122,23 +123,32 @@ def _write_postgres(scenario: Scenario, main: Any, replica: Any, services: Any) 
                 for c in scenario.cards
             ],
         )
-        # A SUBMITTED event stands for a payment Payments really holds.
-        cur.executemany(
-            PAYMENT_INSERT,
-            [
-                (
-                    _payment_id(h),
-                    h.idempotency_key or idempotency_key(h.float_id, h.due_date),
-                    h.float_id,
-                    h.user_id or 0,
-                    h.amount_cents or 0,
-                    h.due_date,
-                    h.event_at,
-                )
-                for h in scenario.history
-                if h.outcome == "SUBMITTED"
-            ],
+        cur.executemany(PAYMENT_INSERT, _payments(scenario))
+
+
+def _payments(scenario: Scenario) -> list[tuple[Any, ...]]:
+    """The simulator's payments: the scenario's `payments` exactly, or one per SUBMITTED event (a
+    SUBMITTED event stands for a payment Payments really holds)."""
+    if scenario.payments is not None:
+        return [
+            (p.payment_id, p.idempotency_key, p.float_id, p.user_id, p.amount_cents, p.effective_date)
+            + (None, p.status)
+            for p in scenario.payments
+        ]
+    return [
+        (
+            _payment_id(h),
+            h.idempotency_key or idempotency_key(h.float_id, h.due_date),
+            h.float_id,
+            h.user_id or 0,
+            h.amount_cents or 0,
+            h.due_date,
+            h.event_at,
+            "ACCEPTED",
         )
+        for h in scenario.history
+        if h.outcome == "SUBMITTED"
+    ]
 
 
 def _payment_id(h: Any) -> str | None:

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from floatctl_sandbox.app_environment import ACCOUNT, app_environment, preview_bucket_name
 from jobs.errors import ConfigError
 from jobs.settings import Settings
 
-ACCOUNT = "123456789012"
 VPC_CIDR = "10.42.0.0/16"
 SUBNET_CIDRS = ("10.42.1.0/24", "10.42.2.0/24")
 SCHEDULE_EXPRESSION = "cron(0 19 ? * MON-FRI *)"
@@ -159,21 +159,15 @@ def _task_shape_file() -> Path:
 
 
 def task_definition(settings: Settings) -> dict[str, Any]:
-    """The family's task definition: terraform's shape (terraform/collections_jobs_task.json) with sandbox values."""
+    """The family's task definition: terraform's shape (terraform/collections_jobs_task.json) with sandbox
+    values; the app container's environment is app_environment's (every variable terraform sets)."""
     shape = json.loads(_task_shape_file().read_text())
     site = settings.env
     sandbox_values: dict[str, dict[str, Any]] = {
         "collections-jobs": {
             "name": settings.app_container,
             "image": f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/{APP_REPOSITORY}:{APP_TAG}",
-            "environment": [
-                {"name": "DD_SERVICE", "value": "collections-jobs"},
-                {"name": "DD_ENV", "value": site},
-                {"name": "DD_VERSION", "value": "sandbox"},
-                # No agent runs in the sandbox: tracing stays off unless a test turns it on.
-                {"name": "DD_TRACE_ENABLED", "value": "false"},
-                {"name": "FLOATCTL_ENV", "value": site},
-            ],
+            "environment": [{"name": k, "value": v} for k, v in app_environment(settings).items()],
             "logConfiguration": {"logDriver": "awsfirelens"},
         },
         "log-router": {},
@@ -228,11 +222,6 @@ def alert_inbox_name(settings: Settings) -> str:
 def finance_inbox_name(settings: Settings) -> str:
     """The SQS queue subscribed to the finance topic (`floatctl sandbox alerts --finance`)."""
     return f"{settings.finance_topic_name}-inbox"
-
-
-def preview_bucket_name(settings: Settings) -> str:
-    """The sandbox's bucket of signed-off previews, named as terraform names test's and prod's."""
-    return f"{settings.env}-floats-signed-off-previews"
 
 
 def _alerts(settings: Settings, sns: Any, sqs: Any) -> None:

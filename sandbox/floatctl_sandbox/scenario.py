@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from jobs.domain.calendar import FIRST_RUN_DATE, LAST_RUN_DATE
+from jobs.domain.keys import idempotency_key
 from jobs.errors import UsageError
 
 FLOAT_COLUMNS = ("user_id", "status", "amount_cents", "due_date")
@@ -32,6 +33,7 @@ FIRST_DATE, LAST_DATE = FIRST_RUN_DATE, LAST_RUN_DATE
 MAX_LEASE_S = 10 * 365 * 24 * 3600
 LOCK_NAMESPACES = ("float", "job")
 RUN_STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "INTERRUPTED")
+LISTS = ("floats", "cards", "history", "locks", "runs", "dlq", "payments")
 
 
 class ScenarioError(UsageError):
@@ -105,6 +107,19 @@ class DeadLetterRow:
 
 
 @dataclass(frozen=True)
+class PaymentRow:
+    """A payment the Payments simulator holds (its `status` as the GET by key answers it)."""
+
+    float_id: int
+    amount_cents: int
+    effective_date: date
+    idempotency_key: str
+    payment_id: str
+    user_id: int = 0
+    status: str = "ACCEPTED"
+
+
+@dataclass(frozen=True)
 class Scenario:
     floats: list[FloatRow] = field(default_factory=list)
     cards: list[CardRow] = field(default_factory=list)
@@ -112,6 +127,8 @@ class Scenario:
     locks: list[LockRow] = field(default_factory=list)
     runs: list[RunRow] = field(default_factory=list)
     dlq: list[DeadLetterRow] = field(default_factory=list)
+    # None: each SUBMITTED history row stands for its payment; a list: the payments, exactly.
+    payments: list[PaymentRow] | None = None
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -131,11 +148,11 @@ def parse_scenario(data: Any, source: str = "scenario") -> Scenario:
     """Validate a decoded scenario document."""
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: the top level must be an object with floats/cards/history/locks")
-    unknown = set(data) - {"floats", "cards", "history", "locks", "runs", "dlq"}
+    unknown = set(data) - set(LISTS)
     if unknown:
         raise ScenarioError(f"{source}: unknown key {sorted(unknown)[0]!r}")
     lists = {}
-    for key in ("floats", "cards", "history", "locks", "runs", "dlq"):
+    for key in LISTS:
         value = data.get(key, [])
         if not isinstance(value, list):
             raise ScenarioError(f"{source}: {key} must be a list")
@@ -153,7 +170,12 @@ def parse_scenario(data: Any, source: str = "scenario") -> Scenario:
     runs = [_run(f"runs[{i}]", item) for i, item in enumerate(lists["runs"])]
     _unique(source, "runs", [r.run_id for r in runs], "run_id")
     dlq = [_dead_letter(f"dlq[{i}]", item) for i, item in enumerate(lists["dlq"])]
-    return Scenario(floats, cards, history, locks, runs, dlq)
+    payments = None
+    if "payments" in data:
+        payments = [_payment(f"payments[{i}]", item) for i, item in enumerate(lists["payments"])]
+        _unique(source, "payments", [p.idempotency_key for p in payments], "idempotency_key")
+        _unique(source, "payments", [p.payment_id for p in payments], "payment_id")
+    return Scenario(floats, cards, history, locks, runs, dlq, payments)
 
 
 def _unique(source: str, name: str, keys: list[Any], what: str) -> None:
@@ -332,4 +354,23 @@ def _dead_letter(where: str, item: dict[str, Any]) -> DeadLetterRow:
     return DeadLetterRow(
         error_code=_str(f"{where}.error_code", item["error_code"]),
         error_message=_str(f"{where}.error_message", item["error_message"]),
+    )
+
+
+def _payment(where: str, item: dict[str, Any]) -> PaymentRow:
+    optional = ("payment_id", "user_id", "idempotency_key", "status")
+    _check_keys(where, item, ("float_id", "amount_cents", "effective_date"), optional)
+    float_id = _int(f"{where}.float_id", item["float_id"], minimum=1)
+    effective = _date(f"{where}.effective_date", item["effective_date"])
+    default_key = idempotency_key(float_id, effective)
+    return PaymentRow(
+        float_id=float_id,
+        amount_cents=_int(f"{where}.amount_cents", item["amount_cents"], minimum=1),
+        effective_date=effective,
+        idempotency_key=_str(f"{where}.idempotency_key", item.get("idempotency_key", default_key)),
+        payment_id=_str(
+            f"{where}.payment_id", item.get("payment_id", f"pay_scenario_{float_id}_{effective:%Y%m%d}")
+        ),
+        user_id=_int(f"{where}.user_id", item.get("user_id", 0), minimum=0),
+        status=_str(f"{where}.status", item.get("status", "ACCEPTED")),
     )

@@ -73,7 +73,7 @@ def run(directory: Path) -> None:
     faults = PolledFaults(simulator.url)
     moto = AwsServer(faults).start()
     aws_endpoint = moto.url
-    settings = sandbox_state.sandbox_settings(aws_endpoint, services_url="")
+    settings = sandbox_state.sandbox_settings(aws_endpoint, services_url=simulator.url)
     clients = AwsClients(settings)
     provision(
         settings, clients, {"main": _secret(socket_dir, "main"), "replica": _secret(socket_dir, "replica")}

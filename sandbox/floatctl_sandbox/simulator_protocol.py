@@ -30,7 +30,9 @@ _SELECT_CARDS = """
 SELECT card_id, last4, is_primary, status, exp_month, exp_year
 FROM debit_cards WHERE user_id = %s ORDER BY is_primary DESC, card_id
 """
-_PAYMENT_COLUMNS = "payment_id, idempotency_key, float_id, user_id, amount_cents, effective_date, created_at"
+_PAYMENT_COLUMNS = (
+    "payment_id, idempotency_key, float_id, user_id, amount_cents, effective_date, created_at, status"
+)
 _INSERT_PAYMENT = f"""
 INSERT INTO payments (payment_id, idempotency_key, float_id, user_id, amount_cents, effective_date)
 VALUES (%(payment_id)s, %(idempotency_key)s, %(float_id)s, %(user_id)s, %(amount_cents)s, %(effective_date)s)
@@ -161,4 +163,4 @@ def parse_payment(body: bytes) -> dict[str, Any]:
 def payment_json(row: dict[str, Any]) -> dict[str, Any]:
     """Render a payments row as the Payments Service returns it."""
     dates = {"effective_date": row["effective_date"].isoformat(), "created_at": row["created_at"].isoformat()}
-    return {**row, **dates, "status": "ACCEPTED"}
+    return {**row, **dates, "status": row.get("status") or "ACCEPTED"}

@@ -53,3 +53,38 @@ def test_a_run_with_failures_and_no_signed_off_preview_still_tells_finance(sandb
     (summary,) = [m for m in _summaries(cli) if run_id in m["message"]]
     assert ": FAILED, 0 ACH payments $0.00," in summary["subject"] and "FAILED floats: " in summary["message"]
     assert "no signed-off preview was saved for this run date" in summary["message"]
+
+
+def test_a_run_launched_through_ecs_tells_finance_and_diffs_against_the_bucket(
+    sandbox, load, cli, app_context, monkeypatch
+):
+    from floatctl_sandbox.app_environment import app_environment
+    from jobs.domain.calendar import due_window
+
+    # The task definition the sandbox registered carries what terraform's does (bucket, finance topic).
+    ecs = app_context.aws().client("ecs")
+    task_def = ecs.describe_task_definition(taskDefinition=app_context.settings.task_family)["taskDefinition"]
+    (app,) = [c for c in task_def["containerDefinitions"] if c["name"] == "collections-jobs"]
+    assert {e["name"]: e["value"] for e in app["environment"]} == app_environment(app_context.settings)
+
+    monkeypatch.setenv("FLOATCTL_PREVIEW_BUCKET", BUCKET)  # the laptop's sign-off goes to the bucket too
+    monkeypatch.setenv("FLOATCTL_NOW", "2026-11-20T19:31:00-05:00")  # the fire was missed
+    load(scenarios.mixed(6, seed=73))
+    saved = cli("preview", "--date", DATE, "--save")
+    assert saved.exit_code == 0, saved.stderr
+    where = next(w for w in saved.stderr.split() if w.startswith(f"s3://{BUCKET}/previews/"))
+
+    launched = cli(
+        "-o", "json", "launch", "day-before-ach", "--date", DATE, "--yes", "--wait", "--poll", "0.3"
+    )
+    assert launched.exit_code == 0, launched.stderr
+    task_arn = json.loads(launched.stdout)["task_arn"]
+    (run,) = [
+        r for r in app_context.runtime().history().runs(due_window(RUN_DATE).end) if r.task_arn == task_arn
+    ]
+
+    (summary,) = [m for m in _summaries(cli) if run.run_id in m["message"]]
+    assert summary["subject"].startswith(f"floatctl sandbox day-before-ach {DATE}: SUCCEEDED")
+    assert f"against the signed-off preview {where}: delta +0 ACH" in summary["message"]
+    diff = json.loads(cli("-o", "json", "diff", "--run", run.run_id).stdout)
+    assert diff["preview"] == where and {f["status"] for f in diff["floats"]} == {"same"}

@@ -257,6 +257,10 @@ def test_scenario_round_trips_and_a_broken_one_keeps_the_data(sandbox, app_conte
         ("bad.json", json.dumps(broken)),
         ("notjson.json", "{floats: ["),
         ("dup.json", json.dumps({"floats": [SCENARIO["floats"][1]] * 2})),
+        (
+            "pay.json",
+            json.dumps({"payments": [{"float_id": 7, "amount_cents": 1, "effective_date": "2026-13-01"}]}),
+        ),
     ):
         path = tmp_path / name
         path.write_text(text)
@@ -264,6 +268,7 @@ def test_scenario_round_trips_and_a_broken_one_keeps_the_data(sandbox, app_conte
         assert result.exit_code == 2
         assert result.stderr.startswith("error: ") and "Traceback" not in result.output
     assert "cards[0].status" in cli("sandbox", "seed", "--from", str(tmp_path / "bad.json")).stderr
+    assert "payments[0].effective_date" in cli("sandbox", "seed", "--from", str(tmp_path / "pay.json")).stderr
     with psycopg.connect(sandbox.dsn("main")) as main:
         assert [r[0] for r in main.execute("SELECT id FROM floats ORDER BY id")] == [7, 9]
     missing = cli("sandbox", "seed", "--from", str(tmp_path / "nope.json"))

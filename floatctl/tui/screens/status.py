@@ -85,8 +85,8 @@ class StatusScreen(OperatorScreen):
             ("next fire", moment(facts.next_fire)),
         ]
         note = (
-            "While paused nothing fires by itself: every screen and floatctl status say so until it is "
-            "resumed. Every other field of the schedule is sent back unchanged. Audited."
+            "While paused nothing fires by itself: this Status screen and floatctl status say so until it "
+            "is resumed. Every other field of the schedule is sent back unchanged. Audited."
             if verb == "pause"
             else "The schedule fires again at its next time. Audited."
         )

@@ -22,8 +22,10 @@ CREATE TABLE IF NOT EXISTS payments (
     user_id         bigint NOT NULL,
     amount_cents    bigint NOT NULL,
     effective_date  date NOT NULL,
-    created_at      timestamptz NOT NULL DEFAULT now()
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    status          text NOT NULL DEFAULT 'ACCEPTED'  -- as the GET by key answers it (a scenario may stage RETURNED)
 );
+ALTER TABLE payments ADD COLUMN IF NOT EXISTS status text NOT NULL DEFAULT 'ACCEPTED';  -- older sandboxes
 
 -- One row per POST received, faulted or not: the ground truth for the partner's rate limit.
 -- status_code is the status sent; NULL when the connection was dropped without a response.

@@ -12,24 +12,27 @@ last for the key is compared with what the partner holds:
 - `submitted-without-payment`: we recorded SUBMITTED (or ACH_FOUND: a 409 read the payment back),
   Payments knows no such payment.
 - `amount-mismatch` / `effective-date-mismatch`: both sides have it, with different money or date.
+- `payment-not-accepted`: we recorded SUBMITTED (or ACH_FOUND), Payments holds the payment with a
+  `status` other than ACCEPTED (e.g. RETURNED) and the float's history records no ACH_RETURNED for it:
+  history still blocks the float as paid while the money did not stay collected.
 
 Every key the batch sends is first written as ACH_PENDING, so every payment the night made has a key
 in collection-history: looking keys up finds them all, and Payments needs no list call.
 
-A clean night yields no finding.
+A clean night yields no finding. Reconcile reads and reports; it writes nothing (docs/data-contracts.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from jobs.domain.calendar import due_window
-from jobs.domain.model import ACH_FOUND, ACH_PENDING, FAILED, SUBMITTED
+from jobs.domain.model import ACH_FOUND, ACH_PENDING, ACH_RETURNED, FAILED, SUBMITTED
 from jobs.domain.records import FloatEvent
-from jobs.oncall.ports import OncallRuntime
+from jobs.finance.ports import FinanceRuntime
 
 KINDS = (
     "pending-without-payment",
@@ -38,7 +41,9 @@ KINDS = (
     "submitted-without-payment",
     "amount-mismatch",
     "effective-date-mismatch",
+    "payment-not-accepted",
 )
+ACCEPTED = "ACCEPTED"
 
 
 @dataclass(frozen=True)
@@ -70,15 +75,28 @@ def last_word(events: Iterable[FloatEvent]) -> dict[str, FloatEvent]:
     return latest
 
 
-def reconcile(events: Iterable[FloatEvent], payments: Mapping[str, dict[str, Any] | None]) -> list[Finding]:
-    """Findings, in key order; `payments` maps each key of `events` to the partner's payment or None."""
+def accepted(payment: Mapping[str, Any]) -> bool:
+    """Whether Payments holds the payment as accepted: `status` ACCEPTED, or no status (the POST's answer
+    has none and the GET's shape is the POST's)."""
+    return payment.get("status", ACCEPTED) == ACCEPTED
+
+
+def reconcile(
+    events: Iterable[FloatEvent],
+    payments: Mapping[str, dict[str, Any] | None],
+    returned: Collection[str] = (),
+) -> list[Finding]:
+    """Findings, in key order; `payments` maps each key of `events` to the partner's payment or None;
+    `returned` holds the keys and payment ids that history records as ACH_RETURNED (any run)."""
     findings: list[Finding] = []
     for key, event in sorted(last_word(events).items()):
-        findings.extend(_compare(key, event, payments.get(key)))
+        findings.extend(_compare(key, event, payments.get(key), returned))
     return findings
 
 
-def _compare(key: str, event: FloatEvent, payment: dict[str, Any] | None) -> list[Finding]:
+def _compare(
+    key: str, event: FloatEvent, payment: dict[str, Any] | None, returned: Collection[str]
+) -> list[Finding]:
     ours = event.outcome
     if payment is None:
         if ours == ACH_PENDING:
@@ -102,7 +120,8 @@ def _compare(key: str, event: FloatEvent, payment: dict[str, Any] | None) -> lis
             Finding("payment-not-recorded", key, event.float_id, detail, paid, payment.get("amount_cents"))
         ]
     if ours == FAILED:
-        detail = f"recorded FAILED ({event.reason or 'no reason'}), Payments accepted it"
+        status = "" if accepted(payment) else f" (now {payment.get('status')})"
+        detail = f"recorded FAILED ({event.reason or 'no reason'}), Payments accepted it{status}"
         return [
             Finding("failed-but-accepted", key, event.float_id, detail, paid, payment.get("amount_cents"))
         ]
@@ -116,6 +135,11 @@ def _compare(key: str, event: FloatEvent, payment: dict[str, Any] | None) -> lis
     if effective != event.due_date.isoformat():
         detail = f"due {event.due_date}, Payments effective {effective or 'unknown'}"
         found.append(Finding("effective-date-mismatch", key, event.float_id, detail, paid))
+    if not accepted(payment) and key not in returned and paid not in returned:
+        detail = f"Payments holds it as {payment.get('status')}; history records no ACH_RETURNED"
+        found.append(
+            Finding("payment-not-accepted", key, event.float_id, detail, paid, payment.get("amount_cents"))
+        )
     return found
 
 
@@ -128,16 +152,33 @@ def night_events(history: Any, run_date: date) -> list[FloatEvent]:
     return events
 
 
-def reconcile_night(runtime: OncallRuntime, run_date: date) -> dict[str, Any]:
-    """Look every key of the night up at Payments (GET by key) and compare; the findings document."""
-    events = night_events(runtime.history(), run_date)
-    keys = sorted(last_word(events))
+def returned_marks(history: Any, float_ids: Iterable[int]) -> set[str]:
+    """The keys and payment ids that the floats' whole history (any run) records as ACH_RETURNED."""
+    marks: set[str] = set()
+    for float_id in sorted(set(float_ids)):
+        for event in history.float_events(float_id):
+            if event.outcome == ACH_RETURNED:
+                marks |= {m for m in (event.idempotency_key, event.payment_id) if m}
+    return marks
+
+
+def reconcile_night(runtime: FinanceRuntime, run_date: date) -> dict[str, Any]:
+    """Look every key of the night up at Payments (GET by key) and compare; the findings document.
+    A payment held as other than ACCEPTED sends us to its float's whole history for an ACH_RETURNED."""
+    history = runtime.history()
+    events = night_events(history, run_date)
+    last = last_word(events)
     payments = runtime.payments()
-    answers = {key: payments.payment(key) for key in keys}
-    findings = reconcile(events, answers)
+    answers = {key: payments.payment(key) for key in sorted(last)}
+    unsettled = [
+        last[k].float_id
+        for k, a in answers.items()
+        if a is not None and not accepted(a) and last[k].outcome in (SUBMITTED, ACH_FOUND)
+    ]
+    findings = reconcile(events, answers, returned_marks(history, unsettled))
     return {
         "run_date": run_date.isoformat(),
-        "keys_checked": len(keys),
+        "keys_checked": len(answers),
         "payments_found": sum(1 for a in answers.values() if a is not None),
         "findings": [f.as_json() for f in findings],
     }

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from jobs.domain.keys import idempotency_key
 from jobs.domain.model import ACH_PENDING, FAILED, SKIP_VALID_CARD, SUBMITTED
 from jobs.domain.records import FloatEvent
-from jobs.oncall.reconcile import reconcile
+from jobs.finance.reconcile import accepted, reconcile
 
 DUE = date(2026, 11, 24)
 T0 = datetime(2026, 11, 24, 0, 0, tzinfo=UTC)
@@ -27,13 +27,14 @@ def event(float_id, outcome, minute, **kw):
     )
 
 
-def payment(float_id, amount=1000, effective=DUE):
+def payment(float_id, amount=1000, effective=DUE, **extra):
     return {
         "payment_id": f"pay-{float_id}",
         "float_id": float_id,
         "amount_cents": amount,
         "effective_date": effective.isoformat(),
         "idempotency_key": idempotency_key(float_id, DUE),
+        **extra,
     }
 
 
@@ -88,3 +89,27 @@ def test_a_rerun_that_recorded_the_payment_settles_a_lost_answer():
         event(2, SUBMITTED, 31, run_id="r2", payment_id="pay-2"),
     ]
     assert reconcile(events, {idempotency_key(2, DUE): payment(2)}) == []
+
+
+def test_a_payment_payments_no_longer_holds_as_accepted_is_found_unless_history_records_the_return():
+    events = [event(1, ACH_PENDING, 0), event(1, SUBMITTED, 1, payment_id="pay-1")]
+    events += [event(2, ACH_PENDING, 0), event(2, SUBMITTED, 1, payment_id="pay-2")]
+    events += [event(3, ACH_PENDING, 0), event(3, FAILED, 1, reason="timeout")]
+    answers = {
+        idempotency_key(1, DUE): payment(1, status="RETURNED"),
+        idempotency_key(2, DUE): payment(2, status="ACCEPTED"),
+        idempotency_key(3, DUE): payment(3, status="RETURNED"),
+    }
+    found = reconcile(events, answers)
+    assert kinds(found) == [("payment-not-accepted", 1), ("failed-but-accepted", 3)]
+    assert "RETURNED" in found[0].detail and "(now RETURNED)" in found[1].detail
+    # an ACH_RETURNED recorded for the key (or the payment id), by any run, settles it
+    assert kinds(reconcile(events, answers, returned={idempotency_key(1, DUE)})) == [
+        ("failed-but-accepted", 3)
+    ]
+    assert kinds(reconcile(events, answers, returned={"pay-1"})) == [("failed-but-accepted", 3)]
+
+
+def test_a_payment_without_a_status_counts_as_accepted():
+    assert accepted({"payment_id": "p"}) and accepted({"status": "ACCEPTED"})
+    assert not accepted({"status": "RETURNED"})
