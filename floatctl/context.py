@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from floatctl.output import Output
@@ -34,24 +33,9 @@ class AppContext:
         self.base_settings = settings
         self._settings = None
 
-    def preview_dir(self) -> Path:
-        """Where `preview --save` keeps previews: FLOATCTL_PREVIEW_DIR, else the sandbox dir, else the data dir."""
-        if self.base_settings.preview_dir:
-            return Path(self.base_settings.preview_dir).expanduser()
-        if self.env == "sandbox":
-            try:
-                from floatctl_sandbox.state import sandbox_dir
-            except ImportError:  # an image without the sandbox
-                pass
-            else:
-                return sandbox_dir(self.base_settings) / "previews"
-        import platformdirs
-
-        return Path(platformdirs.user_data_dir("floatctl")) / "previews"
-
     def previews(self) -> Any:
-        """Where signed-off previews are kept: the shared bucket if one is set, else preview_dir()."""
-        return self.runtime().previews(self.preview_dir())
+        """Where signed-off previews are kept: the environment's bucket, or FLOATCTL_PREVIEW_DIR's files."""
+        return self.runtime().previews()
 
     def sandbox(self) -> Sandbox:
         """The running sandbox, started on demand (only in the sandbox environment)."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jobs.adapters.aws import AwsClients
@@ -157,11 +156,11 @@ class Runtime:
 
         return PageLedger(self.aws.client("dynamodb"), self.settings.history_table)
 
-    def previews(self, directory: Path) -> PreviewStore:
-        """The shared preview bucket when one is set, else files in `directory`."""
+    def previews(self) -> PreviewStore:
+        """Where signed-off previews are kept (jobs.adapters.previews.preview_store)."""
         from jobs.adapters.previews import preview_store
 
-        return preview_store(self.settings, lambda: self.aws.client("s3"), directory)
+        return preview_store(self.settings, lambda: self.aws.client("s3"))
 
     def secrets(self) -> Secrets:
         from jobs.adapters.secrets import Secrets

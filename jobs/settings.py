@@ -196,16 +196,20 @@ class Settings:
         default="{site}-floats-day-before-ach-finance",
         metadata={"var": "FLOATCTL_FINANCE_TOPIC_NAME", "doc": "the finance topic's name", "template": True},
     )
-    preview_bucket: str | None = field(
-        default=None,
+    preview_bucket: str = field(
+        default="{site}-floats-signed-off-previews",
         metadata={
             "var": "FLOATCTL_PREVIEW_BUCKET",
-            "doc": "S3 bucket of signed-off previews, shared by finance and on-call (else files: preview_dir)",
+            "doc": "S3 bucket of signed-off previews, shared by finance, on-call and the run",
+            "template": True,
         },
     )
     preview_dir: str | None = field(
         default=None,
-        metadata={"var": "FLOATCTL_PREVIEW_DIR", "doc": "where `preview --save` keeps signed-off previews"},
+        metadata={
+            "var": "FLOATCTL_PREVIEW_DIR",
+            "doc": "keep signed-off previews as files in this directory instead of the bucket (offline)",
+        },
     )
     sandbox_dir: str | None = field(
         default=None,

@@ -24,7 +24,7 @@ class PreviewStore(Protocol):
 
 
 class PreviewFiles:
-    """Previews as files in one directory (the default: FLOATCTL_PREVIEW_DIR, the sandbox dir, the data dir)."""
+    """Previews as files in one directory (FLOATCTL_PREVIEW_DIR: a deliberate, machine-local choice)."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -103,11 +103,10 @@ class PreviewBucket:
             raise DependencyError(f"S3 {action} on {self.bucket} failed: {code}") from None
 
 
-def preview_store(settings: Any, s3: Any, directory: Path) -> PreviewStore:
-    """The shared bucket when FLOATCTL_PREVIEW_BUCKET names one (test, prod), else files in `directory`.
-
-    `s3` is called only when the bucket is used (no AWS client is built for files).
-    """
-    if settings.preview_bucket:
-        return PreviewBucket(s3(), settings.preview_bucket)
-    return PreviewFiles(directory)
+def preview_store(settings: Any, s3: Any) -> PreviewStore:
+    """The environment's shared bucket (`<site>-floats-signed-off-previews`, as terraform names it; the
+    sandbox's moto has one too), so finance's laptop, on-call's and the run read one sign-off; files only
+    when FLOATCTL_PREVIEW_DIR asks for them. `s3` is called only when the bucket is used."""
+    if settings.preview_dir:
+        return PreviewFiles(Path(settings.preview_dir).expanduser())
+    return PreviewBucket(s3(), settings.preview_bucket)

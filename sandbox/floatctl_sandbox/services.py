@@ -55,7 +55,7 @@ def _secret(socket_dir: Path, dbname: str) -> dict[str, Any]:
 
 def run(directory: Path) -> None:
     """Bring everything up, publish the endpoints, and wait for SIGTERM."""
-    from floatctl_sandbox.dynamo_snapshot import restore, save
+    from floatctl_sandbox import dynamo_snapshot, previews_snapshot
     from floatctl_sandbox.fargate import LocalFargate, task_environment
     from floatctl_sandbox.provision import provision
     from floatctl_sandbox.simulator_process import PolledFaults, SimulatorProcess
@@ -78,7 +78,8 @@ def run(directory: Path) -> None:
     provision(
         settings, clients, {"main": _secret(socket_dir, "main"), "replica": _secret(socket_dir, "replica")}
     )
-    restore(directory, settings, clients)
+    dynamo_snapshot.restore(directory, settings, clients)
+    previews_snapshot.restore(directory, settings, clients)
 
     endpoints = {"aws_endpoint": aws_endpoint, "services_url": simulator.url}
     fargate = LocalFargate(task_environment(endpoints, directory), directory / "tasks")
@@ -97,7 +98,8 @@ def run(directory: Path) -> None:
     stop.wait()
     log.info("stopping")
     fargate.shutdown()
-    save(directory, settings, clients)
+    dynamo_snapshot.save(directory, settings, clients)
+    previews_snapshot.save(directory, settings, clients)
     faults.close()
     simulator.stop()
     moto.stop()

@@ -210,10 +210,15 @@ def test_markdown_has_the_run_date_and_window_as_a_heading(sandbox, load, cli):
     assert text.startswith("## preview sandbox run date 2026-11-20, due 2026-11-21..2026-11-23\n")
 
 
-def test_saved_previews_of_the_sandbox_live_in_its_dir(sandbox, load, cli):
+def test_saved_previews_of_the_sandbox_live_in_its_bucket(sandbox, load, cli, monkeypatch, tmp_path):
+    # The sandbox's own S3 (moto) holds them, as test's and prod's bucket does: never the user's data dir.
     load(scenarios.mixed(2))
     saved = cli("preview", "--date", "2026-11-20", "--save", "-o", "json")
-    assert saved.exit_code == 0 and f"saved {sandbox.directory}/previews/" in saved.stderr
+    assert saved.exit_code == 0 and "saved s3://sandbox-floats-signed-off-previews/" in saved.stderr
+    # FLOATCTL_PREVIEW_DIR asks for files instead, there and nowhere else.
+    monkeypatch.setenv("FLOATCTL_PREVIEW_DIR", str(tmp_path))
+    saved = cli("preview", "--date", "2026-11-20", "--save", "-o", "json")
+    assert saved.exit_code == 0 and f"saved {tmp_path}/sandbox-2026-11-20-" in saved.stderr
 
 
 # ---- progress on a terminal, and the container's log levels ----

@@ -4,6 +4,7 @@ sandbox), and one summary per finished run on the finance topic."""
 from __future__ import annotations
 
 import json
+import re
 
 from tests import scenarios
 from tests.scenarios import RUN_DATE
@@ -19,12 +20,12 @@ def _summaries(cli):
 def test_a_preview_saved_to_the_bucket_is_what_diff_and_the_summary_read(
     sandbox, load, cli, app_context, monkeypatch
 ):
-    monkeypatch.setenv("FLOATCTL_PREVIEW_BUCKET", BUCKET)
     load(scenarios.mixed(6, seed=71))
     saved = cli("preview", "--date", DATE, "--save")
     assert saved.exit_code == 0 and f"saved s3://{BUCKET}/previews/sandbox-{DATE}-" in saved.stderr
     s3 = app_context.aws().client("s3")
-    (key,) = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="previews/")["Contents"]]
+    key = re.search(rf"saved s3://{BUCKET}/(\S+)", saved.stderr)[1]
+    assert key in [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="previews/")["Contents"]]
 
     run = cli("-o", "json", "run", "day-before-ach", "--date", DATE, "--payment-submit-rate", "50")
     run_id = json.loads(run.stdout)["run_id"]
@@ -44,7 +45,6 @@ def test_a_preview_saved_to_the_bucket_is_what_diff_and_the_summary_read(
 
 
 def test_a_run_with_failures_and_no_signed_off_preview_still_tells_finance(sandbox, load, cli, monkeypatch):
-    monkeypatch.setenv("FLOATCTL_PREVIEW_BUCKET", BUCKET)
     load(scenarios.mixed(6, seed=72, run_date=RUN_DATE.replace(day=18)))
     assert cli("sandbox", "faults", "set", "payments.error_rate=1.0").exit_code == 0
     run = cli("-o", "json", "run", "day-before-ach", "--date", "2026-11-18", "--payment-submit-rate", "50")
@@ -67,7 +67,6 @@ def test_a_run_launched_through_ecs_tells_finance_and_diffs_against_the_bucket(
     (app,) = [c for c in task_def["containerDefinitions"] if c["name"] == "collections-jobs"]
     assert {e["name"]: e["value"] for e in app["environment"]} == app_environment(app_context.settings)
 
-    monkeypatch.setenv("FLOATCTL_PREVIEW_BUCKET", BUCKET)  # the laptop's sign-off goes to the bucket too
     monkeypatch.setenv("FLOATCTL_NOW", "2026-11-20T19:31:00-05:00")  # the fire was missed
     load(scenarios.mixed(6, seed=73))
     saved = cli("preview", "--date", DATE, "--save")

@@ -52,6 +52,8 @@ def test_up_from_nothing_then_again_reusing_state_and_down_leaves_nothing(tmp_pa
         TableName="sandbox-floats-collection-history", Select="COUNT"
     )["Count"]
     assert history_before > 0
+    saved = _floatctl("preview", "--save", "-o", "json", env_extra=env)
+    assert saved.returncode == 0 and "saved s3://sandbox-floats-signed-off-previews/previews/" in saved.stderr
 
     assert _floatctl("sandbox", "down", env_extra=env).returncode == 0
     pids = [info["pid"], _postmaster_pid(directory)]
@@ -67,6 +69,12 @@ def test_up_from_nothing_then_again_reusing_state_and_down_leaves_nothing(tmp_pa
         TableName="sandbox-floats-collection-history", Select="COUNT"
     )["Count"]
     assert history_after == history_before  # DynamoDB state survives a restart
+    previews = _client(SimpleNamespace(aws_endpoint=info2["aws_endpoint"]), "s3").list_objects_v2(
+        Bucket="sandbox-floats-signed-off-previews", Prefix="previews/"
+    )["Contents"]
+    assert saved.stderr.split("saved s3://sandbox-floats-signed-off-previews/")[1].split()[0] in {
+        o["Key"] for o in previews
+    }  # and so do the signed-off previews
 
     import psutil
 
