@@ -103,6 +103,22 @@ def load(sandbox, app_context):
 
 
 @pytest.fixture
+def at_1931(monkeypatch):
+    """Freeze the project's clock 31 minutes after Friday's missed fire, before the 21:00 ET cutoff."""
+    from tests.scenarios import AFTER_FIRE
+
+    monkeypatch.setenv("FLOATCTL_NOW", AFTER_FIRE)
+
+
+@pytest.fixture(scope="module")
+def harness(sandbox, app_context):
+    """The fault harness (tests/faults/harness.py): real floatctl processes against the sandbox."""
+    from tests.faults.harness import Harness
+
+    return Harness(sandbox, app_context)
+
+
+@pytest.fixture
 def floatctl_proc(sandbox):
     """Start floatctl as a real process (signals, exit codes, concurrency)."""
     import subprocess

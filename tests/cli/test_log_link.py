@@ -6,13 +6,10 @@ import json
 
 from jobs.observe.log_link import logs_url
 
-AT_1931 = "2026-11-20T19:31:00-05:00"
 
-
-def test_status_prints_the_link_of_the_latest_run(cli, load, monkeypatch):
+def test_status_prints_the_link_of_the_latest_run(cli, load, at_1931, monkeypatch):
     from tests import scenarios
 
-    monkeypatch.setenv("FLOATCTL_NOW", AT_1931)
     monkeypatch.setenv("DD_SITE", "us5.datadoghq.com")
     document = scenarios.mixed(2, seed=52)
     document["runs"] = [
@@ -34,10 +31,9 @@ def test_status_prints_the_link_of_the_latest_run(cli, load, monkeypatch):
     assert json.loads(cli("-o", "json", "status").stdout)["logs_url"] is None
 
 
-def test_launch_wait_ends_with_the_link_of_the_run_it_started(cli, load, monkeypatch, app_context):
+def test_launch_wait_ends_with_the_link_of_the_run_it_started(cli, load, at_1931, monkeypatch, app_context):
     from tests import scenarios
 
-    monkeypatch.setenv("FLOATCTL_NOW", AT_1931)
     monkeypatch.delenv("DD_SITE", raising=False)
     load(scenarios.mixed(4, seed=53))
     result = cli("-o", "json", "launch", "day-before-ach", "--yes", "--wait", "--poll", "0.3")
@@ -53,10 +49,9 @@ def test_launch_wait_ends_with_the_link_of_the_run_it_started(cli, load, monkeyp
     assert f"logs: {report['logs_url']}" in result.stderr
 
 
-def test_recover_wait_ends_with_the_link_too(cli, load, monkeypatch):
+def test_recover_wait_ends_with_the_link_too(cli, load, at_1931, monkeypatch):
     from tests import scenarios
 
-    monkeypatch.setenv("FLOATCTL_NOW", AT_1931)
     monkeypatch.setenv("DD_SITE", "datadoghq.eu")
     load(scenarios.mixed(3, seed=54))
     result = cli("recover", "day-before-ach", "--yes", "--wait", "--poll", "0.3")

@@ -9,12 +9,7 @@ import pytest
 
 from tests import scenarios
 
-AT_1931 = "2026-11-20T19:31:00-05:00"
-
-
-@pytest.fixture(autouse=True)
-def evening(monkeypatch, sandbox):
-    monkeypatch.setenv("FLOATCTL_NOW", AT_1931)
+pytestmark = pytest.mark.usefixtures("sandbox", "at_1931")
 
 
 def _wait_for(predicate, timeout: float = 60.0, what: str = "the condition"):

@@ -247,7 +247,7 @@ class Harness:
                 "--date",
                 RUN_DATE.isoformat(),
                 "--yes",
-                env={"FLOATCTL_NOW": "2026-11-20T19:31:00-05:00"},
+                env={"FLOATCTL_NOW": scenarios.AFTER_FIRE},
             )
         )
         first_code = self.finish(first)[0]
@@ -530,7 +530,7 @@ class Harness:
             "FLOATCTL_CLUSTER": settings.cluster,
             "FLOATCTL_TASK_FAMILY": settings.task_family,
             "FLOATCTL_SCHEDULE_NAME": settings.schedule_name,
-            "FLOATCTL_NOW": "2026-11-20T19:31:00-05:00",
+            "FLOATCTL_NOW": scenarios.AFTER_FIRE,
         }
         for args in (
             ("locks", "release", "float#9", "--rvn", "rv", "--reason", "test"),

@@ -5,15 +5,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.faults import store_trials
-from tests.faults.harness import DATE_COMMANDS, Harness, max_in_window
-
-
-@pytest.fixture(scope="module")
-def harness(sandbox, app_context):
-    return Harness(sandbox, app_context)
+from tests.faults.harness import DATE_COMMANDS, max_in_window
 
 
 def _assert(figures):

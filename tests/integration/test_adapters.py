@@ -17,15 +17,7 @@ from jobs.adapters.services import PaymentsClient, RetryPolicy, SignedHttp, User
 from jobs.batch.limiter import RateLimiter
 from jobs.domain.records import FloatEvent, RunRecord, utc_now
 from jobs.errors import ConfigError
-from jobs.runtime import Runtime
 from tests import scenarios
-
-
-@pytest.fixture
-def runtime(app_context):
-    rt = Runtime.from_settings(app_context.settings)
-    yield rt
-    rt.close()
 
 
 def test_lock_lifecycle_with_fencing(runtime, load):

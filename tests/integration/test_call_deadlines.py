@@ -13,15 +13,7 @@ import pytest
 from jobs.adapters import boto_deadline, deadline, postgres
 from jobs.domain.records import FloatEvent
 from jobs.errors import DependencyError
-from jobs.runtime import Runtime
 from tests import scenarios
-
-
-@pytest.fixture
-def runtime(app_context):
-    rt = Runtime.from_settings(app_context.settings)
-    yield rt
-    rt.close()
 
 
 def _dripping(runtime, sandbox):

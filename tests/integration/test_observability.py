@@ -307,7 +307,7 @@ def test_operator_actions_are_traced_and_the_audit_events_carry_the_trace_id(cli
     urllib.request.urlopen(f"{test_agent}/test/session/clear").read()
     env = {
         **os.environ,
-        "FLOATCTL_NOW": "2026-11-20T19:31:00-05:00",
+        "FLOATCTL_NOW": scenarios.AFTER_FIRE,
         "DD_TRACE_ENABLED": "true",
         "DD_TRACE_AGENT_URL": test_agent,
         "DD_SERVICE": "floatctl",
