@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import time
-
 from jobs.adapters.liveness import OwnerLiveness
+from tests.waiting import wait_for
 
 
 def test_a_stopped_ecs_task_owner_is_dead(runtime, sandbox):
@@ -22,8 +21,5 @@ def test_a_stopped_ecs_task_owner_is_dead(runtime, sandbox):
         overrides={"containerOverrides": [{"name": "collections-jobs", "command": ["version"]}]},
     )["tasks"][0]["taskArn"]
     liveness = OwnerLiveness(ecs, runtime.settings.cluster)
-    deadline = time.monotonic() + 30
-    while not liveness.owner_is_dead(task) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert liveness.owner_is_dead(task)
+    wait_for(lambda: liveness.owner_is_dead(task), 30, "the stopped task to read as dead", 0.2)
     assert not liveness.owner_is_dead("some-other-host:1")

@@ -11,6 +11,15 @@ import pytest
 
 from jobs.adapters.services import PaymentsClient, RetryPolicy, SignedHttp, UsersClient
 from jobs.batch.limiter import RateLimiter
+from tests.waiting import wait_for
+
+
+def _requests_received(sandbox) -> int:
+    """POSTs the Payments simulator received (its payment_requests log), refused ones included."""
+    import psycopg
+
+    with psycopg.connect(sandbox.dsn("services")) as conn:
+        return conn.execute("SELECT count(*) FROM payment_requests").fetchone()[0]
 
 
 def _http(runtime, **policy):
@@ -50,7 +59,12 @@ def test_payments_retries_honour_retry_after_reuse_the_key_and_take_a_token_each
     payments = PaymentsClient(_http(runtime, attempts=3), runtime.settings.payments_api_url)
     limiter = RateLimiter(100)
     tokens = []
-    clear = threading.Timer(1.5, lambda: cli("sandbox", "faults", "clear"))
+
+    def clear_after_two_refusals() -> None:
+        wait_for(lambda: _requests_received(sandbox) >= 2, 10, "the second throttled request")
+        cli("sandbox", "faults", "clear")
+
+    clear = threading.Thread(target=clear_after_two_refusals, daemon=True)
     clear.start()
     started = time.monotonic()
     result = payments.submit(
@@ -61,7 +75,7 @@ def test_payments_retries_honour_retry_after_reuse_the_key_and_take_a_token_each
         idempotency_key="day-before-ach:1:2026-11-24",
         before_attempt=lambda: tokens.append(limiter.acquire()),
     )
-    clear.join()
+    clear.join(timeout=10)
     assert result.accepted and time.monotonic() - started >= 2.0  # two Retry-After: 1 waits
     assert len(tokens) == 3
     with psycopg.connect(sandbox.dsn("services")) as conn:
@@ -127,6 +141,8 @@ def test_a_trickling_answer_is_cut_at_the_total_deadline_and_at_a_hard_stop(runt
     assert time.monotonic() - started < 3.5  # two attempts of 1 s each, not 2 x 20 bytes x 0.5 s
     stop = threading.Event()
     users = UsersClient(_http(runtime, attempts=1, total_deadline_s=60.0), runtime.settings.users_api_url)
+    # The stop comes 0.5 s into an answer that takes 10 s to trickle: its moment is the stimulus, not an
+    # ordering (the call is in flight whether it started at once or late).
     threading.Timer(0.5, stop.set).start()
     started = time.monotonic()
     with pytest.raises(ServiceError, match="hard stop"):
