@@ -88,7 +88,8 @@ def cli():
 
 @pytest.fixture
 def load(sandbox, app_context):
-    """Replace the sandbox's data with a scenario document (DESIGN §7); faults are cleared too."""
+    """Replace the sandbox's data with a scenario document (docs/sandbox.md, Scenario files); faults
+    are cleared too."""
     from floatctl_sandbox import actions
     from floatctl_sandbox.scenario import parse_scenario
 
