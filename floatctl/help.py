@@ -10,7 +10,8 @@ from typer._click.formatting import HelpFormatter
 
 from floatctl.plain_coercion import PlainGroup
 
-# Who runs what (DESIGN §1); `floatctl -h` lists the commands under these headings, in this order.
+# Who runs what (README.md: the three users); `floatctl -h` lists the commands under these headings,
+# in this order.
 PERSONAS: dict[str, tuple[str, ...]] = {
     "On call": (
         "status",

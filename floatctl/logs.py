@@ -87,6 +87,6 @@ def setup(
     root.setLevel(
         logging.DEBUG if verbose > 1 else logging.INFO if (verbose or json_lines) else logging.WARNING
     )
-    # Never DEBUG botocore into the log path: it prints signed headers (DESIGN §10).
+    # Never DEBUG botocore into the log path: it prints signed headers (docs/observability.md, Secrets).
     for noisy in NOISY:
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -1,7 +1,7 @@
 """Build the adapters from the settings: the one place that wires jobs together.
 
 jobs/oncall/ports.py and jobs/finance/ports.py say, as Protocols, what the on-call tools and finance
-need of it; tests/jobs/test_driver_edge.py proves Runtime has every member they name.
+need of it; tests/jobs/test_runtime.py proves Runtime has every member they name.
 """
 
 from __future__ import annotations

@@ -145,7 +145,8 @@ data "aws_iam_policy_document" "collections_jobs_task" {
   }
 
   # Beyond the seed's list, on purpose: a lock whose owner task has STOPPED counts as free
-  # (DESIGN §7), and only DescribeTasks can prove it. Read-only, and only for this cluster's tasks.
+  # (docs/data-contracts.md, DynamoDB locks: Acquire), and only DescribeTasks can prove it.
+  # Read-only, and only for this cluster's tasks.
   statement {
     sid       = "SeeLockOwnerTasks"
     actions   = ["ecs:DescribeTasks"]

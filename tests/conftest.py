@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -37,8 +38,22 @@ os.environ["TERM"] = "xterm-256color"
 
 # A short path under /tmp: PostgreSQL's unix socket path must stay under ~100 characters, and the
 # `pgserver` system user that runs PostgreSQL (we may be root) must be able to reach it.
+# Every process that imports this file (each xdist worker and the controller) makes its own directory and
+# removes it when its session ends, whether or not it used the sandbox (atexit if the session never ran).
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="fsb-", dir="/tmp"))
 _SESSION_DIR.chmod(0o755)
+
+
+_SESSION_PID = os.getpid()
+
+
+def _remove_session_dir() -> None:
+    if os.getpid() == _SESSION_PID:  # not a forked child's exit: the directory is its parent's
+        shutil.rmtree(_SESSION_DIR, ignore_errors=True)
+
+
+atexit.register(_remove_session_dir)
+
 os.environ["FLOATCTL_SANDBOX_DIR"] = str(_SESSION_DIR / "sandbox")
 os.environ["FLOATCTL_ENV"] = "sandbox"
 os.environ["AWS_CONFIG_FILE"] = os.environ["AWS_SHARED_CREDENTIALS_FILE"] = str(_SESSION_DIR / "no-aws-files")
@@ -56,7 +71,11 @@ def sandbox():
     running, _ = ensure_running(directory)
     yield running
     stop(directory)
-    shutil.rmtree(_SESSION_DIR, ignore_errors=True)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """This process's session directory goes with its session (the sandbox fixture stopped first)."""
+    _remove_session_dir()
 
 
 @pytest.fixture(scope="session")
@@ -88,7 +107,8 @@ def cli():
 
 @pytest.fixture
 def load(sandbox, app_context):
-    """Replace the sandbox's data with a scenario document (DESIGN §7); faults are cleared too."""
+    """Replace the sandbox's data with a scenario document (docs/sandbox.md, Scenario files); faults
+    are cleared too."""
     from floatctl_sandbox import actions
     from floatctl_sandbox.scenario import parse_scenario
 
@@ -100,6 +120,22 @@ def load(sandbox, app_context):
 
     yield apply
     actions.faults_request(sandbox, "DELETE")
+
+
+@pytest.fixture
+def at_1931(monkeypatch):
+    """Freeze the project's clock 31 minutes after Friday's missed fire, before the 21:00 ET cutoff."""
+    from tests.scenarios import AFTER_FIRE
+
+    monkeypatch.setenv("FLOATCTL_NOW", AFTER_FIRE)
+
+
+@pytest.fixture(scope="module")
+def harness(sandbox, app_context):
+    """The fault harness (tests/faults/harness.py): real floatctl processes against the sandbox."""
+    from tests.faults.harness import Harness
+
+    return Harness(sandbox, app_context)
 
 
 @pytest.fixture

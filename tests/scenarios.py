@@ -8,6 +8,7 @@ from datetime import date
 from jobs.domain.calendar import due_window
 
 RUN_DATE = date(2026, 11, 20)  # a Friday: the window is Saturday..Monday
+AFTER_FIRE = "2026-11-20T19:31:00-05:00"  # FLOATCTL_NOW 31 minutes after RUN_DATE's missed 19:00 fire
 
 
 def mixed(n: int, seed: int = 1, run_date: date = RUN_DATE, start_id: int = 100) -> dict:

@@ -4,7 +4,7 @@ Every adapter makes its boto3 calls inside `translated("what we were doing")`. A
 the block as a jobs.errors error: ConfigError for missing or expired credentials, AwsError (a
 DependencyError that keeps AWS's error code) for the rest. An adapter that decides on a code (a missing
 schedule, an image not found, a failed condition) catches AwsError and reads `.code` here, in
-jobs/adapters; nothing above the adapters reads a botocore error (tests/jobs/test_driver_edge.py).
+jobs/adapters; nothing above the adapters reads a botocore error (tests/jobs/adapters/test_driver_edge.py).
 
 Boto3's guide (https://boto3.amazonaws.com/v1/documentation/api/1.26.2/guide/error-handling.html):
 "Exceptions that you might encounter when using Boto3 will come from one of two sources: botocore or

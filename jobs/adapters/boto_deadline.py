@@ -9,7 +9,7 @@ before it (standard mode: up to 2**(attempt-1) s) would not fit in what is left.
 
 botocore offers no setting for this: the connection classes are swapped on the client's own HTTP
 session (`client._endpoint.http_session`, botocore's private attribute; `install` fails loudly if it
-moves, and tests/integration/test_adapters.py proves the cut).
+moves, and tests/integration/adapters/test_call_deadlines.py proves the cut).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The day-before-ach pipeline (DESIGN §5): the orchestration of one real run.
+"""The day-before-ach pipeline (docs/architecture.md, "The pipeline of a real run"): one real run.
 
 producer (replica pages) -> bounded queue -> evaluation workers (steps.py) -> backlog -> submitters
 (submit.py). Only submitters wait on the shared strict limiter, so skip-floats never queue behind

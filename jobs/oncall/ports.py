@@ -1,5 +1,5 @@
 """What the on-call tools need of the runtime, as Protocols (jobs.runtime.Runtime builds the real
-adapters; tests/jobs/test_driver_edge.py proves it has every member named here)."""
+adapters; tests/jobs/test_runtime.py proves it has every member named here)."""
 
 from __future__ import annotations
 

@@ -8,13 +8,6 @@ import pytest
 
 from tests import scenarios
 
-AFTER_FIRE = "2026-11-20T19:31:00-05:00"  # Friday, 31 minutes after the 19:00 fire
-
-
-@pytest.fixture
-def at_1931(monkeypatch):
-    monkeypatch.setenv("FLOATCTL_NOW", AFTER_FIRE)
-
 
 def _json(result):
     assert result.stdout, result.stderr
@@ -107,7 +100,7 @@ def test_launch_refuses_while_the_job_lock_is_live_and_past_cutoff(sandbox, load
             ]
         }
     )
-    monkeypatch.setenv("FLOATCTL_NOW", AFTER_FIRE)
+    monkeypatch.setenv("FLOATCTL_NOW", scenarios.AFTER_FIRE)
     refused = cli("launch", "day-before-ach", "--yes")
     assert refused.exit_code == 3 and "job lock free" in refused.stderr
     load(scenarios.mixed(3))

@@ -6,8 +6,6 @@ import json
 
 import pytest
 
-FRIDAY_EVENING = "2026-11-20T19:31:00-05:00"
-
 
 def _checks(cli):
     result = cli("-o", "json", "preflight")
@@ -15,9 +13,7 @@ def _checks(cli):
     return result.exit_code, {c["check"]: c for c in document["checks"]}
 
 
-@pytest.fixture(autouse=True)
-def friday(monkeypatch, sandbox):
-    monkeypatch.setenv("FLOATCTL_NOW", FRIDAY_EVENING)
+pytestmark = pytest.mark.usefixtures("sandbox", "at_1931")
 
 
 def test_all_checks_pass_in_the_sandbox(cli):

@@ -8,8 +8,6 @@ import socket
 from tests import scenarios
 from tests.tui.support import SIZE, run, settle
 
-AT_1931 = "2026-11-20T19:31:00-05:00"
-
 
 def _preview(cli, *args):
     result = cli("-o", "json", "preview", *args)
@@ -28,11 +26,10 @@ def _held(float_id: int, owner_task: str, lease_s: int) -> dict:
 
 
 def test_a_float_locked_by_someone_alive_previews_as_skip_locked_and_the_run_agrees(
-    sandbox, load, cli, monkeypatch
+    sandbox, load, cli, at_1931
 ):
     from floatctl_sandbox import actions
 
-    monkeypatch.setenv("FLOATCTL_NOW", AT_1931)
     document = scenarios.mixed(9, seed=41)
     unlocked = _preview_ids(cli, load, document)
     alive, dead, expired = unlocked[:3]
@@ -93,13 +90,14 @@ def _capped_scenario() -> dict:
     return document
 
 
-def test_max_ach_attempts_from_the_environment_changes_cli_and_tui_alike(sandbox, load, cli, monkeypatch):
+def test_max_ach_attempts_from_the_environment_changes_cli_and_tui_alike(
+    sandbox, load, cli, monkeypatch, at_1931
+):
     from floatctl.context import AppContext
     from floatctl.output import Output
     from floatctl.tui.app import FloatctlApp
     from jobs.settings import Settings
 
-    monkeypatch.setenv("FLOATCTL_NOW", AT_1931)
     load(_capped_scenario())
     default = {r["float_id"]: r["verdict"] for r in _preview(cli)["rows"]}
     monkeypatch.setenv("FLOATCTL_MAX_ACH_ATTEMPTS", "2")

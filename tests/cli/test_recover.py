@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 SCENARIOS = Path(__file__).parent / "scenarios"
-AT_1931 = "2026-11-20T19:31:00-05:00"
+
+pytestmark = pytest.mark.usefixtures("sandbox", "at_1931")
 
 
 def _load(cli, name, tmp_path):
@@ -17,13 +18,6 @@ def _load(cli, name, tmp_path):
     path = tmp_path / f"{name}.json"
     path.write_text(text)
     assert cli("sandbox", "seed", "--from", str(path)).exit_code == 0
-
-
-@pytest.fixture(autouse=True)
-def evening(monkeypatch, sandbox):
-    monkeypatch.setenv("FLOATCTL_NOW", AT_1931)
-    yield
-    from floatctl_sandbox.state import sandbox_dir  # noqa: F401  (sandbox faults are cleared by seeds)
 
 
 @pytest.mark.parametrize(

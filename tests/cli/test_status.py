@@ -33,9 +33,8 @@ def test_0147_after_a_missed_fire_status_and_recover_agree_and_the_advice_runs(
     assert launch["run_date"] == "2026-11-20" and not launch["refused"]
 
 
-def test_status_with_a_date_names_that_days_fire(sandbox, load, cli, monkeypatch):
+def test_status_with_a_date_names_that_days_fire(sandbox, load, cli, at_1931):
     load(scenarios.mixed(3))
-    monkeypatch.setenv("FLOATCTL_NOW", "2026-11-20T19:31:00-05:00")  # Friday
     status = _json(cli("-o", "json", "status", "--date", "2026-11-18"))
     assert status["run_date"] == "2026-11-18" and status["fire_at"].startswith("2026-11-18T19:00")
     table = cli("status", "--date", "2026-11-18")
@@ -85,8 +84,7 @@ def test_a_fire_that_failed_to_start_is_read_from_the_dlq_without_consuming_it(
     assert _json(cli("-o", "json", "status"))["fire_failures"] == []
 
 
-def test_status_reads_the_one_job_lock_key_and_ignores_others(sandbox, load, cli, monkeypatch):
-    monkeypatch.setenv("FLOATCTL_NOW", "2026-11-20T19:31:00-05:00")
+def test_status_reads_the_one_job_lock_key_and_ignores_others(sandbox, load, cli, at_1931):
     lock = {"namespace": "job", "owner": "r-live", "owner_task": "ip-10-42-1-5:7", "lease_expires_in_s": 60}
     load(scenarios.mixed(3) | {"locks": [lock | {"lock_key": "day-before-ach"}]})
     status = _json(cli("-o", "json", "status"))

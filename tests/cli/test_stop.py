@@ -3,30 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
 from tests import scenarios
+from tests.waiting import wait_for
 
-AT_1931 = "2026-11-20T19:31:00-05:00"
-
-
-@pytest.fixture(autouse=True)
-def evening(monkeypatch, sandbox):
-    monkeypatch.setenv("FLOATCTL_NOW", AT_1931)
-
-
-def _wait_for(predicate, timeout: float = 60.0, what: str = "the condition"):
-    """Poll the sandbox until `predicate()` returns something truthy (the task boots a Python process)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen in {timeout:.0f}s")
-        time.sleep(0.2)
+pytestmark = pytest.mark.usefixtures("sandbox", "at_1931")
 
 
 def test_stop_drains_the_running_batch_to_interrupted_and_audits(
@@ -51,7 +34,7 @@ def test_stop_drains_the_running_batch_to_interrupted_and_audits(
     def running():
         return next((r for r in history.runs(due) if r.task_arn == task_arn and r.status == "RUNNING"), None)
 
-    run = _wait_for(running, what="the launched run's RUNNING record")
+    run = wait_for(running, 60, "the launched run's RUNNING record (the task boots a Python process)", 0.2)
 
     dry = json.loads(cli("-o", "json", "stop", "--dry-run").stdout)
     assert dry["task_arns"] == [task_arn] and dry["run_id"] == run.run_id and dry["refused"] is None

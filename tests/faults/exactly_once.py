@@ -17,6 +17,7 @@ from jobs.domain.calendar import due_window
 from jobs.runtime import Runtime
 from tests import scenarios
 from tests.faults.harness import RUN_DATE, Figures, Harness
+from tests.waiting import wait_for
 
 
 def _no_card_floats(
@@ -50,14 +51,6 @@ def _payments(h: Harness) -> list[dict[str, Any]]:
     return [dict(zip(keys, (*r[:5], float(r[5])), strict=True)) for r in rows]
 
 
-def _wait_for(condition: Any, timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
 def _requests(h: Harness) -> int:
     return len(h.request_times())
 
@@ -78,7 +71,7 @@ def changed_mid_wait(h: Harness, floats: int = 12, rate: int = 2) -> Figures:
         "UPDATE floats SET user_id = user_id + 1 WHERE id = %s",
     ]
     proc = h.start("run", "day-before-ach", rate=rate)
-    _wait_for(lambda: _requests(h) >= 2, 60, "the first payments")
+    wait_for(lambda: _requests(h) >= 2, 60, "the first payments")
     changed_at: dict[int, float] = {}
     with psycopg.connect(h.sandbox.dsn("main"), autocommit=True) as main:
         for i, row in enumerate(rows[floats // 2 :]):
@@ -262,7 +255,7 @@ def paused_run(h: Harness, floats: int = 40, rate: int = 5) -> Figures:
     h.faults(payments__latency_ms=30)
     short = {"FLOATCTL_JOB_LEASE_S": "6", "FLOATCTL_FLOAT_LEASE_S": "8"}
     first = h.start("run", "day-before-ach", rate=rate, env=short)
-    _wait_for(lambda: _requests(h) >= 3, 60, "the first run's payments")
+    wait_for(lambda: _requests(h) >= 3, 60, "the first run's payments")
     first.send_signal(signal.SIGSTOP)
     locks = Runtime.from_settings(h.app.settings).locks()
 
@@ -271,7 +264,7 @@ def paused_run(h: Harness, floats: int = 40, rate: int = 5) -> Figures:
         return all(lease.lease_expires_at < now for ns in ("job", "float") for lease in locks.list(ns))
 
     try:
-        _wait_for(leases_lapsed, 60, "the paused run's leases to lapse")
+        wait_for(leases_lapsed, 60, "the paused run's leases to lapse")
         second_code, _, err = h.finish(h.start("run", "day-before-ach", rate=rate))
         figures.runs += 1
         if second_code != 0:

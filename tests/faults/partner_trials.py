@@ -15,8 +15,9 @@ from floatctl_sandbox.provision import alert_inbox_name, dead_letter_queue_name,
 from jobs.domain.keys import idempotency_key
 from jobs.runtime import Runtime
 from tests import scenarios
-from tests.faults.exactly_once import _no_card_floats, _requests, _wait_for
+from tests.faults.exactly_once import _no_card_floats, _requests
 from tests.faults.harness import RUN_DATE, Figures, Harness
+from tests.waiting import wait_for
 
 # -- §6: a partner that trickles its answer ------------------------------------------------------------
 
@@ -41,7 +42,7 @@ def trickling_partner(h: Harness, users_too: bool = True) -> Figures:
     h.load({"floats": _no_card_floats(20, start_id=4100)})
     h.faults(payments__trickle_byte_s=4)
     proc = h.start("run", "day-before-ach", rate=5)
-    _wait_for(lambda: _requests(h) >= 1, 60, "a trickling call in flight")
+    wait_for(lambda: _requests(h) >= 1, 60, "a trickling call in flight")
     proc.send_signal(signal.SIGTERM)
     signalled = time.monotonic()
     code, summary, err = h.finish(proc, timeout=60)

@@ -34,7 +34,14 @@ def main() -> int:
     from floatctl.output import Output
     from floatctl_sandbox.control import ensure_running, stop
     from jobs.settings import Settings
-    from tests.faults import exactly_once, moved_trials, partner_trials, store_trials
+    from tests.faults import (
+        exactly_once,
+        input_trials,
+        moved_trials,
+        partner_trials,
+        run_trials,
+        store_trials,
+    )
     from tests.faults.harness import Harness
 
     sandbox, _ = ensure_running(root / "sandbox")
@@ -47,12 +54,12 @@ def main() -> int:
             []
             if args.only == "exactly-once"
             else [
-                harness.crash_and_rerun(kills=args.kills, seed=101),
-                harness.concurrency(),
-                harness.downstream_faults(seed=7, floats=120),
-                harness.graceful_stop(trials=args.sigterms),
-                harness.bad_inputs(root),
-                harness.prod_needs_confirmation(),
+                run_trials.crash_and_rerun(harness, kills=args.kills, seed=101),
+                run_trials.concurrency(harness),
+                run_trials.downstream_faults(harness, seed=7, floats=120),
+                run_trials.graceful_stop(harness, trials=args.sigterms),
+                input_trials.bad_inputs(harness, root),
+                input_trials.prod_needs_confirmation(harness),
             ]
         )
         trials += [

@@ -11,8 +11,9 @@ from typing import Any
 
 import psycopg
 
-from tests.faults.exactly_once import _no_card_floats, _payments, _requests, _wait_for
+from tests.faults.exactly_once import _no_card_floats, _payments, _requests
 from tests.faults.harness import Figures, Harness
+from tests.waiting import wait_for
 
 STORES = ("dynamodb", "postgres")
 
@@ -27,7 +28,7 @@ def stalled_stores(h: Harness, stores: tuple[str, ...] = STORES, floats: int = 1
     proc = h.start("run", "day-before-ach", rate=2)
     locker: Any = None
     try:
-        _wait_for(lambda: _requests(h) >= 2, 60, "the first payments")
+        wait_for(lambda: _requests(h) >= 2, 60, "the first payments")
         if "postgres" in stores:
             locker = psycopg.connect(h.sandbox.dsn("main"))
             locker.execute("LOCK TABLE floats IN ACCESS EXCLUSIVE MODE")  # held until rollback

@@ -2,16 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.faults import exactly_once as trials
 from tests.faults import moved_trials, partner_trials
-from tests.faults.harness import Harness
-
-
-@pytest.fixture(scope="module")
-def harness(sandbox, app_context):
-    return Harness(sandbox, app_context)
 
 
 def _assert(figures):

@@ -1,19 +1,13 @@
-"""DESIGN §10's promises, proved against the sandbox with the counts `make test` can afford.
+"""The promises of docs/reliability.md, proved against the sandbox with the counts `make test` can afford.
 
 `make reliability` runs the same trials with larger counts and prints the figures.
 """
 
 from __future__ import annotations
 
-import pytest
-
-from tests.faults import store_trials
-from tests.faults.harness import DATE_COMMANDS, Harness, max_in_window
-
-
-@pytest.fixture(scope="module")
-def harness(sandbox, app_context):
-    return Harness(sandbox, app_context)
+from tests.faults import input_trials, run_trials, store_trials
+from tests.faults.harness import max_in_window
+from tests.faults.input_trials import DATE_COMMANDS
 
 
 def _assert(figures):
@@ -25,23 +19,23 @@ def _assert(figures):
 
 
 def test_crash_and_rerun_pays_each_float_once(harness):
-    figures = harness.crash_and_rerun(kills=20, seed=11)
+    figures = run_trials.crash_and_rerun(harness, kills=20, seed=11)
     _assert(figures)
     assert sum(figures.kills.values()) >= 16, figures.kills  # most runs really died mid-way
     assert {"after_lock", "after_pending", "after_submit"} <= set(figures.kills), figures.kills
 
 
 def test_concurrent_runs_and_a_launch_during_a_run(harness):
-    _assert(harness.concurrency())
+    _assert(run_trials.concurrency(harness))
 
 
 def test_downstream_faults_end_accounted_and_the_rerun_finishes(harness):
-    figures = harness.downstream_faults()
+    figures = run_trials.downstream_faults(harness)
     _assert(figures)
 
 
 def test_sigterm_at_random_moments(harness):
-    figures = harness.graceful_stop(trials=4)
+    figures = run_trials.graceful_stop(harness, trials=4)
     _assert(figures)
     assert figures.exit_codes[143] >= 3
     assert max(figures.sigterm_exit_s) <= 25
@@ -54,13 +48,13 @@ def test_sigterm_while_dynamodb_drips_and_main_is_locked_exits_in_time(harness):
 
 
 def test_bad_input_corpus(harness, tmp_path):
-    figures = harness.bad_inputs(tmp_path)
+    figures = input_trials.bad_inputs(harness, tmp_path)
     _assert(figures)
     assert figures.runs >= 20
 
 
 def test_the_bad_date_trial_covers_every_command_that_takes_a_run_date():
-    """A command added with a --date (or a date argument) joins harness.DATE_COMMANDS, or this fails."""
+    """A command added with a --date (or a date argument) joins input_trials.DATE_COMMANDS, or this fails."""
     import typer.main
 
     from floatctl.cli import app
@@ -81,7 +75,7 @@ def test_the_bad_date_trial_covers_every_command_that_takes_a_run_date():
 
 
 def test_prod_state_changes_need_confirmation(harness):
-    figures = harness.prod_needs_confirmation()
+    figures = input_trials.prod_needs_confirmation(harness)
     assert not figures.problems, figures.problems
     assert figures.faults["tasks started by launch"] == 0
 

@@ -16,7 +16,6 @@ from tests import scenarios
 from tests.scenarios import RUN_DATE
 
 DATE = RUN_DATE.isoformat()
-EVENING = f"{DATE}T19:31:00-05:00"  # after the fire, before the 21:00 ET cutoff
 
 
 def _run(crash_at: str | None = None) -> subprocess.CompletedProcess:
@@ -28,8 +27,7 @@ def _run(crash_at: str | None = None) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("crash_at", ["after_lock:2", "after_pending:3", "after_submit:4"])
-def test_the_predicted_rerun_is_the_rerun(sandbox, load, cli, app_context, monkeypatch, crash_at):
-    monkeypatch.setenv("FLOATCTL_NOW", EVENING)
+def test_the_predicted_rerun_is_the_rerun(sandbox, load, cli, app_context, at_1931, crash_at):
     load(scenarios.mixed(12, seed=81))
     assert _run(crash_at).returncode == -9
 

@@ -1,7 +1,7 @@
 """What the container's code calls in AWS, read from jobs/ with `ast`, so the task role's grants and
 `floatctl preflight` are checked against the code rather than against a list kept by hand.
 
-Scope: jobs/adapters/, where every AWS call is made (tests/jobs/test_driver_edge.py keeps every other
+Scope: jobs/adapters/, where every AWS call is made (tests/jobs/adapters/test_driver_edge.py keeps every other
 package free of boto3 clients). Some adapter methods serve operator-only commands (launch, stop,
 schedule pause, preflight), which run with the operators' roles, not the task role:
 tests/infra/test_role_grants.py decides those calls as needing no task grant and proves that only those

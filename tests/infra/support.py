@@ -84,6 +84,10 @@ class Terraform:
         """The statements of a `data "aws_iam_policy_document"`, locals resolved."""
         return self.resolve(self.data("aws_iam_policy_document", policy_document)["statement"])
 
+    def by_sid(self, policy_document: str) -> dict[str, dict[str, Any]]:
+        """The statements of a policy document by their sid."""
+        return {s["sid"]: s for s in self.statements(policy_document)}
+
 
 def single(blocks: list[dict[str, Any]]) -> dict[str, Any]:
     """The one nested block python-hcl2 returns as a one-item list."""

@@ -16,14 +16,6 @@ LOCKS = TABLE + '/${coalesce(var.locks_table_name, "${var.site}-floats-locks")}'
 
 
 @pytest.fixture(scope="module")
-def grants(terraform):
-    """sid -> (actions, resources) of the task role's policy."""
-    return {
-        s["sid"]: (set(s["actions"]), s["resources"]) for s in terraform.statements("collections_jobs_task")
-    }
-
-
-@pytest.fixture(scope="module")
 def shape() -> dict:
     """terraform/collections_jobs_task.json: the task's shape, shared with the sandbox."""
     return json.loads((TERRAFORM_DIR / "collections_jobs_task.json").read_text())
@@ -61,8 +53,8 @@ def test_task_role_is_attached_to_the_task_and_trusts_ecs_tasks(terraform):
 
 
 # Which actions, per table and service: test_role_grants.py derives them from jobs/ and compares.
-def test_task_role_never_scans_and_names_no_wildcard_action(grants):
-    actions = set().union(*(a for a, _ in grants.values()))
+def test_task_role_never_scans_and_names_no_wildcard_action(task_role_grants):
+    actions = set().union(*(a for a, _ in task_role_grants.values()))
     assert not [a for a in actions if "Scan" in a or "*" in a]
 
 
@@ -74,8 +66,8 @@ def test_task_role_never_scans_and_names_no_wildcard_action(grants):
 # secret is checked against the GetSecretValue grant on the two secret ARNs, whatever the batch grant
 # names. That BatchGetSecretValue takes no resource-level permission (hence "*") is the service
 # authorization reference's claim; its sentence was not retrieved with search (docs/deploy.md, audit).
-def test_rds_secrets_are_read_one_by_one_and_in_one_batch(grants):
-    assert grants["ReadRdsSecrets"] == (
+def test_rds_secrets_are_read_one_by_one_and_in_one_batch(task_role_grants):
+    assert task_role_grants["ReadRdsSecrets"] == (
         {"secretsmanager:GetSecretValue"},
         [
             "${data.aws_secretsmanager_secret.rds_main.arn}",
@@ -83,7 +75,7 @@ def test_rds_secrets_are_read_one_by_one_and_in_one_batch(grants):
         ],
     )
     # BatchGetSecretValue cannot be scoped to a secret; each returned secret still needs GetSecretValue.
-    assert grants["BatchReadRdsSecrets"] == ({"secretsmanager:BatchGetSecretValue"}, ["*"])
+    assert task_role_grants["BatchReadRdsSecrets"] == ({"secretsmanager:BatchGetSecretValue"}, ["*"])
 
 
 def test_rds_secret_names_default_to_the_site(terraform):
@@ -100,9 +92,9 @@ def test_rds_secret_names_default_to_the_site(terraform):
 # "The following policy grants permissions for data modification actions on a DynamoDB table called Books
 # and all of that table's indexes." with Resource "table/Books" and "table/Books/index/*": an index is
 # its own resource. The code writes the table and queries it and its indexes (test_role_grants.py).
-def test_collection_history_is_put_on_the_table_and_queried_with_its_indexes(grants):
-    assert grants["WriteCollectionHistory"] == ({"dynamodb:PutItem"}, [HISTORY])
-    assert grants["QueryCollectionHistory"] == ({"dynamodb:Query"}, [HISTORY, f"{HISTORY}/index/*"])
+def test_collection_history_is_put_on_the_table_and_queried_with_its_indexes(task_role_grants):
+    assert task_role_grants["WriteCollectionHistory"] == ({"dynamodb:PutItem"}, [HISTORY])
+    assert task_role_grants["QueryCollectionHistory"] == ({"dynamodb:Query"}, [HISTORY, f"{HISTORY}/index/*"])
 
 
 # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
@@ -110,8 +102,8 @@ def test_collection_history_is_put_on_the_table_and_queried_with_its_indexes(gra
 # key value matches their user ID." and "you must use the ForAllValues modifier when using LeadingKeys in
 # a condition". Here the partition key is the page record's watch#<run date> (jobs/domain/keys.py);
 # test_role_grants.py proves the batch's run#/float# keys fall outside it.
-def test_only_the_watch_page_record_is_read_updated_or_deleted_in_history(terraform, grants):
-    assert grants["WatchPageLedger"] == (
+def test_only_the_watch_page_record_is_read_updated_or_deleted_in_history(terraform, task_role_grants):
+    assert task_role_grants["WatchPageLedger"] == (
         {"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
         [HISTORY],
     )
@@ -123,8 +115,8 @@ def test_only_the_watch_page_record_is_read_updated_or_deleted_in_history(terraf
     }
 
 
-def test_locks_are_read_and_written_item_by_item(grants):
-    assert grants["UseLocks"] == (
+def test_locks_are_read_and_written_item_by_item(task_role_grants):
+    assert task_role_grants["UseLocks"] == (
         {
             "dynamodb:GetItem",
             "dynamodb:PutItem",
@@ -136,8 +128,8 @@ def test_locks_are_read_and_written_item_by_item(grants):
     )
 
 
-def test_only_the_two_apis_may_be_invoked(grants):
-    actions, resources = grants["InvokePaymentsAndUsers"]
+def test_only_the_two_apis_may_be_invoked(task_role_grants):
+    actions, resources = task_role_grants["InvokePaymentsAndUsers"]
     assert actions == {"execute-api:Invoke"}
     assert resources == [
         arn_prefix("execute-api") + ":${var.payments_api.id}/${var.payments_api.stage}/*",
@@ -301,8 +293,8 @@ def test_datadog_agent_is_optional_healthchecked_and_local_only(containers):
 # https://aws.amazon.com/blogs/compute/migrating-your-amazon-ecs-deployment-to-the-new-arn-and-resource-id-format-2/
 # "October 1, 2020 – March 31, 2021 – All new accounts are opted in to the new format by default. Any
 # existing accounts that have not explicitly opted out of the new format are also opted in."
-def test_lock_owner_tasks_can_be_described_in_this_cluster_only(grants):
-    actions, resources = grants["SeeLockOwnerTasks"]
+def test_lock_owner_tasks_can_be_described_in_this_cluster_only(task_role_grants):
+    actions, resources = task_role_grants["SeeLockOwnerTasks"]
     assert actions == {"ecs:DescribeTasks"}
     assert len(resources) == 1 and resources[0].endswith(":task/${aws_ecs_cluster.floats.name}/*")
 

@@ -19,12 +19,6 @@ def target(schedule):
     return single(schedule["target"])
 
 
-@pytest.fixture(scope="module")
-def grants(terraform):
-    """sid -> statement of the scheduler role's policy."""
-    return {s["sid"]: s for s in terraform.statements("scheduler")}
-
-
 # https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html
 # "You configure each recurring schedule type using a schedule expression ... and specifying a time zone
 # in which EventBridge Scheduler evaluates the expression." and "All schedule types on EventBridge
@@ -124,11 +118,13 @@ def test_scheduler_role_trusts_scheduler_for_this_accounts_schedule_group_only(t
 # require the use of the task execution role, a task role, or a task role override, then you must add
 # iam:PassRole permissions for each task execution role, task role, or task role override"; its managed
 # policy conditions PassRole on "iam:PassedToService": "ecs-tasks.amazonaws.com".
-def test_scheduler_role_may_only_run_the_family_on_the_cluster_pass_the_two_roles_and_dead_letter(grants):
-    actions = {a for s in grants.values() for a in s["actions"]}
+def test_scheduler_role_may_only_run_the_family_on_the_cluster_pass_the_two_roles_and_dead_letter(
+    scheduler_grants,
+):
+    actions = {a for s in scheduler_grants.values() for a in s["actions"]}
     assert actions == {"ecs:RunTask", "iam:PassRole", "sqs:SendMessage"}
 
-    run = grants["RunDayBeforeAchOnFloatsCluster"]
+    run = scheduler_grants["RunDayBeforeAchOnFloatsCluster"]
     task_definition = arn_prefix("ecs") + f":task-definition/{FAMILY}"
     assert run["resources"] == [task_definition, f"{task_definition}:*"]  # any revision, no other family
     assert single(run["condition"]) == {
@@ -137,7 +133,7 @@ def test_scheduler_role_may_only_run_the_family_on_the_cluster_pass_the_two_role
         "values": ["${aws_ecs_cluster.floats.arn}"],
     }
 
-    passing = grants["PassTaskRolesToEcs"]
+    passing = scheduler_grants["PassTaskRolesToEcs"]
     assert passing["resources"] == [
         "${aws_iam_role.task_execution.arn}",
         "${aws_iam_role.collections_jobs_task.arn}",
@@ -148,4 +144,4 @@ def test_scheduler_role_may_only_run_the_family_on_the_cluster_pass_the_two_role
         "values": ["ecs-tasks.amazonaws.com"],
     }
 
-    assert grants["DeadLetterFailedFires"]["resources"] == ["${aws_sqs_queue.schedule_dlq.arn}"]
+    assert scheduler_grants["DeadLetterFailedFires"]["resources"] == ["${aws_sqs_queue.schedule_dlq.arn}"]

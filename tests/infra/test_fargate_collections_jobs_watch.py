@@ -108,7 +108,7 @@ def test_watch_role_is_its_own_scoped_to_the_watch_family_cluster_two_roles_and_
     role = terraform.resource("aws_iam_role", "watch_scheduler")
     assert terraform.resolve(role["name"]) == "${var.site}-floats-scheduler-invoke-watch"
     assert role["assume_role_policy"] == "${data.aws_iam_policy_document.scheduler_assume.json}"
-    grants = {s["sid"]: s for s in terraform.statements("watch_scheduler")}
+    grants = terraform.by_sid("watch_scheduler")
     assert {a for s in grants.values() for a in s["actions"]} == {
         "ecs:RunTask",
         "iam:PassRole",
@@ -128,16 +128,17 @@ def test_watch_role_is_its_own_scoped_to_the_watch_family_cluster_two_roles_and_
 # kms:GenerateDataKey* and kms:Decrypt). Our topics use the AWS managed key alias/aws/sns, whose policy we
 # cannot change, so only principals of this account publish (the task role, sns:Publish) and no CloudWatch
 # alarm may name them: the alarms page var.dlq_alarm_actions (docs/deploy.md).
-def test_watch_pages_one_topic_with_subscriptions_from_a_variable(terraform):
+def test_watch_pages_one_topic_with_subscriptions_from_a_variable(terraform, task_role_grants):
     topic = terraform.resource("aws_sns_topic", "watch_alerts")
     assert terraform.resolve(topic["name"]) == f"{FAMILY}-alerts"
     assert topic["kms_master_key_id"] == "alias/aws/sns"
     subscription = terraform.resource("aws_sns_topic_subscription", "watch_alerts")
     assert subscription["topic_arn"] == "${aws_sns_topic.watch_alerts.arn}"
     assert "var.watch_alert_subscriptions" in subscription["for_each"]
-    grants = {s["sid"]: s for s in terraform.statements("collections_jobs_task")}
-    assert grants["WatchPublishesAlerts"]["actions"] == ["sns:Publish"]
-    assert grants["WatchPublishesAlerts"]["resources"] == ["${aws_sns_topic.watch_alerts.arn}"]
+    assert task_role_grants["WatchPublishesAlerts"] == (
+        {"sns:Publish"},
+        ["${aws_sns_topic.watch_alerts.arn}"],
+    )
 
 
 def test_no_alarm_publishes_to_a_topic_encrypted_with_the_aws_managed_key(terraform):

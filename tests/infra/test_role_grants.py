@@ -10,7 +10,7 @@ import pytest
 
 from jobs.adapters.ecs import TaskDefinition
 from jobs.domain import keys
-from jobs.oncall import preflight_deploy as preflight
+from jobs.oncall import preflight_roles as preflight
 from jobs.settings import Settings
 from tests.infra.code_calls import (
     CONTAINER_CODE,
@@ -78,7 +78,7 @@ CALL_ACTIONS = {
 # The adapter method making each operator-only call -> the on-call modules that may call it: `launch`,
 # `recover`, `stop`, `schedule pause|resume` and `preflight` run with the operators' roles.
 LAUNCH, STOP, SCHEDULE = "jobs/oncall/launch.py", "jobs/oncall/stop.py", "jobs/oncall/schedule_control.py"
-PREFLIGHT = ("jobs/oncall/preflight.py", "jobs/oncall/preflight_deploy.py")
+PREFLIGHT = ("jobs/oncall/preflight.py", "jobs/oncall/preflight_deploy.py", "jobs/oncall/preflight_roles.py")
 OPERATOR_METHODS = {
     ("ecs", "run_task"): ("EcsTasks.run_task", (LAUNCH,)),
     ("ecs", "stop_task"): ("EcsTasks.stop_task", (STOP,)),

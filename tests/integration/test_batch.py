@@ -13,6 +13,7 @@ from jobs.adapters.history import HistoryStore
 from jobs.adapters.locks import LockStore
 from tests import scenarios
 from tests.scenarios import RUN_DATE
+from tests.waiting import wait_for
 
 DATE = RUN_DATE.isoformat()
 FAST = ("--payment-submit-rate", "50")
@@ -122,9 +123,7 @@ def test_sigterm_mid_run_interrupts_cleanly_and_a_rerun_finishes(
     preview = _preview(cli)
     expected = {r["float_id"] for r in preview["rows"] if r["verdict"] == "SUBMIT_ACH"}
     proc = floatctl_proc("-o", "json", "run", "day-before-ach", "--date", DATE, "--payment-submit-rate", "10")
-    deadline = time.monotonic() + 30
-    while len(_paid(sandbox)) < 5 and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_for(lambda: len(_paid(sandbox)) >= 5, 30, "the run's first five payments", 0.1)
     proc.send_signal(signal.SIGTERM)
     signalled = time.monotonic()
     code = proc.wait(timeout=30)
@@ -336,9 +335,8 @@ def test_clustered_ach_floats_wait_unlocked_and_are_rechecked_before_submitting(
     last = ach["floats"][-1]["id"]  # the last ACH float: it waits longest in the backlog
     proc = floatctl_proc("-o", "json", "run", "day-before-ach", "--date", DATE, "--payment-submit-rate", "4")
     history = HistoryStore(app_context.aws().client("dynamodb"), app_context.settings.history_table)
-    deadline = time.monotonic() + 30
-    while not history.float_events(20_009) and time.monotonic() < deadline:
-        time.sleep(0.05)  # the 10th skip-float is recorded: every ACH float has been evaluated
+    # The 10th skip-float is recorded: every ACH float has been evaluated.
+    wait_for(lambda: history.float_events(20_009), 30, "the 10th skip-float's event")
     assert len(_paid(sandbox)) < 30
     with psycopg.connect(sandbox.dsn("main"), autocommit=True) as conn:
         conn.execute("UPDATE floats SET amount_cents = amount_cents + 1 WHERE id = %s", (last,))

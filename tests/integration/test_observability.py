@@ -12,7 +12,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.request
 from collections import Counter
 from pathlib import Path
@@ -21,6 +20,7 @@ import pytest
 
 from tests import scenarios
 from tests.scenarios import RUN_DATE
+from tests.waiting import wait_for
 
 AGENT = Path(__file__).resolve().parents[2] / ".venv-tools" / "bin" / "ddapm-test-agent"
 PLANTED_PASSWORD = "Planted-Db-Passw0rd-93f1"
@@ -54,16 +54,20 @@ def test_agent():
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
+
+    def answers() -> bool:
+        if proc.poll() is not None:
+            pytest.fail("ddapm-test-agent exited at start")
         try:
-            urllib.request.urlopen(f"{url}/test/traces", timeout=1).read()
-            break
+            return bool(urllib.request.urlopen(f"{url}/test/traces", timeout=1).read())
         except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail("ddapm-test-agent did not start")
-            time.sleep(0.2)
+            return False
+
+    try:
+        wait_for(answers, 30, "ddapm-test-agent to answer", interval_s=0.2)
+    except AssertionError:
+        proc.kill()
+        raise
     yield url
     proc.terminate()
     proc.wait(10)
@@ -94,6 +98,12 @@ class UdpListener:
         self._stop.set()
         self._thread.join()
         self.sock.close()
+
+
+def _traces_with(agent: str, root: str) -> list | None:
+    """The test agent's traces once one of them holds a span named `root`, else None."""
+    traces = json.loads(urllib.request.urlopen(f"{agent}/test/traces").read())
+    return traces if any(span["name"] == root for trace in traces for span in trace) else None
 
 
 def _metrics(lines):
@@ -170,10 +180,12 @@ def test_a_traced_run_sends_the_span_tree_metrics_and_correlated_logs(
         env=env,
         timeout=120,
     )
-    time.sleep(0.5)
+    # The process has exited, so every datagram and trace is sent; wait until the listener and the agent
+    # hold the last of them: the gauge the run sends as it ends, and the run's root span (it closes last).
+    wait_for(lambda: "run.duration" in _metrics(list(udp.lines)), 10, "the run's last metric, run.duration")
     udp.close()
     assert result.returncode == 1, result.stderr  # some payments failed on purpose
-    traces = json.loads(urllib.request.urlopen(f"{test_agent}/test/traces").read())
+    traces = wait_for(lambda: _traces_with(test_agent, "day_before_ach.run"), 10, "the run's root span")
     spans = [span for trace in traces for span in trace]
 
     # -- the span tree ---------------------------------------------------------------------
@@ -307,7 +319,7 @@ def test_operator_actions_are_traced_and_the_audit_events_carry_the_trace_id(cli
     urllib.request.urlopen(f"{test_agent}/test/session/clear").read()
     env = {
         **os.environ,
-        "FLOATCTL_NOW": "2026-11-20T19:31:00-05:00",
+        "FLOATCTL_NOW": scenarios.AFTER_FIRE,
         "DD_TRACE_ENABLED": "true",
         "DD_TRACE_AGENT_URL": test_agent,
         "DD_SERVICE": "floatctl",
@@ -318,8 +330,8 @@ def test_operator_actions_are_traced_and_the_audit_events_carry_the_trace_id(cli
     recover = [*floatctl, "recover", "day-before-ach", "--yes", "--wait", "--poll", "0.3", "--reason", "OOM"]
     done = subprocess.run(recover, capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
-    time.sleep(0.5)
-    spans = [s for t in json.loads(urllib.request.urlopen(f"{test_agent}/test/traces").read()) for s in t]
+    traces = wait_for(lambda: _traces_with(test_agent, "floatctl.recover"), 10, "the recover's root span")
+    spans = [s for t in traces for s in t]
     by_name = {s["name"]: s for s in spans if s["name"].startswith("floatctl.")}
     assert set(by_name) == {"floatctl.recover", "floatctl.lock.release", "floatctl.launch"}
     root = by_name["floatctl.recover"]

@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests import scenarios
-from tests.faults.harness import Harness, max_in_window
-
-
-@pytest.fixture
-def harness(sandbox, app_context):
-    return Harness(sandbox, app_context)
+from tests.faults.harness import max_in_window
 
 
 def test_four_shards_pay_the_single_run_set_within_the_rate(harness):

@@ -23,6 +23,7 @@ from botocore.credentials import Credentials
 
 from floatctl_sandbox.faults import Faults, parse_assignments
 from floatctl_sandbox.simulator import Simulator, apply_schema
+from tests.waiting import wait_for
 
 CREDENTIALS = Credentials("testing", "testing")
 HTTP = urllib3.PoolManager(maxsize=32, retries=False, timeout=5.0)
@@ -285,10 +286,7 @@ def test_timeout_fault_stores_the_payment_then_hangs(simulator, services_dsn):
     key = f"timeout:{uuid.uuid4().hex}"
     with pytest.raises(urllib3.exceptions.ReadTimeoutError):
         pay(simulator, key=key, timeout=0.3)
-    deadline = time.monotonic() + 2
-    while not payment_rows(services_dsn, key) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert len(payment_rows(services_dsn, key)) == 1
+    assert len(wait_for(lambda: payment_rows(services_dsn, key), 2, "the stored payment")) == 1
 
     # A patient client sees the connection closed with no response at all.
     with pytest.raises(urllib3.exceptions.ProtocolError):
@@ -362,7 +360,7 @@ def test_a_request_is_stamped_when_it_reached_the_socket_not_when_it_was_read():
             conn.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMP, 1)
             sent = dt.datetime.now(dt.UTC)
             client.sendall(b"GET / HTTP/1.1\r\n\r\n")
-            time.sleep(0.3)  # the simulator is busy elsewhere
+            time.sleep(0.3)  # the simulator reads late (busy elsewhere): a delay on purpose, not an ordering
             arrived = _arrival_time(conn)
             assert arrived is not None and abs((arrived - sent).total_seconds()) < 0.05
             assert conn.recv(100).startswith(b"GET /")  # peeked, not consumed

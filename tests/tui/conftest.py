@@ -1,11 +1,10 @@
-"""Fixtures for the TUI tests: an app bound to the session sandbox, a frozen clock."""
+"""Fixtures for the TUI tests: an app bound to the session sandbox (the frozen clock, `at_1931`, is in
+tests/conftest.py)."""
 
 from __future__ import annotations
 
 import pytest
 from pytest_textual_snapshot import SVGImageExtension
-
-from tests.tui.support import AFTER_FIRE
 
 # pytest-textual-snapshot 1.0 names its extension in `_file_extension`, which syrupy 7 no longer reads
 # (it reads `file_extension`): without this the SVG snapshots are written as `.raw` files.
@@ -18,12 +17,6 @@ def caller_terminal_settings_ignored(monkeypatch):
     reads FORCE_COLOR, COLUMNS and LINES (issue 18: `make test` with NO_COLOR=1 exported)."""
     for var in ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "TEXTUAL_COLOR_SYSTEM"):
         monkeypatch.delenv(var, raising=False)
-
-
-@pytest.fixture
-def at_1931(monkeypatch):
-    """Freeze the project's clock 31 minutes after Friday's missed fire."""
-    monkeypatch.setenv("FLOATCTL_NOW", AFTER_FIRE)
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from typing import Any
 
 from textual.widgets import Input
 
-AFTER_FIRE = "2026-11-20T19:31:00-05:00"  # Friday, 31 minutes after the missed 19:00 fire
 SIZE = (120, 36)
 
 

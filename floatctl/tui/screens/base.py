@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import partial
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from textual.app import SystemCommand
 from textual.binding import Binding
@@ -14,10 +14,8 @@ from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from floatctl.tui.format import one_line
+from floatctl.tui.ports import OperatorApp
 from floatctl.tui.widgets.message_line import MessageLine
-
-if TYPE_CHECKING:
-    from floatctl.tui.app import FloatctlApp
 
 
 def refused_twin(key: str, action: str) -> Binding:
@@ -40,8 +38,9 @@ class OperatorScreen(Screen[None]):
     ]
 
     @property
-    def operator_app(self) -> FloatctlApp:
-        return cast("FloatctlApp", self.app)
+    def operator_app(self) -> OperatorApp:
+        """The app through what screens need of it (floatctl/tui/ports.py), not the app module."""
+        return cast(OperatorApp, self.app)
 
     @property
     def writable(self) -> bool:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from textual.widgets import Static
+
+from floatctl.tui.ports import OperatorApp
 
 
 class EnvBanner(Static):
@@ -13,9 +17,8 @@ class EnvBanner(Static):
         self.screen_title = screen_title
 
     def on_mount(self) -> None:
-        app = self.app
-        env = app.env  # type: ignore[attr-defined]
-        writable = app.writable  # type: ignore[attr-defined]
+        app = cast(OperatorApp, self.app)
+        env, writable = app.env, app.writable
         self.set_class(env == "prod", "-prod")
         self.set_class(not writable, "-read-only")
         name = "PRODUCTION" if env == "prod" else env.upper()

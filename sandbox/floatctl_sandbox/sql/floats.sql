@@ -1,4 +1,5 @@
--- The floats table of DESIGN §4, applied idempotently to both sandbox databases (main, replica).
+-- The floats table of docs/data-contracts.md (Postgres `floats`), applied idempotently to both
+-- sandbox databases (main, replica).
 -- Columns are nullable on purpose: the batch must survive malformed rows (SKIP_INVALID), not crash.
 CREATE TABLE IF NOT EXISTS floats (
     id           bigint PRIMARY KEY,

@@ -14,27 +14,18 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from jobs.adapters.ecs import RunningTask
 from jobs.domain import calendar
 from jobs.domain.leases import Lease
 from jobs.domain.records import RunRecord
 from jobs.domain.schedule import FireFailure, Schedule
 from jobs.oncall import diagnosis as d
-from jobs.oncall.facts import Facts, failures_of_night, runs_of_night
+from jobs.oncall.facts import failures_of_night, runs_of_night
 from jobs.oncall.launch import guard_checks
-from jobs.oncall.lock_view import LockView
 from jobs.oncall.recover import Recovery
 from jobs.oncall.status import status_document, status_fields
+from tests.jobs.oncall.nights import SCHEDULE, facts_for, job_lock
 
 NY = calendar.NEW_YORK
-SCHEDULE = Schedule(
-    name="sandbox-floats-day-before-ach",
-    expression="cron(0 19 ? * MON-FRI *)",
-    timezone="America/New_York",
-    state="ENABLED",
-    retry_attempts=0,
-    target={},
-)
 DAYS = {
     "weekday": date(2026, 11, 17),  # Tuesday
     "friday": date(2026, 11, 20),
@@ -50,27 +41,6 @@ EXPECTED_STATE = {
     "interrupted": d.INTERRUPTED,
     "succeeded": d.SUCCEEDED,
 }
-
-
-def _lease(state: str, now: datetime) -> LockView:
-    t = now.timestamp()
-    lease = Lease("job", "day-before-ach", "r-1", "ip-10-0-0-1:42", t - 30, t + 30, "rvn-1")
-    return LockView(lease, state, "dead" if state == "orphaned" else "unknown")
-
-
-def facts_for(now: datetime, night: date, situation: str, **extra) -> Facts:
-    """The facts of `night` as `status`/`recover` would gather them at `now`."""
-    facts = Facts("sandbox", now, focus_run_date=night, schedule=SCHEDULE, **extra)
-    started = max(d.due_at(night), now - timedelta(minutes=1)).astimezone(UTC)
-    status = {"running": "RUNNING", "died": "RUNNING"}.get(situation, situation.upper())
-    if situation != "none":
-        facts.runs = [RunRecord("r-1", calendar.due_window(night).end, night, started, status=status)]
-    if situation == "running":
-        facts.job_locks = [_lease("live", now)]
-        facts.running_tasks = [RunningTask("arn:aws:ecs:us-east-1:1:task/c/t1", "RUNNING")]
-    if situation == "died":
-        facts.job_locks = [_lease("orphaned", now)]
-    return facts
 
 
 ENVS = ("sandbox", "test", "prod")
@@ -186,10 +156,10 @@ def test_0147_after_a_missed_fire_names_the_missed_night_everywhere():
 
 def test_a_live_job_lock_alone_means_a_run_is_in_progress():
     now = datetime(2026, 11, 20, 19, 30, tzinfo=NY)
-    facts = facts_for(now, date(2026, 11, 20), "none", job_locks=[_lease("live", now)])
+    facts = facts_for(now, date(2026, 11, 20), "none", job_locks=[job_lock("live", now)])
     assert d.in_progress(facts.running_tasks, facts.job_locks)
     assert d.diagnose(facts).state == d.RUNNING
-    expired = facts_for(now, date(2026, 11, 20), "failed", job_locks=[_lease("expired", now)])
+    expired = facts_for(now, date(2026, 11, 20), "failed", job_locks=[job_lock("expired", now)])
     assert not d.in_progress([], expired.job_locks) and d.diagnose(expired).action == d.LAUNCH
 
 

@@ -11,7 +11,7 @@ from jobs.adapters.sns import alert_subject
 from jobs.domain.calendar import NEW_YORK
 from jobs.oncall import diagnosis as d
 from jobs.oncall.watch import assess, needs_projection, project
-from tests.jobs.test_diagnosis import facts_for
+from tests.jobs.oncall.nights import facts_for
 
 FRIDAY = date(2026, 11, 20)
 

@@ -1,4 +1,4 @@
-"""The cron reader behind next/last fire, and Scheduler's PascalCase turned into RunTask's camelCase."""
+"""The cron reader behind next/last fire."""
 
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -6,8 +6,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from jobs.domain.schedule import Schedule, parse_cron
-from jobs.errors import ConfigError
-from jobs.oncall.run_task import client_token, network_configuration
 
 NY = ZoneInfo("America/New_York")
 SCHEDULE = Schedule("s", "cron(0 19 ? * MON-FRI *)", "America/New_York", "ENABLED", 0, {})
@@ -40,30 +38,3 @@ def test_an_exact_fire_moment_is_the_last_fire_not_the_next():
 def test_unsupported_expressions_give_unknown_fires(expression):
     assert parse_cron(expression) is None
     assert Schedule("s", expression, "UTC", "ENABLED", 0, {}).next_fire(datetime.now(UTC)) is None
-
-
-def test_network_configuration_is_camel_cased():
-    target = {
-        "EcsParameters": {
-            "NetworkConfiguration": {
-                "awsvpcConfiguration": {
-                    "Subnets": ["a"],
-                    "SecurityGroups": ["sg"],
-                    "AssignPublicIp": "DISABLED",
-                }
-            }
-        }
-    }
-    assert network_configuration(target) == {
-        "awsvpcConfiguration": {"subnets": ["a"], "securityGroups": ["sg"], "assignPublicIp": "DISABLED"}
-    }
-    with pytest.raises(ConfigError):
-        network_configuration({"EcsParameters": {}})
-
-
-def test_client_token_is_deterministic_and_within_ecs_limits():
-    from datetime import date
-
-    token = client_token("prod", date(2026, 11, 23), 2)
-    assert token == client_token("prod", date(2026, 11, 23), 2) != client_token("prod", date(2026, 11, 23), 3)
-    assert len(token) <= 64

@@ -14,13 +14,8 @@ from botocore.exceptions import ClientError
 
 from jobs.adapters.ecs import EcsTasks, TaskDefinition
 from jobs.adapters.iam import PolicySimulator
-from jobs.oncall.preflight_deploy import (
-    ECR_IMAGE,
-    role_check,
-    scheduler_role_needs,
-    task_role_needs,
-    unsimulated_apis,
-)
+from jobs.oncall.preflight_deploy import ECR_IMAGE
+from jobs.oncall.preflight_roles import role_check, scheduler_role_needs, task_role_needs, unsimulated_apis
 from jobs.settings import Settings
 
 ROLE = "arn:aws:iam::111122223333:role/prod-floats-collections-jobs-task"

@@ -13,15 +13,8 @@ import pytest
 from jobs.adapters import boto_deadline, deadline, postgres
 from jobs.domain.records import FloatEvent
 from jobs.errors import DependencyError
-from jobs.runtime import Runtime
 from tests import scenarios
-
-
-@pytest.fixture
-def runtime(app_context):
-    rt = Runtime.from_settings(app_context.settings)
-    yield rt
-    rt.close()
+from tests.waiting import wait_for
 
 
 def _dripping(runtime, sandbox):
@@ -58,6 +51,8 @@ def test_a_dripping_dynamodb_answer_is_cut_at_the_deadline_and_at_the_stop(
             history.put_event(event)  # botocore's 20 s read timeout never fires: a byte comes every 2 s
         assert time.monotonic() - started < 4.0  # no retry after the cut
         stop = threading.Event()
+        # The stop comes 0.5 s into a call whose first byte takes 2 s: its moment is the stimulus (moto's
+        # front shows no call in flight to wait for), and the call is still dripping when it comes.
         threading.Timer(0.5, stop.set).start()
         started = time.monotonic()
         with deadline.scope(stop=stop), pytest.raises(DependencyError, match="hard stop"):
@@ -76,7 +71,7 @@ def test_a_postgres_call_waiting_on_a_lock_is_cut_at_the_stop_and_the_deadline(r
     with psycopg.connect(runtime_dsn(runtime, "main")) as locker:
         locker.execute("LOCK TABLE floats IN ACCESS EXCLUSIVE MODE")
         stop = threading.Event()
-        threading.Timer(0.5, stop.set).start()
+        threading.Thread(target=_stop_once_waiting_on_a_lock, args=(runtime, stop), daemon=True).start()
         started = time.monotonic()
         with deadline.scope(stop=stop), pytest.raises(DependencyError, match="hard stop"):
             floats.refetch(float_id)
@@ -88,6 +83,20 @@ def test_a_postgres_call_waiting_on_a_lock_is_cut_at_the_stop_and_the_deadline(r
         assert time.monotonic() - started < 2.0
         locker.rollback()
     assert floats.refetch(float_id) is not None  # the pool recovered from the cut connections
+
+
+def _stop_once_waiting_on_a_lock(runtime, stop: threading.Event) -> None:
+    """Set `stop` once floatctl's query waits on the table lock: the stop lands on a call in flight."""
+    with psycopg.connect(runtime_dsn(runtime, "main"), autocommit=True) as watcher:
+        wait_for(
+            lambda: watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE application_name = 'floatctl' AND wait_event_type = 'Lock'"
+            ).fetchone()[0],
+            10,
+            "the re-fetch to wait on the lock",
+        )
+    stop.set()
 
 
 def runtime_dsn(runtime, which: str) -> str:
