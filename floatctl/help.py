@@ -20,12 +20,11 @@ PERSONAS: dict[str, tuple[str, ...]] = {
         "stop",
         "locks",
         "schedule",
-        "reconcile",
         "tui",
         "preflight",
         "calendar",
     ),
-    "Finance": ("preview", "diff", "history"),
+    "Finance": ("preview", "diff", "reconcile", "history"),
     "The scheduled container": ("run", "watch"),
     "Set-up": ("sandbox", "version", "completion"),
 }
