@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 import typer
+import typer.main
 from typer._click.exceptions import NoArgsIsHelpError  # typer 0.29 vendors click (pinned in the lock)
+from typer._click.utils import make_default_short_help
 
 from floatctl import global_options, help
 from floatctl.commands import (
@@ -41,13 +44,23 @@ class FloatctlGroup(CommandGroup):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        global_options.add_everywhere(self)
-        help.name_values(self)
-        checked_numbers(self)
-        global_options.announce_environment(self)
+        _dressed(self)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, name: str) -> Any:
+        """Build a command the first time it is asked for: `floatctl status` builds `status` alone."""
+        if name not in self.commands and name in COMMANDS:
+            holder = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False)
+            COMMANDS[name].register(holder, name)
+            command = typer.main.get_group(holder).commands[name]
+            self.commands[name] = _dressed(command, announce=name not in global_options.QUIET)
+        return self.commands.get(name)
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
-        help.format_commands_by_persona(self, ctx, formatter)
+        """By persona, from each command's own help text: listing builds no command."""
+        help.format_commands_by_persona({name: c.short_help for name, c in COMMANDS.items()}, formatter)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         """Usage errors as one plain line (`error: ...`) with exit code 2, not a framed box."""
@@ -143,24 +156,56 @@ def root(
     global_options.app_context(ctx)
 
 
-app.add_typer(run.app, name="run", cls=CommandGroup)
-app.command("preview")(preview.preview)
-app.command("status")(status.status)
-app.add_typer(launch.app, name="launch", cls=CommandGroup)
-app.add_typer(locks.app, name="locks", cls=CommandGroup)
-app.command("stop")(stop.stop)
-app.add_typer(schedule.app, name="schedule", cls=CommandGroup)
-app.command("history")(history.history)
-app.command("tui")(tui.tui)
-app.command("preflight")(preflight.preflight)
-app.add_typer(calendar.app, name="calendar", cls=CommandGroup)
-app.command("diff")(diff.diff)
-app.command("reconcile")(reconcile.reconcile)
-app.add_typer(recover.app, name="recover", cls=CommandGroup)
-app.add_typer(watch.app, name="watch", cls=CommandGroup)
-app.add_typer(sandbox.app, name="sandbox", cls=CommandGroup)
-app.command("version")(version.version)
-app.command("completion")(completion.completion)
+def _dressed(command: Any, announce: bool = False) -> Any:
+    """The floatctl conventions on a built command and everything below it."""
+    global_options.add_everywhere(command)
+    help.name_values(command)
+    checked_numbers(command)
+    if announce:
+        global_options.announce_environment(command)
+    return command
+
+
+class Entry(NamedTuple):
+    """A top-level command, registered on a typer app only when it is first used."""
+
+    target: Any  # a typer app (a group) or a function (a command)
+
+    def register(self, holder: typer.Typer, name: str) -> None:
+        if isinstance(self.target, typer.Typer):
+            holder.add_typer(self.target, name=name, cls=CommandGroup)
+        else:
+            holder.command(name)(self.target)
+
+    @property
+    def short_help(self) -> str:
+        """What click's `get_short_help_str` gives the built command (tests/cli/test_help.py checks)."""
+        text = self.target.info.help if isinstance(self.target, typer.Typer) else self.target.__doc__
+        return make_default_short_help(inspect.cleandoc(text or ""), help.WHOLE)
+
+
+# Every top-level command. Built lazily: typer reads every parameter of every function it builds
+# (signatures, type hints), which made `floatctl --help` pay for all 41 commands.
+COMMANDS: dict[str, Entry] = {
+    "run": Entry(run.app),
+    "preview": Entry(preview.preview),
+    "status": Entry(status.status),
+    "launch": Entry(launch.app),
+    "locks": Entry(locks.app),
+    "stop": Entry(stop.stop),
+    "schedule": Entry(schedule.app),
+    "history": Entry(history.history),
+    "tui": Entry(tui.tui),
+    "preflight": Entry(preflight.preflight),
+    "calendar": Entry(calendar.app),
+    "diff": Entry(diff.diff),
+    "reconcile": Entry(reconcile.reconcile),
+    "recover": Entry(recover.app),
+    "watch": Entry(watch.app),
+    "sandbox": Entry(sandbox.app),
+    "version": Entry(version.version),
+    "completion": Entry(completion.completion),
+}
 
 
 def main() -> None:
