@@ -1,7 +1,8 @@
 """A bare typer app: the yardstick for `floatctl --help` (benchmarks/startup.py).
 
-The same typer settings as floatctl's root (no completion, -h/--help), one callback option and two
-commands, and nothing else imported.
+The same typer settings as floatctl's root (no completion, -h/--help, plain help without rich markup,
+no pretty tracebacks), one callback option and two commands, and nothing else imported. With rich help
+the yardstick took 300 ms against floatctl's plain 125 ms: a ratio that flattered floatctl.
 """
 
 from typing import Annotated
@@ -12,6 +13,8 @@ app = typer.Typer(
     help="A bare typer app.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 

@@ -208,6 +208,22 @@ COMMANDS: dict[str, Entry] = {
 }
 
 
+def whole_tree() -> list[tuple[tuple[str, ...], Any]]:
+    """Every command built, as (path, command), root first: for the tests and docs that walk the tree."""
+    root = typer.main.get_command(app)
+    found: list[tuple[tuple[str, ...], Any]] = [((), root)]
+
+    def walk(group: Any, path: tuple[str, ...]) -> None:
+        for name in group.list_commands(None):
+            command = group.get_command(None, name)
+            found.append(((*path, name), command))
+            if hasattr(command, "commands"):
+                walk(command, (*path, name))
+
+    walk(root, ())
+    return found
+
+
 def main() -> None:
     """Console entry point."""
     if os.environ.get(completion.COMPLETE_VAR):
