@@ -142,11 +142,12 @@ def harness(sandbox, app_context):
 def floatctl_proc(sandbox):
     """Start floatctl as a real process (signals, exit codes, concurrency)."""
     import subprocess
-    import sys
+
+    from tests.processes import FLOATCTL
 
     def start(*args: str, **kwargs):
         return subprocess.Popen(
-            [sys.executable, "-m", "floatctl", *args],
+            [*FLOATCTL, *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

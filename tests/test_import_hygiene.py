@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 
+from tests.processes import FLOATCTL
+
 HEAVY = ("boto3", "botocore", "psycopg", "ddtrace", "textual", "moto", "pgserver", "tabulate")
 UI = ("typer", "rich", "textual", "tabulate", "floatctl", "click", "floatctl_sandbox")
 
@@ -40,9 +42,7 @@ def test_no_sandbox_module_imports_the_cli():
 def test_help_starts_nothing(tmp_path):
     env = {"FLOATCTL_SANDBOX_DIR": str(tmp_path / "sb"), "PATH": "/usr/bin:/bin"}
     for args in (["--help"], ["sandbox", "--help"], ["sandbox", "up", "--help"]):
-        result = subprocess.run(
-            [sys.executable, "-m", "floatctl", *args], capture_output=True, text=True, env=env
-        )
+        result = subprocess.run([*FLOATCTL, *args], capture_output=True, text=True, env=env)
         assert result.returncode == 0, result.stderr
         assert "Usage" in result.stdout
     assert not (tmp_path / "sb").exists()

@@ -4,15 +4,14 @@ codes, input checks, words; a closed pipe (tables on a real terminal: test_table
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 
 import pytest
 
 from tests import scenarios
 from tests.cli.test_tables import in_pty
+from tests.processes import FLOATCTL, run_floatctl
 
 LONG_KEY_LOCK = {
     "namespace": "float",
@@ -30,17 +29,6 @@ JOB_LOCK = {
     "lease_expires_in_s": 600,
     "rvn": "rvn-job",
 }
-
-
-def _floatctl(*args: str, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "floatctl", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=120,
-        **kwargs,
-    )
 
 
 # ---- global options, --version, completion ----
@@ -63,16 +51,16 @@ def test_global_options_work_after_the_command(sandbox, load, cli):
 
 def test_version_reads_the_checkout_and_completion_is_printed():
     head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout
-    result = _floatctl("--version")
+    result = run_floatctl("--version")
     assert result.returncode == 0 and head.strip()[:12] in result.stdout
-    assert json.loads(_floatctl("version", "-o", "json").stdout)["commit"] == head.strip()
-    script = _floatctl("completion", "bash")
+    assert json.loads(run_floatctl("version", "-o", "json").stdout)["commit"] == head.strip()
+    script = run_floatctl("completion", "bash")
     assert script.returncode == 0 and "_FLOATCTL_COMPLETE" in script.stdout
-    words = _floatctl(
+    words = run_floatctl(
         env={"_FLOATCTL_COMPLETE": "complete_bash", "COMP_WORDS": "floatctl lo", "COMP_CWORD": "1"}
     )
     assert words.returncode == 0 and "locks" in words.stdout.split()
-    assert _floatctl("completion", "tcsh").returncode == 2
+    assert run_floatctl("completion", "tcsh").returncode == 2
 
 
 # ---- help ----
@@ -95,14 +83,14 @@ def test_every_option_has_help_and_arguments_are_in_capitals():
 
 
 def test_help_cuts_no_name_at_80_columns_and_groups_by_persona():
-    run_help = _floatctl("run", "day-before-ach", "--help", env={"COLUMNS": "80"}).stdout
+    run_help = run_floatctl("run", "day-before-ach", "--help", env={"COLUMNS": "80"}).stdout
     for name in ("FLOATCTL_PAYMENT_SUBMIT_RATE", "FLOATCTL_MAX_ACH_ATTEMPTS", "today/tomorrow/yesterday"):
         assert name in run_help
     assert "…" not in run_help and "<bool>" not in run_help and "--dry-run  " in run_help
     assert re.search(
-        r"^Usage: floatctl locks show \[OPTIONS\] KEY$", _floatctl("locks", "show", "-h").stdout, re.M
+        r"^Usage: floatctl locks show \[OPTIONS\] KEY$", run_floatctl("locks", "show", "-h").stdout, re.M
     )
-    top = _floatctl("--help", env={"COLUMNS": "80"}).stdout
+    top = run_floatctl("--help", env={"COLUMNS": "80"}).stdout
     headings = [line for line in top.splitlines() if line.endswith(":") and not line.startswith(" ")]
     assert headings == ["Options:", "On call:", "Finance:", "The scheduled container:", "Set-up:"]
 
@@ -153,7 +141,7 @@ def test_recover_yes_that_cannot_act_exits_3(sandbox, load, cli, monkeypatch):
 
 def test_a_closed_pipe_exits_0_quietly():
     proc = subprocess.Popen(
-        [sys.executable, "-m", "floatctl", "calendar", "next", "-n", "366", "-o", "json"],
+        [*FLOATCTL, "calendar", "next", "-n", "366", "-o", "json"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -169,7 +157,7 @@ def test_prod_commands_show_the_banner(cli):
 
 
 def test_missing_aws_credentials_get_a_hint(tmp_path):
-    result = _floatctl(
+    result = run_floatctl(
         "--env",
         "test",
         "locks",
@@ -261,6 +249,6 @@ def test_a_bad_environment_is_one_line_wherever_it_is_given():
         (["--env", "nope", "version"], {}),
         (["-o", "json", "version"], {"FLOATCTL_ENV": "nope"}),
     ):
-        result = _floatctl(*args, env=env)
+        result = run_floatctl(*args, env=env)
         assert result.returncode == 2 and "unknown environment 'nope'" in result.stderr
         assert "Traceback" not in result.stderr

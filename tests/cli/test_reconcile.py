@@ -10,12 +10,12 @@ import io
 import json
 import os
 import subprocess
-import sys
 
 import pytest
 
 from floatctl_sandbox import actions
 from tests import scenarios
+from tests.processes import FLOATCTL
 from tests.scenarios import RUN_DATE
 
 DATE = RUN_DATE.isoformat()
@@ -26,7 +26,7 @@ def _run(crash_at: str | None = None, env: dict[str, str] | None = None) -> int:
     environ = {k: v for k, v in os.environ.items() if k != "FLOATCTL_CRASH_AT"}
     if crash_at:
         environ["FLOATCTL_CRASH_AT"] = crash_at  # SIGKILL at that step (jobs.batch.crashpoints)
-    command = [sys.executable, "-m", "floatctl", "-o", "json", "run", "day-before-ach", "--date", DATE]
+    command = [*FLOATCTL, "-o", "json", "run", "day-before-ach", "--date", DATE]
     return subprocess.run(
         [*command, "--payment-submit-rate", "50"],
         env={**environ, **(env or {})},

@@ -15,7 +15,6 @@ import os
 import re
 import struct
 import subprocess
-import sys
 import termios
 from datetime import date
 
@@ -23,6 +22,7 @@ import pytest
 
 from floatctl.output import dollars, moment
 from tests import scenarios
+from tests.processes import FLOATCTL, run_floatctl
 
 DATE = scenarios.RUN_DATE.isoformat()  # Friday 2026-11-20
 THURSDAY = date(2026, 11, 19)
@@ -50,7 +50,7 @@ def in_pty(columns: int, *args: str, env: dict | None = None) -> tuple[int, str]
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 60, columns, 0, 0))
     child_env = {**os.environ, **(env or {}), "COLUMNS": str(columns), "LINES": "60"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "floatctl", *args],
+        [*FLOATCTL, *args],
         stdin=slave,
         stdout=slave,
         stderr=slave,
@@ -71,16 +71,6 @@ def in_pty(columns: int, *args: str, env: dict | None = None) -> tuple[int, str]
     code = proc.wait(timeout=120)
     text = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", b"".join(chunks).decode(errors="replace"))
     return code, text.replace("\r", "")
-
-
-def _floatctl(*args: str, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "floatctl", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env},
-        timeout=180,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +95,7 @@ def night(sandbox, app_context, tmp_path_factory):
     actions.load(app_context, sandbox, parse_scenario(document))
 
     def step(*args: str, code: int = 0, **extra: str) -> None:
-        result = _floatctl(*args, env={**env, **extra})
+        result = run_floatctl(*args, env={**env, **extra}, timeout=180)
         assert result.returncode == code, (args, result.stderr[-2000:])
 
     step("run", "day-before-ach", "--date", THURSDAY.isoformat(), "--payment-submit-rate", "50", "-o", "json")

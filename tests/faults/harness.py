@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,6 +25,7 @@ from jobs.batch.options import BatchOptions
 from jobs.finance.preview import build_preview
 from jobs.runtime import Runtime
 from tests import scenarios
+from tests.processes import FLOATCTL
 
 RUN_DATE = scenarios.RUN_DATE
 RATE = 20
@@ -125,7 +125,7 @@ class Harness:
         self, *args: str, env: dict[str, str] | None = None, rate: int = RATE, defaults: bool = True
     ) -> subprocess.Popen[str]:
         """floatctl as a process; `run` gets the trial's date and rate unless `defaults` is off."""
-        command = [sys.executable, "-m", "floatctl", "-o", "json", *args]
+        command = [*FLOATCTL, "-o", "json", *args]
         if defaults and args and args[0] == "run":
             command += ["--date", RUN_DATE.isoformat(), "--payment-submit-rate", str(rate)]
         return subprocess.Popen(

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from typing import Any
 
 import psycopg
@@ -13,6 +12,7 @@ from floatctl_sandbox import actions
 from jobs.runtime import Runtime
 from tests import scenarios
 from tests.faults.harness import RUN_DATE, Figures, Harness
+from tests.processes import FLOATCTL
 
 # Every command that takes a run date, with the flag (or argument) that carries it.
 DATE_COMMANDS = (
@@ -136,7 +136,7 @@ def bad_inputs(h: Harness, tmp_dir: Any) -> Figures:
         one_line(" ".join(args) + " 9999-12-31", code, err, 2, "outside 1900-01-01..2199-12-31")
     code, _, err = h.finish(
         subprocess.Popen(
-            [sys.executable, "-m", "floatctl", "status"],
+            [*FLOATCTL, "status"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -210,7 +210,7 @@ def prod_needs_confirmation(h: Harness) -> Figures:
         ("launch", "day-before-ach", "--date", RUN_DATE.isoformat(), "--reason", "test"),
     ):
         proc = subprocess.Popen(
-            [sys.executable, "-m", "floatctl", "--env", "prod", *args],
+            [*FLOATCTL, "--env", "prod", *args],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 
 import pytest
 
 from jobs.domain.model import SUBMITTED
 from jobs.domain.records import FloatEvent, RunRecord
 from tests import scenarios
+from tests.processes import FLOATCTL
 from tests.scenarios import RUN_DATE
 
 DATE = RUN_DATE.isoformat()
@@ -22,7 +22,7 @@ def _run(crash_at: str | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "FLOATCTL_CRASH_AT"}
     if crash_at:
         env["FLOATCTL_CRASH_AT"] = crash_at
-    command = [sys.executable, "-m", "floatctl", "-o", "json", "run", "day-before-ach", "--date", DATE]
+    command = [*FLOATCTL, "-o", "json", "run", "day-before-ach", "--date", DATE]
     return subprocess.run([*command, "--payment-submit-rate", "50"], env=env, capture_output=True, text=True)
 
 

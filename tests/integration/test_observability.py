@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests import scenarios
+from tests.processes import FLOATCTL
 from tests.scenarios import RUN_DATE
 from tests.waiting import wait_for
 
@@ -326,7 +327,7 @@ def test_operator_actions_are_traced_and_the_audit_events_carry_the_trace_id(cli
         "DD_INSTRUMENTATION_TELEMETRY_ENABLED": "false",
         "DD_REMOTE_CONFIGURATION_ENABLED": "false",
     }
-    floatctl = [sys.executable, "-m", "floatctl"]
+    floatctl = FLOATCTL
     recover = [*floatctl, "recover", "day-before-ach", "--yes", "--wait", "--poll", "0.3", "--reason", "OOM"]
     done = subprocess.run(recover, capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr

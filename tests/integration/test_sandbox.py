@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -18,6 +16,7 @@ from floatctl_sandbox import actions
 from floatctl_sandbox.seed import CLASSES
 from floatctl_sandbox.state import pid_alive
 from jobs.settings import Settings
+from tests.processes import run_floatctl
 
 
 def _client(sandbox, service):
@@ -30,18 +29,11 @@ def _client(sandbox, service):
     )
 
 
-def _floatctl(*args, env_extra=None):
-    env = {**os.environ, **(env_extra or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "floatctl", *args], capture_output=True, text=True, env=env, timeout=120
-    )
-
-
 def test_up_from_nothing_then_again_reusing_state_and_down_leaves_nothing(tmp_path_factory):
     directory = Path(tmp_path_factory.mktemp("sb", numbered=True)).resolve()
     directory.parent.chmod(0o755)
     env = {"FLOATCTL_SANDBOX_DIR": str(directory)}
-    first = _floatctl("-o", "json", "sandbox", "up", env_extra=env)
+    first = run_floatctl("-o", "json", "sandbox", "up", env=env)
     assert first.returncode == 0, first.stderr
     info = json.loads(first.stdout)
     assert info["running"] is True and info["dir"] == str(directory)
@@ -52,14 +44,14 @@ def test_up_from_nothing_then_again_reusing_state_and_down_leaves_nothing(tmp_pa
         TableName="sandbox-floats-collection-history", Select="COUNT"
     )["Count"]
     assert history_before > 0
-    saved = _floatctl("preview", "--save", "-o", "json", env_extra=env)
+    saved = run_floatctl("preview", "--save", "-o", "json", env=env)
     assert saved.returncode == 0 and "saved s3://sandbox-floats-signed-off-previews/previews/" in saved.stderr
 
-    assert _floatctl("sandbox", "down", env_extra=env).returncode == 0
+    assert run_floatctl("sandbox", "down", env=env).returncode == 0
     pids = [info["pid"], _postmaster_pid(directory)]
     assert not any(pid_alive(p) for p in pids)
 
-    again = _floatctl("-o", "json", "sandbox", "up", env_extra=env)
+    again = run_floatctl("-o", "json", "sandbox", "up", env=env)
     assert again.returncode == 0, again.stderr
     info2 = json.loads(again.stdout)
     assert info2["pid"] != info["pid"]
@@ -80,10 +72,10 @@ def test_up_from_nothing_then_again_reusing_state_and_down_leaves_nothing(tmp_pa
 
     children = [c.pid for c in psutil.Process(info2["pid"]).children(recursive=True)]
     assert children  # the simulator's own process, at least
-    down = _floatctl("sandbox", "down", env_extra=env)
+    down = run_floatctl("sandbox", "down", env=env)
     assert down.returncode == 0
     assert not any(pid_alive(pid) for pid in children)
-    status = json.loads(_floatctl("-o", "json", "sandbox", "status", env_extra=env).stdout)
+    status = json.loads(run_floatctl("-o", "json", "sandbox", "status", env=env).stdout)
     assert status["running"] is False
     assert not any(pid_alive(p) for p in (info2["pid"], _postmaster_pid(directory)))
     leftovers = subprocess.run(["pgrep", "-f", str(directory)], capture_output=True, text=True).stdout.split()
