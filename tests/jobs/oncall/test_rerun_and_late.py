@@ -55,13 +55,16 @@ def test_the_rerun_plan_labels_each_float_by_what_history_says():
     assert plan["timing"]["needed_s"] == 1.5  # 3 submissions at 2 per second
 
 
-def test_a_late_launch_says_which_floats_settle_after_their_due_date():
-    # Launched Friday 21:30 ET: past Friday's cutoff, so the ACH settles Tuesday 2026-11-24.
+def test_a_late_launch_says_which_floats_settle_later_than_an_on_time_launch():
+    # Launched Friday 21:30 ET: past Friday's cutoff, so the ACH settles Tuesday 2026-11-24, a day
+    # after Monday, when an on-time launch settles the whole window (float 1 is due Saturday).
     impact = late_impact(PREVIEW, datetime(2026, 11, 20, 21, 30, tzinfo=NEW_YORK))
     assert impact["expected_settlement"] == "2026-11-24"
-    assert [(f["float_id"], f["days_late"]) for f in impact["floats"]] == [(1, 3), (2, 1), (3, 1)]
+    assert impact["on_time_settlement"] == "2026-11-23"
+    assert [(f["float_id"], f["days_late"]) for f in impact["floats"]] == [(1, 1), (2, 1), (3, 1)]
     assert impact["slipping"] == {"count": 3, "amount_cents": 12900} == impact["total"]
     # Before the cutoff the ACH settles Monday, the window's last day.
     on_time = late_impact(PREVIEW, datetime(2026, 11, 20, 20, 0, tzinfo=NEW_YORK))
     assert on_time["expected_settlement"] == "2026-11-23"
-    assert [f["days_late"] for f in on_time["floats"] if f["due_date"] == "2026-11-23"] == [0, 0]
+    assert [f["days_late"] for f in on_time["floats"]] == [0, 0, 0]  # Saturday's float too
+    assert on_time["slipping"] == {"count": 0, "amount_cents": 0}
