@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import inspect
+import importlib
 import os
 import sys
 from typing import Annotated, Any, NamedTuple
@@ -10,29 +10,9 @@ from typing import Annotated, Any, NamedTuple
 import typer
 import typer.main
 from typer._click.exceptions import NoArgsIsHelpError  # typer 0.29 vendors click (pinned in the lock)
-from typer._click.utils import make_default_short_help
 
 from floatctl import global_options, help
-from floatctl.commands import (
-    calendar,
-    completion,
-    diff,
-    history,
-    launch,
-    locks,
-    preflight,
-    preview,
-    reconcile,
-    recover,
-    run,
-    sandbox,
-    schedule,
-    status,
-    stop,
-    tui,
-    version,
-    watch,
-)
+from floatctl.commands.completion import COMPLETE_VAR
 from floatctl.help import CommandGroup
 from floatctl.output import Output
 from floatctl.plain_coercion import checked_numbers
@@ -60,7 +40,7 @@ class FloatctlGroup(CommandGroup):
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         """By persona, from each command's own help text: listing builds no command."""
-        help.format_commands_by_persona({name: c.short_help for name, c in COMMANDS.items()}, formatter)
+        help.format_commands_by_persona({name: c.summary for name, c in COMMANDS.items()}, formatter)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         """Usage errors as one plain line (`error: ...`) with exit code 2, not a framed box."""
@@ -140,7 +120,9 @@ app = typer.Typer(
 
 def _show_version(value: bool) -> None:
     if value:
-        version.print_version(Output())
+        from floatctl.commands.version import print_version
+
+        print_version(Output())
         raise typer.Exit(EXIT_OK)
 
 
@@ -167,44 +149,84 @@ def _dressed(command: Any, announce: bool = False) -> Any:
 
 
 class Entry(NamedTuple):
-    """A top-level command, registered on a typer app only when it is first used."""
+    """A top-level command: where it lives, imported only when it is built, and its line in `floatctl -h`.
 
-    target: Any  # a typer app (a group) or a function (a command)
+    The line is the built command's short help too (registered with it), so the two cannot differ.
+    """
+
+    path: str  # "module:attribute": a typer app (a group) or a function (a command)
+    summary: str
 
     def register(self, holder: typer.Typer, name: str) -> None:
-        if isinstance(self.target, typer.Typer):
-            holder.add_typer(self.target, name=name, cls=CommandGroup)
+        module, attribute = self.path.split(":")
+        target = getattr(importlib.import_module(module), attribute)
+        if isinstance(target, typer.Typer):
+            holder.add_typer(target, name=name, cls=CommandGroup, short_help=self.summary)
         else:
-            holder.command(name)(self.target)
-
-    @property
-    def short_help(self) -> str:
-        """What click's `get_short_help_str` gives the built command (tests/cli/test_help.py checks)."""
-        text = self.target.info.help if isinstance(self.target, typer.Typer) else self.target.__doc__
-        return make_default_short_help(inspect.cleandoc(text or ""), help.WHOLE)
+            holder.command(name, short_help=self.summary)(target)
 
 
-# Every top-level command. Built lazily: typer reads every parameter of every function it builds
-# (signatures, type hints), which made `floatctl --help` pay for all 41 commands.
+# Every top-level command. Built lazily, and its module imported only then: typer reads every parameter
+# of every function it builds (signatures, type hints), and importing the 18 command modules cost
+# `floatctl --help` more than a third of its own start-up.
 COMMANDS: dict[str, Entry] = {
-    "run": Entry(run.app),
-    "preview": Entry(preview.preview),
-    "status": Entry(status.status),
-    "launch": Entry(launch.app),
-    "locks": Entry(locks.app),
-    "stop": Entry(stop.stop),
-    "schedule": Entry(schedule.app),
-    "history": Entry(history.history),
-    "tui": Entry(tui.tui),
-    "preflight": Entry(preflight.preflight),
-    "calendar": Entry(calendar.app),
-    "diff": Entry(diff.diff),
-    "reconcile": Entry(reconcile.reconcile),
-    "recover": Entry(recover.app),
-    "watch": Entry(watch.app),
-    "sandbox": Entry(sandbox.app),
-    "version": Entry(version.version),
-    "completion": Entry(completion.completion),
+    "run": Entry("floatctl.commands.run:app", "Run a batch job."),
+    "preview": Entry(
+        "floatctl.commands.preview:preview",
+        "Dry-run the batch: one row per float with each rule's result, totals per verdict, time vs cutoff.",
+    ),
+    "status": Entry(
+        "floatctl.commands.status:status",
+        "The schedule, the last expected fire and its run, the job lock, running tasks, cutoff, advice.",
+    ),
+    "launch": Entry("floatctl.commands.launch:app", "Start a batch task by hand (a missed-fire recovery)."),
+    "locks": Entry(
+        "floatctl.commands.locks:app", "Inspect and release locks (DynamoDB, by Query; never Scan)."
+    ),
+    "stop": Entry(
+        "floatctl.commands.stop:stop",
+        "Send ECS StopTask (SIGTERM, then SIGKILL after stopTimeout) and wait for the run to end INTERRUPTED.",
+    ),
+    "schedule": Entry(
+        "floatctl.commands.schedule:app", "Pause or resume the EventBridge Scheduler schedule (audited)."
+    ),
+    "history": Entry(
+        "floatctl.commands.history:history",
+        "Newest first, with verdicts, reasons and payment ids (cards never beyond last4).",
+    ),
+    "tui": Entry(
+        "floatctl.commands.tui:tui",
+        "The status, preview, locks, history and launch views in one terminal app.",
+    ),
+    "preflight": Entry(
+        "floatctl.commands.preflight:preflight",
+        "Schedule, task definition, image, roles, DLQ, secrets, databases, tables, services, calendar; "
+        "non-zero on any fail.",
+    ),
+    "calendar": Entry(
+        "floatctl.commands.calendar:app",
+        "The business calendar: due windows, Fed holidays, fire and cutoff times.",
+    ),
+    "diff": Entry(
+        "floatctl.commands.diff:diff",
+        "The signed-off preview against what the run did: same, changed (and why), new, missing.",
+    ),
+    "reconcile": Entry(
+        "floatctl.commands.reconcile:reconcile",
+        "Every key the night sent, looked up at Payments; exit 1 on any finding (-o json|csv for finance).",
+    ),
+    "recover": Entry(
+        "floatctl.commands.recover:app", "Diagnose tonight's run and take the one safe next action."
+    ),
+    "watch": Entry(
+        "floatctl.commands.watch:app", "Watch a night's run and page (SNS) once when it goes wrong."
+    ),
+    "sandbox": Entry(
+        "floatctl.commands.sandbox:app",
+        "The embedded sandbox: a real PostgreSQL, a moto server and the service simulator.",
+    ),
+    "version": Entry("floatctl.commands.version:version", "Print the version, commit and build date."),
+    "completion": Entry("floatctl.commands.completion:completion", "Print the completion script."),
 }
 
 
@@ -226,8 +248,10 @@ def whole_tree() -> list[tuple[tuple[str, ...], Any]]:
 
 def main() -> None:
     """Console entry point."""
-    if os.environ.get(completion.COMPLETE_VAR):
-        completion.prepare()
+    if os.environ.get(COMPLETE_VAR):
+        from floatctl.commands.completion import prepare
+
+        prepare()
     try:
         try:
             app(prog_name="floatctl")

@@ -4,7 +4,10 @@ own words (finite, within its bounds), and the README's personas are the ones `f
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -132,3 +135,21 @@ def test_help_builds_only_the_command_asked_for(monkeypatch, capsys, argv, built
     assert exit_.value.code == 0
     assert registered == built
     assert "status" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "imported"), [(["--help"], set()), (["status", "--help"], {"status", "options"})]
+)
+def test_help_imports_only_the_command_modules_it_builds(argv, imported):
+    """A command's module loads when the command is built: `floatctl --help` reads the summaries alone."""
+    code = (
+        "import sys, json\n"
+        "from floatctl import cli\n"
+        f"sys.argv = ['floatctl', *{argv!r}]\n"
+        "try:\n    cli.main()\n"
+        "except SystemExit:\n"
+        "    print(json.dumps(sorted(m for m in sys.modules if m.startswith('floatctl.commands.'))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = {name.removeprefix("floatctl.commands.") for name in json.loads(done.stdout.splitlines()[-1])}
+    assert loaded - {"completion"} == imported  # completion: the one name main() reads (its env var)
