@@ -104,28 +104,7 @@ class PreviewProgress:
             self._progress.stop()
 
     def evaluated(self, count: int) -> None:
+        """`count` more floats evaluated (build_preview's `evaluated`, called once per page)."""
         self.floats += count
         if self._progress is not None:
             self._progress.update(self._task, description=f"{self.floats:,} floats")
-
-    def counting(self, sources: Any) -> Any:
-        """The same sources, whose float pages report here once each page has been evaluated."""
-        from dataclasses import replace
-
-        return replace(sources, floats=_CountedFloats(sources.floats, self.evaluated))
-
-
-class _CountedFloats:
-    """A floats store whose `pages` reports a page when the next one is asked for (it was evaluated)."""
-
-    def __init__(self, inner: Any, evaluated: Any) -> None:
-        self._inner = inner
-        self._evaluated = evaluated
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
-    def pages(self, *args: Any, **kwargs: Any) -> Any:
-        for page in self._inner.pages(*args, **kwargs):
-            yield page
-            self._evaluated(len(page))

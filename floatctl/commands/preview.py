@@ -51,7 +51,11 @@ def preview(
     try:
         with PreviewProgress(enabled=sys.stderr.isatty()) as progress:
             result = build_preview(
-                options, progress.counting(runtime.sources()), workers=workers, locks=runtime.locks()
+                options,
+                runtime.sources(),
+                workers=workers,
+                locks=runtime.locks(),
+                evaluated=progress.evaluated,
             )
     finally:
         runtime.close()

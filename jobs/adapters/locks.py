@@ -231,14 +231,27 @@ class LockStore:
         DependencyError naming what we were doing."""
         return dynamo.call(what, operation, **kwargs)
 
-    def list(self, namespace: str) -> list[Lease]:
-        """Every lock in a namespace, by Query."""
+    def list(self, namespace: str, between: tuple[str, str] | None = None) -> list[Lease]:
+        """Every lock in a namespace, or only those whose key sorts `between` two keys (both included),
+        by one consistent Query (paged past 1 MB by dynamo.query)."""
+        # "Query returns all items with that partition key value. Optionally, you can provide a sort key
+        # attribute and use a comparison operator to refine the search results." and ConsistentRead: "If
+        # set to true, then the operation uses strongly consistent reads"
+        # (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html); "a BETWEEN b AND
+        # c - true if a is greater than or equal to b, and less than or equal to c", a String sort key
+        # being ordered "in order of UTF-8 bytes"
+        # (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.KeyConditionExpressions.html).
+        condition = "#ns = :ns"
+        values = {":ns": {"S": namespace}}
+        if between is not None:
+            condition += " AND lock_key BETWEEN :first AND :last"
+            values |= {":first": {"S": between[0]}, ":last": {"S": between[1]}}
         items = dynamo.query(
             self.ddb,
             TableName=self.table,
-            KeyConditionExpression="#ns = :ns",
+            KeyConditionExpression=condition,
             ExpressionAttributeNames={"#ns": "namespace"},
-            ExpressionAttributeValues={":ns": {"S": namespace}},
+            ExpressionAttributeValues=values,
             ConsistentRead=True,
         )
         return [lease_from_values(i) for i in items]

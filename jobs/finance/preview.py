@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -15,15 +15,16 @@ from jobs import clock
 from jobs.batch.options import BatchOptions
 from jobs.domain.calendar import NEW_YORK, cutoff_at, fire_at
 from jobs.domain.evaluation import EvaluationError, Sources, evaluate
-from jobs.domain.keys import FLOAT_NAMESPACE, float_lock_key
 from jobs.domain.leases import Lease, is_live
 from jobs.domain.model import SKIP_LOCKED, SUBMIT_ACH, VERDICTS, Float
 from jobs.domain.rules import RULES, Evaluation, RuleResult
+from jobs.finance.preview_inputs import InputReader, PageInputs, reader_count
 
 if TYPE_CHECKING:
     from jobs.adapters.locks import LockStore
 
 ERROR = "ERROR"  # a rule's input could not be fetched; the real run would mark the float FAILED
+PAGES_IN_FLIGHT = 2  # the page being evaluated and the next one, being read
 
 
 @dataclass(frozen=True)
@@ -122,29 +123,36 @@ def lock_verdict(lease: Lease | None, now: float, owner_is_dead: Callable[[str],
 
 
 def build_preview(
-    options: BatchOptions, sources: Sources, workers: int = 16, locks: LockStore | None = None
+    options: BatchOptions,
+    sources: Sources,
+    workers: int = 16,
+    locks: LockStore | None = None,
+    evaluated: Callable[[int], None] | None = None,
 ) -> Preview:
     """Evaluate every float of the window with `workers` threads; rows come back in id order.
 
-    With `locks` (a LockStore), each float's lock is read (GetItem, never written): one held by someone
-    alive is the float's verdict, SKIP_LOCKED, as the run would decide, so the SUBMIT_ACH set is the run's.
+    Reader threads (jobs/finance/preview_inputs.py) read each float's re-fetch and history ahead, and
+    the next page is read while the current one is evaluated, so the workers wait only on the users
+    call. With `locks` (a LockStore), each page's float locks are read by one Query (never written):
+    a float held by someone alive is SKIP_LOCKED, as the run would decide, so the SUBMIT_ACH set is the
+    run's. `evaluated` is told how many floats each page added, once the page is done.
     """
     preview = Preview(options)
     window = options.window
     stop = threading.Event()
 
-    def one(row: Float) -> PreviewRow:
-        evaluated = _evaluated(row)
+    def one(row: Float, inputs: PageInputs, page_sources: Sources) -> PreviewRow:
+        evaluated_row = _evaluated(row, page_sources)
         if locks is None:
-            return evaluated
-        held = lock_verdict(
-            locks.get(FLOAT_NAMESPACE, float_lock_key(row.id)), time.time(), locks.owner_is_dead
-        )
-        return evaluated if held is None else replace(evaluated, verdict=SKIP_LOCKED, reason=held)
+            return evaluated_row
+        held = lock_verdict(inputs.lease(row.id), time.time(), locks.owner_is_dead)
+        return evaluated_row if held is None else replace(evaluated_row, verdict=SKIP_LOCKED, reason=held)
 
-    def _evaluated(row: Float) -> PreviewRow:
+    def _evaluated(row: Float, page_sources: Sources) -> PreviewRow:
         try:
-            ev: Evaluation = evaluate(row, window, sources, options.max_ach_attempts, full=True, stop=stop)
+            ev: Evaluation = evaluate(
+                row, window, page_sources, options.max_ach_attempts, full=True, stop=stop
+            )
             return PreviewRow(row, ev.verdict, ev.reason, ev.rules)
         except EvaluationError as exc:
             known = {r.rule: r for r in exc.results}
@@ -156,7 +164,27 @@ def build_preview(
                 return PreviewRow(row, first_fail.verdict or ERROR, first_fail.reason, rules)
             return PreviewRow(row, ERROR, f"{exc.rule}: {exc.reason}", rules)
 
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="preview") as pool:
+    def collect(page: list[Future[PreviewRow]]) -> None:
+        preview.rows.extend(future.result() for future in page)
+        if evaluated is not None:
+            evaluated(len(page))
+
+    reader = InputReader(sources, locks, reader_count(workers))
+    pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="preview")
+    in_flight: deque[list[Future[PreviewRow]]] = deque()
+    try:
         for page in sources.floats.pages(window, options.page_size, options.shard_index, options.shard_count):
-            preview.rows.extend(pool.map(one, page))
+            inputs = reader.page(page)
+            page_sources = inputs.sources(sources)
+            in_flight.append([pool.submit(one, row, inputs, page_sources) for row in page])
+            if len(in_flight) == PAGES_IN_FLIGHT:
+                collect(in_flight.popleft())
+        while in_flight:
+            collect(in_flight.popleft())
+    except BaseException:
+        stop.set()  # a failed page or an interrupt: what is queued is not started, the users call stops
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=stop.is_set())
+        reader.close(cancel=stop.is_set())
     return preview

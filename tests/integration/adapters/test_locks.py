@@ -63,6 +63,46 @@ def test_an_expired_lease_is_free_and_a_dead_local_owner_is_free(runtime, load):
     assert {lease.lock_key for lease in locks.list("float")} == {"float#2", "float#3", "float#4"}
 
 
+def test_a_key_range_lists_the_locks_between_two_keys_in_string_order(runtime, load):
+    # The preview reads a page's float locks this way (jobs/finance/preview_inputs.py).
+    held = [1, 2, 9, 10, 100, 1000]
+    load(
+        {
+            "locks": [
+                {
+                    "namespace": "float",
+                    "lock_key": f"float#{i}",
+                    "owner": f"run-{i}",
+                    "owner_task": "other-host:1",
+                    "lease_expires_in_s": 600,
+                }
+                for i in held
+            ]
+            + [
+                {
+                    "namespace": "job",
+                    "lock_key": "day-before-ach",
+                    "owner": "run-job",
+                    "owner_task": "other-host:1",
+                    "lease_expires_in_s": 600,
+                }
+            ]
+        }
+    )
+    locks = runtime.locks()
+    found = locks.list("float", between=("float#10", "float#9"))
+    assert [lease.lock_key for lease in found] == [
+        "float#10",
+        "float#100",
+        "float#1000",
+        "float#2",
+        "float#9",
+    ]
+    assert found[0].owner == "run-10" and found[0].owner_task == "other-host:1"
+    assert [lease.lock_key for lease in locks.list("float", between=("float#3", "float#8"))] == []
+    assert len(locks.list("float")) == len(held)
+
+
 def _until_the_front_loses_replies(runtime, timeout_s=10.0):
     """The AWS front polls the faults a few times a second: wait until a write really loses its reply."""
     import boto3

@@ -42,9 +42,9 @@ class Locks:
         self.leases = leases
         self.dead = set(dead)
 
-    def get(self, namespace, lock_key):
+    def list(self, namespace, between):
         assert namespace == "float"
-        return self.leases.get(lock_key)
+        return [lease for key, lease in self.leases.items() if between[0] <= key <= between[1]]
 
     def owner_is_dead(self, owner_task):
         return owner_task in self.dead
