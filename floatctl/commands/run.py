@@ -115,18 +115,18 @@ def _real_run(app_ctx, options, telemetry, stop):
                 stop,
                 on_outcome=progress.advance,
                 telemetry=telemetry,
-                on_finished=lambda summary: _tell_finance(app_ctx, runtime, summary),
+                on_finished=lambda record: _tell_finance(app_ctx, runtime, record),
             )
             return run.execute()
     finally:
         runtime.close()
 
 
-def _tell_finance(app_ctx, runtime, summary) -> None:
+def _tell_finance(app_ctx, runtime, record) -> None:
     """The night's summary to finance's topic, inside the run's trace; never changes the exit code."""
     from jobs.finance.summary import publish
 
-    publish(runtime, summary.run_id, app_ctx.previews())
+    publish(runtime, record, app_ctx.previews())
 
 
 def _dry_run(app_ctx, options):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -53,15 +54,23 @@ class HistoryStore:
 
     def by_run_id(self, run_id: str) -> list[dict[str, Any]]:
         """Every item (events and the run record) of one run, newest first."""
-        return list(
-            dynamo.query(
-                self.ddb,
-                TableName=self.table,
-                IndexName="by_run_id",
-                KeyConditionExpression="run_id = :r",
-                ExpressionAttributeValues={":r": {"S": run_id}},
-                ScanIndexForward=False,
-            )
+        return list(self._run_items(run_id))
+
+    def run_events(self, run_id: str) -> Iterator[FloatEvent]:
+        """One run's float events, newest first, one page at a time: a reader that folds them (the
+        finance summary) holds one page, never the whole run (100k floats are ~100k items)."""
+        for item in self._run_items(run_id):
+            if item.get("kind") == "float_event":
+                yield FloatEvent.from_item(item)
+
+    def _run_items(self, run_id: str) -> Iterator[dict[str, Any]]:
+        return dynamo.query(
+            self.ddb,
+            TableName=self.table,
+            IndexName="by_run_id",
+            KeyConditionExpression="run_id = :r",
+            ExpressionAttributeValues={":r": {"S": run_id}},
+            ScanIndexForward=False,
         )
 
     def by_user_id(self, user_id: int) -> list[FloatEvent]:

@@ -25,7 +25,7 @@ from jobs.batch.records import RunBook
 from jobs.batch.steps import Evaluator, put_unless_stopped
 from jobs.batch.submit import Submitter
 from jobs.domain.model import FAILED
-from jobs.domain.records import utc_now
+from jobs.domain.records import RunRecord, utc_now
 from jobs.errors import EXIT_FLOATS_FAILED, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM
 from jobs.observe.telemetry import NOOP, Telemetry
 
@@ -43,7 +43,7 @@ class Run:
         stop: StopSignal | None = None,
         on_outcome: Callable[[FloatOutcome], None] | None = None,
         telemetry: Telemetry = NOOP,
-        on_finished: Callable[[RunSummary], None] | None = None,
+        on_finished: Callable[[RunRecord], None] | None = None,
     ) -> None:
         self.options = options
         self.telemetry = telemetry
@@ -52,8 +52,9 @@ class Run:
         self.identity = identity
         self.stop = stop or StopSignal()
         self.on_outcome = on_outcome or (lambda outcome: None)
-        # Called once the run record is written, still under the root span (the finance summary).
-        self.on_finished = on_finished or (lambda summary: None)
+        # Called with the final run record once it is written, still under the root span (the finance
+        # summary, which reads the run's events from history but needs no second read of the record).
+        self.on_finished = on_finished or (lambda record: None)
         self.summary = RunSummary(new_run_id(), options.run_date, options.window)
         self._eval_q: queue.Queue[EvalItem | Any] = queue.Queue(maxsize=options.queue_size)
         self._submit_q: queue.Queue[SubmitItem | Any] = queue.Queue(maxsize=max(1, options.backlog))
@@ -88,9 +89,9 @@ class Run:
                 with deadline.scope(stop=self.stop.hard):
                     self._pipeline()
             finally:
-                self._finish()
+                record = self._finish()
                 self._tag_root(root)
-            self.on_finished(self.summary)
+            self.on_finished(record)
         return self.summary
 
     def _log_started(self) -> None:
@@ -180,7 +181,8 @@ class Run:
             if self.stop.soft.is_set():
                 return
 
-    def _finish(self) -> None:
+    def _finish(self) -> RunRecord:
+        """Settle the run's status, write its final record (returned), and give the job lock back."""
         self.job.stop_heartbeat()
         s = self.summary
         s.finished_at = utc_now()
@@ -192,9 +194,10 @@ class Run:
             s.status, s.exit_code = "FAILED", EXIT_FLOATS_FAILED
         else:
             s.status, s.exit_code = "SUCCEEDED", EXIT_OK
+        record = self.book.run_record()
         for attempt in range(3):  # each try bounded by the call deadline and, after a stop, the exit deadline
             try:
-                self.ctx.adapters.history.put_run(self.book.run_record())
+                self.ctx.adapters.history.put_run(record)
                 break
             except Exception as exc:
                 log.error("writing the run record failed (try %s): %s", attempt + 1, exc)
@@ -207,3 +210,4 @@ class Run:
         extra = {"run_id": s.run_id, "status": s.status, "summary": s.as_json()}
         log.log(level, "run finished: %s", s.status, extra=extra)
         self.job.give_back()
+        return record

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from jobs.domain.model import SUBMIT_ACH, SUBMITTED
+from jobs.domain.model import ACH_PENDING, SUBMIT_ACH, SUBMITTED
 
 # A verdict and the run outcome that carries it out.
 EXPECTED_OUTCOME = {SUBMIT_ACH: SUBMITTED}
@@ -26,13 +27,30 @@ class FloatDiff:
         return self.__dict__.copy()
 
 
-def compare(preview: dict[str, Any], events: list[Any]) -> tuple[list[FloatDiff], dict[str, Any]]:
+def keep_outcome(actual: dict[int, Any], event: Any) -> None:
+    """Fold one of the run's events into `actual`: each float's last event other than ACH_PENDING
+    (the outcome of the run for that float; of two at the same moment, the one folded later).
+    Events may come in any order, one at a time, so a reader need not hold them all."""
+    if event.outcome == ACH_PENDING:
+        return
+    held = actual.get(event.float_id)
+    if held is None or event.event_at >= held.event_at:
+        actual[event.float_id] = event
+
+
+def compare(preview: dict[str, Any], events: Iterable[Any]) -> tuple[list[FloatDiff], dict[str, Any]]:
     """Per float: same, changed (with the run's reason), new, or missing; then the totals."""
-    planned = {r["float_id"]: r for r in preview["rows"]}
     actual: dict[int, Any] = {}
-    for event in sorted(events, key=lambda e: e.event_at):
-        if event.outcome != "ACH_PENDING":
-            actual[event.float_id] = event  # the last outcome of the run for that float
+    for event in events:
+        keep_outcome(actual, event)
+    return compare_outcomes(preview, actual)
+
+
+def compare_outcomes(
+    preview: dict[str, Any], actual: dict[int, Any]
+) -> tuple[list[FloatDiff], dict[str, Any]]:
+    """`compare` over each float's outcome, already folded (keep_outcome)."""
+    planned = {r["float_id"]: r for r in preview["rows"]}
     diffs = []
     for float_id in sorted(set(planned) | set(actual)):
         row, event = planned.get(float_id), actual.get(float_id)

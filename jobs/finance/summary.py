@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from jobs.domain.calendar import due_window
 from jobs.domain.model import FAILED
 from jobs.domain.records import FloatEvent, RunRecord
-from jobs.finance.diff import compare
+from jobs.finance.diff import compare_outcomes, keep_outcome
 from jobs.finance.ports import FinanceRuntime
 from jobs.words import plural
 
@@ -27,15 +29,39 @@ log = logging.getLogger("jobs.finance.summary")
 MAX_FAILED_LISTED = 50  # the message stays small; `floatctl history --run ID` has them all
 
 
+@dataclass
+class RunTally:
+    """What the summary needs of a run's float events, folded as they page in.
+
+    A run writes an event per float (100k a night at scale): holding them all to count a few figures
+    made the run's peak memory grow with the night (docs/performance.md, Memory). Only the FAILED
+    floats' ids are kept, and each float's outcome only when there is a signed-off preview to compare
+    it with, float by float.
+    """
+
+    failed: set[int] = field(default_factory=set)
+    outcomes: dict[int, FloatEvent] | None = None  # each float's outcome (diff.keep_outcome)
+
+    @classmethod
+    def of(cls, events: Iterable[FloatEvent], keep_outcomes: bool) -> RunTally:
+        tally = cls(outcomes={} if keep_outcomes else None)
+        for event in events:
+            if event.outcome == FAILED:
+                tally.failed.add(event.float_id)
+            if tally.outcomes is not None:
+                keep_outcome(tally.outcomes, event)
+        return tally
+
+
 def night_summary(
     env: str,
     run: RunRecord,
-    events: list[FloatEvent],
+    tally: RunTally,
     signed_off: tuple[str, dict[str, Any]] | None,
     why: str = "run finished",
 ) -> dict[str, Any]:
     """The summary document: what the run did, and how it compares with what finance signed off."""
-    failed = sorted({e.float_id for e in events if e.outcome == FAILED})
+    failed = sorted(tally.failed)
     summary: dict[str, Any] = {
         "env": env,
         "why": why,
@@ -49,17 +75,17 @@ def night_summary(
         "failed_count": len(failed),
         "signed_off_preview": None,
     }
-    summary["signed_off_preview"] = _against(signed_off, events)
+    summary["signed_off_preview"] = _against(signed_off, tally.outcomes or {})
     return summary
 
 
 def _against(
-    signed_off: tuple[str, dict[str, Any]] | None, events: list[FloatEvent]
+    signed_off: tuple[str, dict[str, Any]] | None, outcomes: dict[int, FloatEvent]
 ) -> dict[str, Any] | None:
     if signed_off is None:
         return None
     where, preview = signed_off
-    diffs, totals = compare(preview, events)
+    diffs, totals = compare_outcomes(preview, outcomes)
     differing = {s: sum(1 for d in diffs if d.status == s) for s in ("changed", "new", "missing")}
     return {"where": where, "totals": totals, "differing": differing}
 
@@ -83,7 +109,7 @@ def no_run_summary(
         "submitted_amount_cents": 0,
         "failed_floats": [],
         "failed_count": 0,
-        "signed_off_preview": _against(signed_off, []),
+        "signed_off_preview": _against(signed_off, {}),
     }
 
 
@@ -113,24 +139,20 @@ def subject_and_message(summary: dict[str, Any]) -> tuple[str, str]:
 
 
 def publish(
-    runtime: FinanceRuntime, run_id: str, store: PreviewStore, why: str = "run finished"
+    runtime: FinanceRuntime, run: RunRecord, store: PreviewStore, why: str = "run finished"
 ) -> str | None:
-    """Build and publish run `run_id`'s summary; the SNS message id, or None when it was not sent."""
+    """Build and publish the summary of `run` (its record, as the caller just wrote or read it); the
+    SNS message id, or None when it was not sent."""
     from jobs.errors import FloatctlError
 
     try:
-        items = runtime.history().by_run_id(run_id)
-        runs = [RunRecord.from_item(i) for i in items if i.get("kind") == "run"]
-        if not runs:
-            log.warning("the finance summary was not sent: no run record %s", run_id)
-            return None
-        events = [FloatEvent.from_item(i) for i in items if i.get("kind") == "float_event"]
         env = runtime.settings.env
-        signed_off = _signed_off(store, env, runs[0].run_date)
-        return _send(runtime, night_summary(env, runs[0], events, signed_off, why))
+        signed_off = _signed_off(store, env, run.run_date)
+        tally = RunTally.of(runtime.history().run_events(run.run_id), keep_outcomes=signed_off is not None)
+        return _send(runtime, night_summary(env, run, tally, signed_off, why))
     except Exception as exc:  # the summary never changes how the run ended
         why = exc.message if isinstance(exc, FloatctlError) else f"{type(exc).__name__}: {exc}"
-        log.warning("the finance summary was not sent: %s", why, extra={"run_id": run_id})
+        log.warning("the finance summary was not sent: %s", why, extra={"run_id": run.run_id})
         return None
 
 

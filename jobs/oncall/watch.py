@@ -231,7 +231,7 @@ def watch(
 
         why = f"the deadline watch paged on-call: {verdict.state}"
         if facts.latest_run is not None:
-            publish(runtime, facts.latest_run.run_id, previews, why=why)
+            publish(runtime, facts.latest_run, previews, why=why)
         else:
             publish_no_run(runtime, verdict.run_date, previews, why=why)
     return WatchResult(verdict, paged=True, message_id=message_id)

@@ -32,3 +32,19 @@ def test_history_events_summaries_and_run_records(runtime, load):
     )
     runs = history.runs(due)
     assert len(runs) == 1 and runs[0].status == "SUCCEEDED" and runs[0].counts == {"SUBMITTED": 1}
+
+
+def test_run_events_pages_one_runs_float_events_newest_first_without_its_record(runtime, load):
+    load({})
+    history = runtime.history()
+    due = date(2026, 11, 23)
+    started = utc_now()
+    history.put_run(RunRecord("r3", due, date(2026, 11, 20), started))
+    for float_id, outcome in ((7, "ACH_PENDING"), (7, "SUBMITTED"), (8, "SKIP_INVALID")):
+        history.put_event(FloatEvent(float_id, "r3", outcome, due))
+    history.put_event(FloatEvent(7, "r4", "SKIP_ALREADY_SUBMITTED", due))  # another run's
+    events = history.run_events("r3")
+    assert not isinstance(events, list)  # a generator: the reader folds page by page
+    newest_first = [(8, "SKIP_INVALID"), (7, "SUBMITTED"), (7, "ACH_PENDING")]
+    assert [(e.float_id, e.outcome) for e in events] == newest_first
+    assert [i["kind"] for i in history.by_run_id("r3")] == ["float_event"] * 3 + ["run"]

@@ -73,3 +73,18 @@ def test_the_last_outcome_of_a_float_counts_and_a_pending_alone_is_missing():
         (2, "missing", None),
     ]
     assert totals["delta"] == {"count": -1, "amount_cents": -4000}
+
+
+def test_the_outcome_is_the_same_whatever_order_the_events_come_in():
+    """History pages a run's events newest first; the fold must not depend on being handed them sorted."""
+    preview = {"rows": [_row(1, "SUBMIT_ACH", 5000), _row(2, "SUBMIT_ACH", 4000)]}
+    events = [
+        _event(1, "ACH_PENDING", 5000, at=0),
+        _event(1, "FAILED", 5000, at=2, reason="503"),
+        _event(1, "SUBMITTED", 5000, at=5),
+        _event(2, "ACH_PENDING", 4000, at=1),
+        _event(2, "SUBMITTED", 4000, at=3),
+    ]
+    oldest_first = compare(preview, events)
+    assert compare(preview, reversed(events)) == oldest_first
+    assert [(d.float_id, d.actual) for d in oldest_first[0]] == [(1, "SUBMITTED"), (2, "SUBMITTED")]
