@@ -91,12 +91,16 @@ def test_every_numeric_setting_has_both_bounds_and_its_edges_load(name):
 
 def test_each_flag_has_the_bounds_of_its_variable():
     """One bound rule: a knob's flag (run, preview) refuses exactly what its environment variable refuses."""
-    from floatctl.cli import whole_tree
+    import typer.main
 
-    tree = dict(whole_tree())
+    from floatctl.cli import app
+
+    command = typer.main.get_command(app)
     checked = set()
     for path in (("run", "day-before-ach"), ("preview",)):
-        sub = tree[path]
+        sub = command
+        for name in path:
+            sub = sub.commands[name]
         for param in sub.params:
             # The rate's flag checks with rate_problem, the function its variable is checked with.
             if param.name in set(_numeric_fields()) - {"payment_submit_rate"}:
