@@ -31,9 +31,10 @@ from jobs.adapters.locks import (
     LockStore,
     lease_item,
     new_rvn,
+    now_value,
 )
 from jobs.domain.keys import job_lock_key
-from jobs.domain.leases import Lease, is_live
+from jobs.domain.leases import Lease, is_live, lease_end
 from jobs.errors import DependencyError
 
 
@@ -90,7 +91,7 @@ class JobLockStore:
         for _ in range(5):
             now = self.locks.clock()
             rvn = new_rvn()
-            mine = self._lease(owner, owner_task, now, now + lease_s, rvn, shard_index, shard_count)
+            mine = self._lease(owner, owner_task, now, lease_end(now, lease_s), rvn, shard_index, shard_count)
             created = self._create(mine, now)
             if created is not None:
                 return created
@@ -141,7 +142,7 @@ class JobLockStore:
                 TableName=self.locks.table,
                 Item=self._item(lease),
                 ConditionExpression="attribute_not_exists(lock_key) OR lease_expires_at < :now",
-                ExpressionAttributeValues={":now": {"N": str(int(now))}},
+                ExpressionAttributeValues={":now": now_value(now)},
                 ReturnValues="ALL_OLD",
             )
         except ConditionFailed:
@@ -207,7 +208,7 @@ class JobLockStore:
     def renew(self, lease: Lease, lease_s: float) -> Lease:
         """Extend this shard's lease with a fresh rvn; LeaseLost when its entry is not ours any more."""
         now = self.locks.clock()
-        renewed = replace(lease, lease_expires_at=now + lease_s, rvn=new_rvn(), took_over=False)
+        renewed = replace(lease, lease_expires_at=lease_end(now, lease_s), rvn=new_rvn(), took_over=False)
         index = str(lease.shard_index)
         try:
             dynamo.call(

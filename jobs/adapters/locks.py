@@ -27,7 +27,7 @@ from typing import Any
 from jobs.adapters import dynamo
 from jobs.domain.keys import FLOAT_NAMESPACE as FLOAT_NAMESPACE
 from jobs.domain.keys import JOB_NAMESPACE as JOB_NAMESPACE
-from jobs.domain.leases import Lease, Member
+from jobs.domain.leases import Lease, Member, lease_end
 from jobs.errors import DependencyError
 
 JOB_LEASE_S = 60
@@ -36,6 +36,17 @@ TTL_GRACE_S = 24 * 3600
 
 
 ConditionFailed = dynamo.ConditionFailed
+
+
+def now_value(now: float) -> dict[str, str]:
+    """`:now` of the expiry conditions (`lease_expires_at < :now`, the negation of
+    jobs.domain.leases.runs): the exact time. Whole seconds here let a stored lease hold up to a second
+    past its expiry while `status`, `locks` and the preview already called it expired. DynamoDB
+    compares numbers, not strings: "Numbers are sent across the network to DynamoDB as strings, to
+    maximize compatibility across languages and libraries. However, DynamoDB treats them as number type
+    attributes for mathematical operations."
+    (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_AttributeValue.html)"""
+    return {"N": f"{now:.6f}"}
 
 
 class LeaseLost(Exception):
@@ -108,7 +119,7 @@ class LockStore:
     ) -> Lease | None:
         """Take the lock if it is free, expired, or held by a provably dead owner; else None."""
         now = self.clock()
-        lease = Lease(namespace, lock_key, owner, owner_task, now, now + lease_s, new_rvn())
+        lease = Lease(namespace, lock_key, owner, owner_task, now, lease_end(now, lease_s), new_rvn())
         what = f"acquiring {namespace}/{lock_key}"
         try:
             response = self._call(
@@ -117,7 +128,7 @@ class LockStore:
                 TableName=self.table,
                 Item=lease_item(lease),
                 ConditionExpression="attribute_not_exists(lock_key) OR lease_expires_at < :now",
-                ExpressionAttributeValues={":now": {"N": str(int(now))}},
+                ExpressionAttributeValues={":now": now_value(now)},
                 ReturnValues="ALL_OLD",
             )
             return replace(lease, took_over=bool(response.get("Attributes")))
@@ -152,7 +163,7 @@ class LockStore:
             lease.owner,
             lease.owner_task,
             lease.acquired_at,
-            now + lease_s,
+            lease_end(now, lease_s),
             new_rvn(),
         )
         try:

@@ -7,11 +7,25 @@ batch's "may this shard join?" and `status`/`locks list` cannot disagree about t
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 LIVE, EXPIRED, ORPHANED = "live", "expired", "orphaned"
+
+
+def lease_end(now: float, lease_s: float) -> float:
+    """When a lease taken or renewed at `now` for `lease_s` ends: on a whole second, because the
+    store keeps whole seconds (jobs/adapters/locks.py), so the holder's copy and the stored item carry
+    the same expiry and the holder never believes in time the store has not granted."""
+    return float(math.floor(now + lease_s))
+
+
+def runs(lease_expires_at: float, now: float) -> bool:
+    """The expiry rule: a lease runs up to and including its expiry. The store's conditional writes
+    are this rule's negation, `lease_expires_at < :now` with the exact `now` (locks.now_value)."""
+    return lease_expires_at >= now
 
 
 def is_live(lease_expires_at: float, now: float, owner_dead: Callable[[], bool]) -> bool:
@@ -20,7 +34,7 @@ def is_live(lease_expires_at: float, now: float, owner_dead: Callable[[], bool])
     `owner_dead` is asked only of a running lease (asking may cost an ECS DescribeTasks); an owner
     that cannot be seen (another host) counts as alive.
     """
-    return lease_expires_at >= now and not owner_dead()
+    return runs(lease_expires_at, now) and not owner_dead()
 
 
 def lease_state(lease_expires_at: float, owner_dead: bool, now: float) -> str:
@@ -75,4 +89,4 @@ class Lease:
         return self.lease_expires_at - (time.time() if now is None else now)
 
     def expired(self, now: float | None = None) -> bool:
-        return self.seconds_left(now) <= 0
+        return not runs(self.lease_expires_at, time.time() if now is None else now)

@@ -63,6 +63,31 @@ def test_an_expired_lease_is_free_and_a_dead_local_owner_is_free(runtime, load):
     assert {lease.lock_key for lease in locks.list("float")} == {"float#2", "float#3", "float#4"}
 
 
+def test_the_store_frees_a_lease_exactly_when_the_lease_rule_calls_it_expired(runtime, load):
+    """DynamoDB's conditional writes and jobs.domain.leases.runs read the same expiry: at every instant
+    around it, another run takes a float lock or the job lock exactly when `Lease.expired` says so
+    (with whole seconds in the condition a lease held up to a second longer than status and the preview
+    said; the paused-run trial lost a float to it)."""
+    load({})
+    ddb, table = runtime.aws.client("dynamodb"), runtime.settings.locks_table
+    base = float(int(time.time()) + 1000)
+    for i, (taken_at, offset) in enumerate(
+        [(base - 10, -0.5), (base - 10, 0.0), (base - 10, 0.25), (base - 10, 0.999), (base - 9.7, 0.5), (base - 10, 1.0)]
+    ):
+        holder_store = LockStore(ddb, table, clock=lambda t=taken_at: t)
+        taker_store = LockStore(ddb, table, clock=lambda t=base + offset: t)
+        held = holder_store.acquire("float", f"float#edge{i}", "run-a", "other-host:1", 10)
+        assert held.lease_expires_at == holder_store.get("float", f"float#edge{i}").lease_expires_at
+        taken = taker_store.acquire("float", f"float#edge{i}", "run-b", "other-host:2", 10)
+        assert (taken is not None) == held.expired(base + offset), (taken_at, offset)
+
+        job = JobLockStore(holder_store).join("run-a", "other-host:1", 0, 1, 10)
+        assert job.lease_expires_at == holder_store.get("job", job.lock_key).lease_expires_at
+        joined = JobLockStore(taker_store).join("run-b", "other-host:2", 0, 1, 10)
+        assert (joined is not None) == job.expired(base + offset), (taken_at, offset)
+        holder_store.ddb.delete_item(TableName=table, Key=holder_store._key("job", job.lock_key))
+
+
 def test_a_key_range_lists_the_locks_between_two_keys_in_string_order(runtime, load):
     # The preview reads a page's float locks this way (jobs/finance/preview_inputs.py).
     held = [1, 2, 9, 10, 100, 1000]

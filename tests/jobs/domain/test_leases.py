@@ -8,7 +8,7 @@ import itertools
 from types import SimpleNamespace
 
 from jobs.adapters.job_lock import JobLockStore
-from jobs.domain.leases import LIVE, Lease, Member, is_live, lease_state
+from jobs.domain.leases import LIVE, Lease, Member, is_live, lease_end, lease_state
 from jobs.finance.preview import lock_verdict
 from jobs.oncall.lock_view import view_lock
 
@@ -57,3 +57,10 @@ def test_is_live_asks_about_the_owner_only_of_a_running_lease():
     assert not is_live(NOW - 1, NOW, lambda: asked.append(1) or False)
     assert asked == []  # an expired lease costs no ECS DescribeTasks
     assert is_live(NOW, NOW, lambda: asked.append(1) or False) and asked == [1]
+
+
+def test_a_lease_expires_where_is_live_stops_and_ends_on_the_stored_whole_second():
+    for expires in EXPIRIES:
+        lease = Lease("float", "k", "run", "alive-host:1", NOW - 60, expires, "r")
+        assert lease.expired(NOW) == (not is_live(expires, NOW, lambda: False))
+    assert lease_end(NOW + 0.7, 10) == NOW + 10 and lease_end(NOW, 10) == NOW + 10
