@@ -59,8 +59,19 @@ def _add_verbose(ctx: Any, value: int) -> None:
         app_context(ctx).output.verbose += value
 
 
+_DECLARED: list[Any] = []
+
+
 def _options() -> list[Any]:
-    """Fresh typer parameters for one command (click binds a parameter to the command it is in)."""
+    """The global options for one command: declared once, a copy per command."""
+    import copy
+
+    if not _DECLARED:
+        _DECLARED.extend(_declare())
+    return [copy.copy(param) for param in _DECLARED]
+
+
+def _declare() -> list[Any]:
     from typer.main import _get_params_name_from_function
 
     from floatctl.plain_coercion import plain_coercion
@@ -122,14 +133,14 @@ QUIET = frozenset({"version", "completion"})  # commands that act on no environm
 
 
 def announce_environment(command: Any) -> None:
-    """Every command that acts on an environment says which first (loudly in prod), once per process."""
-    for name, sub in getattr(command, "commands", {}).items():
-        if name in QUIET:
-            continue
-        if getattr(sub, "commands", None):
+    """`command` and every command below it say which environment they act on first (loudly in prod),
+    once per process. The root calls it for each top-level command but those in QUIET."""
+    subs = getattr(command, "commands", None)
+    if subs:
+        for sub in subs.values():
             announce_environment(sub)
-        elif sub.callback is not None:
-            sub.callback = _announcing(sub.callback)
+    elif command.callback is not None:
+        command.callback = _announcing(command.callback)
 
 
 def _announcing(callback: Any) -> Any:

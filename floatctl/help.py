@@ -95,10 +95,10 @@ class CommandGroup(PlainGroup):
         commands = _visible(self, ctx)
         if commands:
             with formatter.section("Commands"):
-                formatter.write_dl([(n, c.get_short_help_str(_WHOLE)) for n, c in commands.items()])
+                formatter.write_dl([(n, c.get_short_help_str(WHOLE)) for n, c in commands.items()])
 
 
-_WHOLE = 300  # the whole first sentence: click's write_dl wraps it, nothing is cut
+WHOLE = 300  # the whole first sentence: click's write_dl wraps it, nothing is cut
 
 
 def _visible(group: Any, ctx: Any) -> dict[str, Any]:
@@ -106,18 +106,16 @@ def _visible(group: Any, ctx: Any) -> dict[str, Any]:
     return {name: cmd for name, cmd in commands.items() if cmd is not None and not cmd.hidden}
 
 
-def format_commands_by_persona(group: Any, ctx: Any, formatter: Any) -> None:
-    """The group's commands in one section per persona; anything unlisted under 'Other'."""
-    commands = _visible(group, ctx)
-    width = _WHOLE
+def format_commands_by_persona(short_help: dict[str, str], formatter: Any) -> None:
+    """The commands (name: short help) in one section per persona; anything unlisted under 'Other'."""
     listed: set[str] = set()
     for persona, names in PERSONAS.items():
-        rows = [(n, commands[n].get_short_help_str(width)) for n in names if n in commands]
+        rows = [(n, short_help[n]) for n in names if n in short_help]
         listed.update(names)
         if rows:
             with formatter.section(persona):
                 formatter.write_dl(rows)
-    rest = [(n, c.get_short_help_str(width)) for n, c in commands.items() if n not in listed]
+    rest = [(n, text) for n, text in short_help.items() if n not in listed]
     if rest:
         with formatter.section("Other"):
             formatter.write_dl(rest)

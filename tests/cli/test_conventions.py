@@ -67,16 +67,9 @@ def test_version_reads_the_checkout_and_completion_is_printed():
 
 
 def _all_commands():
-    import typer
+    from floatctl.cli import whole_tree
 
-    from floatctl.cli import app
-
-    def walk(command, path):
-        yield path, command
-        for name, sub in getattr(command, "commands", {}).items():
-            yield from walk(sub, [*path, name])
-
-    return list(walk(typer.main.get_command(app), []))
+    return [(list(path), command) for path, command in whole_tree()]
 
 
 def test_every_option_has_help_and_arguments_are_in_capitals():

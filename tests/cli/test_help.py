@@ -4,25 +4,22 @@ own words (finite, within its bounds), and the README's personas are the ones `f
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-import typer
 
 from floatctl import help
-from floatctl.cli import app
+from floatctl.cli import whole_tree
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def _tree():
-    def walk(command, path):
-        yield path, command
-        for name, sub in getattr(command, "commands", {}).items():
-            yield from walk(sub, [*path, name])
-
-    return list(walk(typer.main.get_command(app), []))
+    return [(list(path), command) for path, command in whole_tree()]
 
 
 GROUPS = [path for path, command in _tree() if hasattr(command, "commands")]
@@ -57,8 +54,8 @@ def test_every_group_lists_whole_sentences_at_80_columns(cli, monkeypatch, path)
     assert "..." not in "\n".join(body), result.stdout  # click cuts a short help with '...'
     group = dict((tuple(p), c) for p, c in _tree())[tuple(path)]
     words = " ".join(result.stdout.split())
-    for name, command in group.commands.items():
-        sentence = " ".join(command.get_short_help_str(300).split())
+    for name in group.list_commands(None):
+        sentence = " ".join(group.get_command(None, name).get_short_help_str(300).split())
         assert sentence in words, (name, sentence, result.stdout)  # wrapped, never cut
 
 
@@ -120,3 +117,39 @@ def test_the_readme_personas_are_the_help_personas():
         named = {q.split()[1] if q.startswith("floatctl ") else q.split()[0] for q in quoted}
         named = {n for n in named if n in {c for cs in help.PERSONAS.values() for c in cs}}
         assert named and named <= set(help.PERSONAS[persona]), (lead, named)
+
+
+@pytest.mark.parametrize(("argv", "built"), [(["--help"], []), (["status", "--help"], ["status"])])
+def test_help_builds_only_the_command_asked_for(monkeypatch, capsys, argv, built):
+    """typer reads every parameter of a command it builds: `floatctl --help` must build none of them."""
+    from floatctl import cli
+
+    registered = []
+    real = cli.Entry.register
+    monkeypatch.setattr(
+        cli.Entry, "register", lambda self, holder, name: (registered.append(name), real(self, holder, name))
+    )
+    monkeypatch.setattr("sys.argv", ["floatctl", *argv])
+    with pytest.raises(SystemExit) as exit_:
+        cli.main()
+    assert exit_.value.code == 0
+    assert registered == built
+    assert "status" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "imported"), [(["--help"], set()), (["status", "--help"], {"status", "options"})]
+)
+def test_help_imports_only_the_command_modules_it_builds(argv, imported):
+    """A command's module loads when the command is built: `floatctl --help` reads the summaries alone."""
+    code = (
+        "import sys, json\n"
+        "from floatctl import cli\n"
+        f"sys.argv = ['floatctl', *{argv!r}]\n"
+        "try:\n    cli.main()\n"
+        "except SystemExit:\n"
+        "    print(json.dumps(sorted(m for m in sys.modules if m.startswith('floatctl.commands.'))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = {name.removeprefix("floatctl.commands.") for name in json.loads(done.stdout.splitlines()[-1])}
+    assert loaded - {"completion"} == imported  # completion: the one name main() reads (its env var)

@@ -55,20 +55,12 @@ def test_bad_input_corpus(harness, tmp_path):
 
 def test_the_bad_date_trial_covers_every_command_that_takes_a_run_date():
     """A command added with a --date (or a date argument) joins input_trials.DATE_COMMANDS, or this fails."""
-    import typer.main
-
-    from floatctl.cli import app
-
-    def walk(command, path=()):
-        for name, sub in (getattr(command, "commands", None) or {}).items():
-            yield from walk(sub, (*path, name))
-        if not getattr(command, "commands", None):
-            yield path, command
+    from floatctl.cli import whole_tree
 
     taking_a_date = {
         path
-        for path, command in walk(typer.main.get_command(app))
-        if {p.name for p in command.params} & {"date_", "from_"}
+        for path, command in whole_tree()
+        if not hasattr(command, "commands") and {p.name for p in command.params} & {"date_", "from_"}
     }
     tried = {tuple(a for a in args if not a.startswith("--")) for args in DATE_COMMANDS}
     assert taking_a_date == tried

@@ -91,16 +91,12 @@ def test_every_numeric_setting_has_both_bounds_and_its_edges_load(name):
 
 def test_each_flag_has_the_bounds_of_its_variable():
     """One bound rule: a knob's flag (run, preview) refuses exactly what its environment variable refuses."""
-    import typer.main
+    from floatctl.cli import whole_tree
 
-    from floatctl.cli import app
-
-    command = typer.main.get_command(app)
+    tree = dict(whole_tree())
     checked = set()
     for path in (("run", "day-before-ach"), ("preview",)):
-        sub = command
-        for name in path:
-            sub = sub.commands[name]
+        sub = tree[path]
         for param in sub.params:
             # The rate's flag checks with rate_problem, the function its variable is checked with.
             if param.name in set(_numeric_fields()) - {"payment_submit_rate"}:
