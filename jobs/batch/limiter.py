@@ -30,6 +30,11 @@ WIRE_MARGIN_SECONDS = 0.025
 #: How much earlier than its real start a late-woken waiter may be booked (its slot), in seconds.
 LATE_CREDIT_SECONDS = 0.005
 
+#: How long before its slot the first caller in line runs its `prepare` (the submitter's re-read of
+#: main), so the call leaves at the slot instead of a re-read later; and the oldest a prepared read may
+#: be at admission before it is run again.
+READ_AHEAD_SECONDS = 0.02
+
 #: The shortest pause, so float rounding near a window edge cannot spin without time passing.
 _MIN_PAUSE_SECONDS = 1e-6
 
@@ -113,13 +118,22 @@ class RateLimiter:
                 return 0.0
             return max(0.0, max(self._starts) + self.period + self.margin - self._clock())
 
-    def acquire(self, stop: threading.Event | None = None) -> float:
+    def acquire(
+        self, stop: threading.Event | None = None, prepare: Callable[[], None] | None = None
+    ) -> float:
         """Wait for a free slot and return the seconds waited; raise LimiterStopped if ``stop`` is set first.
 
         A caller that finds a free slot and nobody queued gets it at once, even if ``stop`` is set.
+        ``prepare`` (the submitter's re-read of main) runs once the caller is first in line and its slot
+        is at most READ_AHEAD_SECONDS away, and again if it finished longer ago than that at admission;
+        whatever it raises leaves the line and reaches the caller. So what it read is at most the read's
+        own time plus READ_AHEAD_SECONDS older than the admission, and the call leaves at its slot: with the read
+        after admission, a read slowed by a busy machine made the send late, moved its start
+        (`sent`) and lowered the mean rate.
         """
         entered = self._clock()
         turn = threading.Event()
+        prepared_at: float | None = None
         with self._lock:
             self._line.append(turn)
         try:
@@ -127,17 +141,28 @@ class RateLimiter:
                 with self._lock:
                     first = self._line[0] is turn
                     now = self._clock()
-                    delay = None
+                    delay, ready = None, False
                     if first:
                         delay = self._delay(now)
-                        if delay == 0.0:
+                        # Prepared, and still fresh when the slot opens.
+                        ready = prepare is None or (
+                            prepared_at is not None
+                            and now + delay - prepared_at <= READ_AHEAD_SECONDS + _MIN_PAUSE_SECONDS
+                        )
+                        if delay == 0.0 and ready:
                             return self._admit(now, self._booking(now, entered), entered)
                 if stop is not None and stop.is_set():
                     raise LimiterStopped("stopped while waiting for the payment rate limiter")
                 if delay is None:
                     turn.wait(STOP_POLL_SECONDS)
-                else:
+                elif ready:
                     self._pause(delay, stop)
+                elif delay > READ_AHEAD_SECONDS + _MIN_PAUSE_SECONDS:
+                    self._pause(delay - READ_AHEAD_SECONDS, stop)
+                else:
+                    assert prepare is not None
+                    prepare()  # holding the turn: nobody is admitted past us meanwhile
+                    prepared_at = self._clock()
         except BaseException:
             self._leave(turn)
             raise

@@ -80,7 +80,9 @@ class Payments(Protocol):
 
 
 class Limiter(Protocol):
-    def acquire(self, stop: threading.Event | None = None) -> float: ...
+    def acquire(
+        self, stop: threading.Event | None = None, prepare: Callable[[], None] | None = None
+    ) -> float: ...
 
     def sent(self) -> None: ...
 

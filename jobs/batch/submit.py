@@ -75,15 +75,12 @@ class Submitter:
                     item.span.finish()
 
     def _before_send(self, row: Float, sent: list[int]) -> Callable[[], Callable[[], None]]:
-        """What runs just before each attempt's first byte: fence on the job lease, take a token, re-read
-        main, fence again. Raises (nothing is sent) when the lease lapsed or main moved on."""
+        """What runs just before each attempt's first byte: fence on the job lease, take a token with
+        main re-read as the slot comes up (limiter.READ_AHEAD_SECONDS), fence again. Raises (nothing is
+        sent) when the lease lapsed or main moved on."""
         ctx = self.ctx
 
-        def hook() -> Callable[[], None]:
-            self.job.fence()
-            limiter = ctx.adapters.limiter
-            waited = limiter.acquire(ctx.stop.hard)
-            ctx.telemetry.metrics.histogram("limiter.wait_ms", waited * 1000)
+        def reread() -> None:
             try:
                 current = ctx.adapters.floats.refetch(row.id)
             except Exception as exc:
@@ -94,6 +91,12 @@ class Submitter:
             if check.failed:
                 assert check.verdict is not None
                 raise NotSent(check.verdict, f"at send: {check.reason}")
+
+        def hook() -> Callable[[], None]:
+            self.job.fence()
+            limiter = ctx.adapters.limiter
+            waited = limiter.acquire(ctx.stop.hard, prepare=reread)
+            ctx.telemetry.metrics.histogram("limiter.wait_ms", waited * 1000)
             self.job.fence()  # a pause during the wait or the re-read must not send for a lapsed run
             sent[0] += 1
             return limiter.sent

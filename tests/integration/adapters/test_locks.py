@@ -72,7 +72,14 @@ def test_the_store_frees_a_lease_exactly_when_the_lease_rule_calls_it_expired(ru
     ddb, table = runtime.aws.client("dynamodb"), runtime.settings.locks_table
     base = float(int(time.time()) + 1000)
     for i, (taken_at, offset) in enumerate(
-        [(base - 10, -0.5), (base - 10, 0.0), (base - 10, 0.25), (base - 10, 0.999), (base - 9.7, 0.5), (base - 10, 1.0)]
+        [
+            (base - 10, -0.5),
+            (base - 10, 0.0),
+            (base - 10, 0.25),
+            (base - 10, 0.999),
+            (base - 9.7, 0.5),
+            (base - 10, 1.0),
+        ]
     ):
         holder_store = LockStore(ddb, table, clock=lambda t=taken_at: t)
         taker_store = LockStore(ddb, table, clock=lambda t=base + offset: t)

@@ -27,6 +27,21 @@ def test_floats_keyset_pages_and_refetch_from_main(runtime, load):
     assert set().union(*shards) == {f["id"] for f in document["floats"]} and sum(map(len, shards)) == 23
 
 
+def test_every_pooled_connection_is_in_autocommit_so_a_read_opens_no_transaction(runtime, load):
+    """One SELECT per call: no BEGIN before it and no ROLLBACK when the connection goes back (the
+    re-read just before a Payments call is one round trip plus the pool's check)."""
+    from psycopg.pq import TransactionStatus
+
+    load(scenarios.mixed(3))
+    store = runtime.floats()
+    store.refetch(1)
+    for pool in (store.main, store.replica):
+        with pool.connection() as conn:
+            assert conn.autocommit
+            conn.execute("SELECT 1").fetchall()
+            assert conn.info.transaction_status == TransactionStatus.IDLE
+
+
 def test_a_dropped_postgres_connection_is_retried(runtime, load, sandbox):
     import psycopg
 

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from jobs.batch.limiter import (
     LATE_CREDIT_SECONDS,
+    READ_AHEAD_SECONDS,
     STOP_POLL_SECONDS,
     LimiterStats,
     LimiterStopped,
@@ -303,3 +304,66 @@ def test_a_call_that_left_late_moves_its_start_so_the_next_window_keeps_its_dist
         starts.append(round(clock(), 4))
     assert starts[-1] >= 0.040 + 1.0  # the 5th start is a second after the late one really left
     assert starts == [0.2775, 0.5275, 0.7775, 1.0525]  # spaced from the rebooked start too
+
+
+# -- prepare: the submitter's re-read of main, run as the slot comes up --------------------------------
+
+
+def _full_until_one_second() -> tuple[FakeClock, RateLimiter]:
+    clock = FakeClock(0.0)
+    limiter = RateLimiter(2, clock=clock, sleep=clock.sleep, even=False, margin=0)
+    limiter.acquire()
+    limiter.acquire()  # the window is full until t = 1.0
+    return clock, limiter
+
+
+def test_prepare_runs_once_just_before_the_slot_and_the_call_starts_at_the_slot():
+    clock, limiter = _full_until_one_second()
+    prepared: list[float] = []
+    limiter.acquire(prepare=lambda: prepared.append(clock()))
+    assert prepared == [pytest.approx(1.0 - READ_AHEAD_SECONDS)]
+    assert clock() == pytest.approx(1.0)  # admitted at the slot, not a read later
+
+
+def test_a_free_slot_is_taken_after_the_prepare_and_a_slow_prepare_runs_once():
+    clock = FakeClock(0.0)
+    limiter = RateLimiter(2, clock=clock, sleep=clock.sleep, even=False, margin=0)
+    prepared: list[float] = []
+
+    def slow() -> None:
+        prepared.append(clock())
+        clock.now += 3 * READ_AHEAD_SECONDS  # slower than the read-ahead: still fresh when it returns
+
+    assert limiter.acquire(prepare=slow) == pytest.approx(3 * READ_AHEAD_SECONDS)
+    assert prepared == [0.0] and limiter.stats.acquisitions == 1
+
+
+def test_a_prepare_made_stale_by_a_moved_slot_runs_again_before_the_new_slot():
+    clock, limiter = _full_until_one_second()
+    prepared: list[float] = []
+
+    def prepare() -> None:
+        prepared.append(clock())
+        if len(prepared) == 1:
+            limiter.assume_full_window()  # a takeover: the slot moves a whole window away
+
+    limiter.acquire(prepare=prepare)
+    moved_slot = 1.0 - READ_AHEAD_SECONDS + 1.0  # a window after the first prepare
+    assert prepared == [
+        pytest.approx(1.0 - READ_AHEAD_SECONDS),
+        pytest.approx(moved_slot - READ_AHEAD_SECONDS),
+    ]
+    assert clock() == pytest.approx(moved_slot)
+
+
+def test_what_prepare_raises_reaches_the_caller_and_the_turn_passes_on():
+    clock, limiter = _full_until_one_second()
+
+    def stale() -> None:
+        raise ValueError("main moved on")
+
+    with pytest.raises(ValueError, match="main moved on"):
+        limiter.acquire(prepare=stale)
+    assert limiter.waiting == 0 and limiter.stats.acquisitions == 2  # nothing was admitted for it
+    limiter.acquire()
+    assert clock() == pytest.approx(1.0)  # the slot it did not take is the next caller's
